@@ -1,0 +1,140 @@
+namespace Praxis.Autograd;
+
+/// <summary>
+/// The reverse-mode engine: records ops as they run and walks them backwards. One driver for every op, as in
+/// micrograd: sort the graph topologically, seed the output gradient, call each op's <see cref="Op.Backward"/> in
+/// reverse order.
+/// </summary>
+public static class Engine
+{
+    [ThreadStatic] private static int _noGradDepth;
+
+    /// <summary>False inside a <see cref="Tensor.NoGrad"/> scope: results are then not connected to a graph.</summary>
+    public static bool IsGradEnabled => _noGradDepth == 0;
+
+    internal static void EnterNoGrad() => _noGradDepth++;
+
+    internal static void ExitNoGrad() => _noGradDepth--;
+
+    /// <summary>
+    /// Runs a freshly built op: computes its output, links the output into the graph when an input requires grad (and
+    /// grad mode is on), and appends the op to the active <see cref="Tape"/> if one is recording.
+    /// </summary>
+    public static Tensor Record(Op op)
+    {
+        op.Forward();
+        if (IsGradEnabled)
+        {
+            foreach (var input in op.Inputs)
+            {
+                if (input.RequiresGrad)
+                {
+                    op.Output.GradFn = op;
+                    op.Output.RequiresGrad = true;
+                    break;
+                }
+            }
+        }
+        Tape.Current?.Add(op);
+        return op.Output;
+    }
+
+    /// <summary>Backpropagates from <paramref name="root"/>; see <see cref="Tensor.Backward"/>.</summary>
+    public static void Backward(Tensor root, Tensor? gradient = null)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward() on a tensor that does not require grad: no parameter or input with RequiresGrad = true contributed to it (or it was computed under NoGrad).");
+        Run(TopologicalOrder(root), root, gradient);
+    }
+
+    /// <summary>The ops that <paramref name="root"/> depends on, each after all ops it reads from.</summary>
+    public static List<Op> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Op>();
+        if (root.GradFn == null) return order;
+        var visited = new HashSet<Op>(ReferenceEqualityComparer.Instance);
+        // Iterative post-order DFS: recurrent graphs can be thousands of ops deep.
+        var stack = new Stack<(Op op, int next)>();
+        stack.Push((root.GradFn, 0));
+        visited.Add(root.GradFn);
+        while (stack.Count > 0)
+        {
+            var (op, next) = stack.Pop();
+            if (next < op.Inputs.Length)
+            {
+                stack.Push((op, next + 1));
+                var child = op.Inputs[next].GradFn;
+                if (child != null && visited.Add(child)) stack.Push((child, 0));
+            }
+            else order.Add(op);
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// Runs backward over <paramref name="order"/> (topological, as from <see cref="TopologicalOrder"/>). Gradients of
+    /// intermediate tensors are reset first; gradients of leaves accumulate, as in PyTorch (zero them between steps).
+    /// </summary>
+    public static void Run(IReadOnlyList<Op> order, Tensor root, Tensor? gradient)
+    {
+        for (int i = 0; i < order.Count; i++) order[i].Output.Grad?.Zero();
+        var seed = root.Grad ??= new Tensor(root.Shape);
+        if (gradient == null)
+        {
+            if (root.Size != 1) throw new InvalidOperationException($"Backward() without a gradient needs a scalar; this tensor has shape {root.Shape}. Pass the output gradient explicitly.");
+            if (root.GradFn == null) seed.Span[0] += 1f; else seed.Span[0] = 1f;
+        }
+        else
+        {
+            if (gradient.Shape != root.Shape) throw new ShapeMismatchException($"Backward(): gradient shape {gradient.Shape} does not match output shape {root.Shape}.");
+            if (root.GradFn == null) System.Numerics.Tensors.TensorPrimitives.Add(seed.Span, gradient.Span, seed.Span);
+            else gradient.Span.CopyTo(seed.Span);
+        }
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var op = order[i];
+            if (op.Output.Grad != null) op.Backward();
+        }
+    }
+}
+
+/// <summary>
+/// Records every op run on this thread while it is active, in execution order. A recorded list is a reusable
+/// program: replaying <see cref="Op.Forward"/> over it recomputes the graph for new input values without building
+/// anything, which is how <c>Model.Fit</c> trains with no allocation per step.
+/// </summary>
+public sealed class Tape : IDisposable
+{
+    [ThreadStatic] private static Tape? _current;
+    private readonly Tape? _previous;
+
+    /// <summary>Starts recording on this thread.</summary>
+    public Tape()
+    {
+        _previous = _current;
+        _current = this;
+    }
+
+    /// <summary>The tape recording on this thread, if any.</summary>
+    public static Tape? Current => _current;
+
+    /// <summary>The recorded ops in execution order.</summary>
+    public List<Op> Ops { get; } = new();
+
+    internal void Add(Op op) => Ops.Add(op);
+
+    /// <summary>Stops recording.</summary>
+    public void Dispose() => _current = _previous;
+}
+
+/// <summary>A scope in which operations are not recorded for gradients (inference); dispose it to leave.</summary>
+public readonly struct NoGradScope : IDisposable
+{
+    internal NoGradScope(bool enter)
+    {
+        if (enter) Engine.EnterNoGrad();
+    }
+
+    /// <summary>Leaves the scope.</summary>
+    public void Dispose() => Engine.ExitNoGrad();
+}

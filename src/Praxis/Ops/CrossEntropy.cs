@@ -1,0 +1,156 @@
+using System.Numerics.Tensors;
+using Praxis.Autograd;
+
+namespace Praxis;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Mean softmax cross-entropy of <paramref name="logits"/> (…, C) against target distributions
+    /// <paramref name="targets"/> (…, C), fused and stable: per row, log Σ exp(z) · Σ y − Σ y·z, computed with the max
+    /// subtracted, so it stays finite for logits of any size. Gradient: (softmax(z)·Σy − y) / rows.
+    /// </summary>
+    public static Tensor SoftmaxCrossEntropy(Tensor logits, Tensor targets) => Engine.Record(new SoftmaxCrossEntropyOp(logits, targets));
+
+    /// <summary>
+    /// Mean softmax cross-entropy of <paramref name="logits"/> (…, C) against integer class ids <paramref name="labels"/>
+    /// (…) or (…, 1) stored as floats. Labels outside [0, C) raise an error naming the label and position.
+    /// </summary>
+    public static Tensor SparseSoftmaxCrossEntropy(Tensor logits, Tensor labels) => Engine.Record(new SparseSoftmaxCrossEntropyOp(logits, labels));
+}
+
+/// <summary>Fused softmax + categorical cross-entropy, averaged over rows; caches the softmax for backward.</summary>
+internal sealed class SoftmaxCrossEntropyOp : Op
+{
+    private readonly int _rows, _classes;
+    private readonly float[] _probs;
+    private readonly float[] _lse; // log Σ exp per row
+
+    public SoftmaxCrossEntropyOp(Tensor logits, Tensor targets) : base(logits, targets)
+    {
+        if (logits.Shape != targets.Shape)
+            throw new ShapeMismatchException($"Categorical cross-entropy: targets shape {targets.Shape} does not match predictions shape {logits.Shape}. (Use sparse categorical cross-entropy for integer labels, or ToCategorical to one-hot encode them.)");
+        if (logits.Rank < 1) throw new ShapeMismatchException("Categorical cross-entropy needs a class axis.");
+        _classes = logits.Shape[-1];
+        _rows = logits.Size / Math.Max(_classes, 1);
+        _probs = new float[logits.Size];
+        _lse = new float[_rows];
+        Output = new Tensor(new Shape());
+    }
+
+    public override string Name => "SoftmaxCrossEntropy";
+
+    public override void Forward()
+    {
+        ReadOnlySpan<float> z = Inputs[0].Span, y = Inputs[1].Span;
+        double total = 0;
+        for (int r = 0; r < _rows; r++)
+        {
+            var zr = z.Slice(r * _classes, _classes);
+            var yr = y.Slice(r * _classes, _classes);
+            var pr = _probs.AsSpan(r * _classes, _classes);
+            float max = TensorPrimitives.Max(zr);
+            TensorPrimitives.Subtract(zr, max, pr);
+            TensorPrimitives.Exp(pr, pr);
+            float sum = TensorPrimitives.Sum(pr);
+            TensorPrimitives.Multiply(pr, 1f / sum, pr);
+            float lse = max + MathF.Log(sum);
+            _lse[r] = lse;
+            // Σ_c y_c (lse − z_c)
+            total += lse * TensorPrimitives.Sum(yr) - TensorPrimitives.Dot(yr, zr);
+        }
+        Output.Span[0] = (float)(total / Math.Max(_rows, 1));
+    }
+
+    public override void Backward()
+    {
+        Tensor logits = Inputs[0], targets = Inputs[1];
+        float g = OutGrad[0] / Math.Max(_rows, 1);
+        ReadOnlySpan<float> y = targets.Span;
+        if (logits.RequiresGrad)
+        {
+            Span<float> gz = GradSpan(logits);
+            for (int r = 0; r < _rows; r++)
+            {
+                var yr = y.Slice(r * _classes, _classes);
+                var pr = _probs.AsSpan(r * _classes, _classes);
+                var gr = gz.Slice(r * _classes, _classes);
+                float sy = TensorPrimitives.Sum(yr);
+                for (int c = 0; c < _classes; c++) gr[c] += g * (pr[c] * sy - yr[c]);
+            }
+        }
+        if (targets.RequiresGrad)
+        {
+            // d/dy_c = lse − z_c = −log p_c
+            Span<float> gy = GradSpan(targets);
+            ReadOnlySpan<float> z = logits.Span;
+            for (int r = 0; r < _rows; r++)
+                for (int c = 0; c < _classes; c++)
+                    gy[r * _classes + c] += g * (_lse[r] - z[r * _classes + c]);
+        }
+    }
+}
+
+/// <summary>Fused softmax + sparse categorical cross-entropy (integer labels), averaged over rows.</summary>
+internal sealed class SparseSoftmaxCrossEntropyOp : Op
+{
+    private readonly int _rows, _classes;
+    private readonly float[] _probs;
+
+    public SparseSoftmaxCrossEntropyOp(Tensor logits, Tensor labels) : base(logits, labels)
+    {
+        if (logits.Rank < 1) throw new ShapeMismatchException("Sparse categorical cross-entropy needs a class axis.");
+        _classes = logits.Shape[-1];
+        _rows = logits.Size / Math.Max(_classes, 1);
+        if (labels.Size != _rows)
+            throw new ShapeMismatchException($"Sparse categorical cross-entropy: labels shape {labels.Shape} does not match predictions shape {logits.Shape} (expected one integer label per row, {_rows} in all). For one-hot targets use categorical cross-entropy.");
+        _probs = new float[logits.Size];
+        Output = new Tensor(new Shape());
+    }
+
+    public override string Name => "SparseSoftmaxCrossEntropy";
+
+    /// <summary>The label of row <paramref name="r"/>, validated.</summary>
+    internal static int Label(ReadOnlySpan<float> labels, int r, int classes)
+    {
+        float v = labels[r];
+        int c = (int)v;
+        if (c != v || c < 0 || c >= classes)
+            throw new ArgumentException($"Label {v} at position {r} is out of range: class ids must be integers in [0, {classes}).");
+        return c;
+    }
+
+    public override void Forward()
+    {
+        ReadOnlySpan<float> z = Inputs[0].Span, labels = Inputs[1].Span;
+        double total = 0;
+        for (int r = 0; r < _rows; r++)
+        {
+            int c = Label(labels, r, _classes);
+            var zr = z.Slice(r * _classes, _classes);
+            var pr = _probs.AsSpan(r * _classes, _classes);
+            float max = TensorPrimitives.Max(zr);
+            TensorPrimitives.Subtract(zr, max, pr);
+            TensorPrimitives.Exp(pr, pr);
+            float sum = TensorPrimitives.Sum(pr);
+            TensorPrimitives.Multiply(pr, 1f / sum, pr);
+            total += max + MathF.Log(sum) - zr[c];
+        }
+        Output.Span[0] = (float)(total / Math.Max(_rows, 1));
+    }
+
+    public override void Backward()
+    {
+        Tensor logits = Inputs[0];
+        if (!logits.RequiresGrad) return;
+        float g = OutGrad[0] / Math.Max(_rows, 1);
+        ReadOnlySpan<float> labels = Inputs[1].Span;
+        Span<float> gz = GradSpan(logits);
+        for (int r = 0; r < _rows; r++)
+        {
+            var gr = gz.Slice(r * _classes, _classes);
+            TensorPrimitives.MultiplyAdd(_probs.AsSpan(r * _classes, _classes), g, gr, gr);
+            gr[(int)labels[r]] -= g;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+using Praxis.Autograd;
+using Praxis.Kernels;
+
+namespace Praxis;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The dense-layer transform y = x·W + b on the last axis: x (…, in), W (in, out), b (out) or null → y (…, out).
+    /// One fused op: one GEMM plus the bias in the same pass, and a fused backward.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+        Engine.Record(bias is null ? new LinearOp(x, weight) : new LinearOp(x, weight, bias));
+}
+
+/// <summary>
+/// y (R×out) = x (R×in) · W (in×out) + b, where R is the product of x's leading axes.
+/// Backward: dx += dy·Wᵀ, dW += xᵀ·dy, db += column sums of dy.
+/// </summary>
+internal sealed class LinearOp : Op
+{
+    private readonly int _rows, _in, _out;
+    private readonly bool _hasBias;
+
+    public LinearOp(Tensor x, Tensor w, Tensor b) : base(x, w, b)
+    {
+        _hasBias = true;
+        (_rows, _in, _out) = Check(x, w);
+        if (b.Rank != 1 || b.Shape[0] != _out)
+            throw new ShapeMismatchException($"Linear: bias shape {b.Shape} does not match {_out} output units (weight {w.Shape}).");
+        Output = new Tensor(x.Shape.With(-1, _out));
+    }
+
+    public LinearOp(Tensor x, Tensor w) : base(x, w)
+    {
+        (_rows, _in, _out) = Check(x, w);
+        Output = new Tensor(x.Shape.With(-1, _out));
+    }
+
+    private static (int, int, int) Check(Tensor x, Tensor w)
+    {
+        if (w.Rank != 2) throw new ShapeMismatchException($"Linear: weight must be (in, out); got {w.Shape}.");
+        if (x.Rank < 1 || x.Shape[-1] != w.Shape[0])
+            throw new ShapeMismatchException($"Linear: input shape {x.Shape} has last dimension {(x.Rank > 0 ? x.Shape[-1] : 0)}, but the weight {w.Shape} expects {w.Shape[0]}.");
+        return (x.Size / Math.Max(w.Shape[0], 1), w.Shape[0], w.Shape[1]);
+    }
+
+    public override void Forward()
+    {
+        Span<float> y = Output.Span;
+        if (_hasBias)
+        {
+            // Start from the bias in every row, then accumulate the product on top (beta = 1).
+            ReadOnlySpan<float> b = Inputs[2].Span;
+            for (int r = 0; r < _rows; r++) b.CopyTo(y.Slice(r * _out, _out));
+        }
+        Gemm.Sgemm(false, false, _rows, _out, _in, 1f, Inputs[0].Span, _in, Inputs[1].Span, _out, _hasBias ? 1f : 0f, y, _out);
+    }
+
+    public override void Backward()
+    {
+        Tensor x = Inputs[0], w = Inputs[1];
+        ReadOnlySpan<float> g = OutGrad;
+        if (x.RequiresGrad) // dx (R×in) += dy (R×out) · Wᵀ
+            Gemm.Sgemm(false, true, _rows, _in, _out, 1f, g, _out, w.Span, _out, 1f, GradSpan(x), _in);
+        if (w.RequiresGrad) // dW (in×out) += xᵀ · dy
+            Gemm.Sgemm(true, false, _in, _out, _rows, 1f, x.Span, _in, g, _out, 1f, GradSpan(w), _out);
+        if (_hasBias && Inputs[2].RequiresGrad)
+        {
+            Span<float> gb = GradSpan(Inputs[2]);
+            for (int r = 0; r < _rows; r++) TensorPrimitives.Add(gb, g.Slice(r * _out, _out), gb);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+namespace Praxis.Tests.Ops;
+
+/// <summary>Every differentiable op of the foundation against central finite differences.</summary>
+public class OpGradientTests
+{
+    private readonly Rng _rng = new(7);
+
+    [Theory]
+    [InlineData(new[] { 3, 4 }, new[] { 3, 4 })]
+    [InlineData(new[] { 3, 4 }, new[] { 4 })]
+    [InlineData(new[] { 3, 1 }, new[] { 1, 4 })]
+    [InlineData(new[] { 2, 3, 4 }, new[] { 3, 1 })]
+    [InlineData(new[] { 2, 3 }, new int[0])]
+    public void BinaryOpsBroadcast(int[] sa, int[] sb)
+    {
+        GradCheck.Check(t => t[0] + t[1], GradCheck.Rand(_rng, sa), GradCheck.Rand(_rng, sb));
+        GradCheck.Check(t => t[0] - t[1], GradCheck.Rand(_rng, sa), GradCheck.Rand(_rng, sb));
+        GradCheck.Check(t => t[0] * t[1], GradCheck.Rand(_rng, sa), GradCheck.Rand(_rng, sb));
+        GradCheck.Check(t => t[0] / t[1], GradCheck.Rand(_rng, sa), GradCheck.RandPositive(_rng, sb));
+    }
+
+    [Fact]
+    public void SameTensorTwiceAccumulates() => GradCheck.Check(t => t[0] * t[0] + t[0], GradCheck.Rand(_rng, 3, 2));
+
+    [Fact]
+    public void Unary()
+    {
+        GradCheck.Check(t => t[0].Exp(), GradCheck.Rand(_rng, 2, 5));
+        GradCheck.Check(t => t[0].Log(), GradCheck.RandPositive(_rng, 2, 5));
+        GradCheck.Check(t => t[0].Sqrt(), GradCheck.RandPositive(_rng, 2, 5));
+        GradCheck.Check(t => t[0].Square(), GradCheck.Rand(_rng, 2, 5));
+        GradCheck.Check(t => -t[0], GradCheck.Rand(_rng, 2, 5));
+        GradCheck.Check(t => t[0].Sigmoid(), GradCheck.Rand(_rng, 2, 5));
+        GradCheck.Check(t => t[0].Tanh(), GradCheck.Rand(_rng, 2, 5));
+    }
+
+    [Fact]
+    public void ReluAwayFromKink()
+    {
+        var x = GradCheck.Rand(_rng, 4, 6);
+        var s = x.Span;
+        for (int i = 0; i < s.Length; i++) if (MathF.Abs(s[i]) < 0.05f) s[i] = 0.3f; // finite differences need |x| > eps
+        GradCheck.Check(t => t[0].Relu(), x);
+        GradCheck.Check(t => t[0].Abs(), x);
+        GradCheck.Check(t => t[0].Clip(-0.5f, 0.5f), x);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void SumAndMean(int axis)
+    {
+        GradCheck.Check(t => t[0].Sum(axis), GradCheck.Rand(_rng, 2, 3, 4));
+        GradCheck.Check(t => t[0].Mean(axis, keepDims: true), GradCheck.Rand(_rng, 2, 3, 4));
+        GradCheck.Check(t => t[0].Sum(), GradCheck.Rand(_rng, 2, 3, 4));
+        GradCheck.Check(t => t[0].Mean(), GradCheck.Rand(_rng, 2, 3, 4));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void SoftmaxAndLogSoftmax(int axis)
+    {
+        GradCheck.Check(t => t[0].Softmax(axis), GradCheck.Rand(_rng, 3, 4, 5));
+        GradCheck.Check(t => t[0].LogSoftmax(axis), GradCheck.Rand(_rng, 3, 4, 5));
+    }
+
+    [Fact]
+    public void MatMulAndLinear()
+    {
+        GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), GradCheck.Rand(_rng, 3, 5), GradCheck.Rand(_rng, 5, 4));
+        GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), GradCheck.Rand(_rng, 2, 3, 5), GradCheck.Rand(_rng, 2, 5, 4));
+        GradCheck.Check(t => Tensor.MatMul(t[0], t[1]), GradCheck.Rand(_rng, 2, 3, 5), GradCheck.Rand(_rng, 5, 4));
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2]), GradCheck.Rand(_rng, 3, 5), GradCheck.Rand(_rng, 5, 4), GradCheck.Rand(_rng, 4));
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1]), GradCheck.Rand(_rng, 2, 3, 5), GradCheck.Rand(_rng, 5, 4));
+    }
+
+    [Fact]
+    public void Reshape() => GradCheck.Check(t => t[0].Reshape(4, -1) * t[0].Reshape(4, 3), GradCheck.Rand(_rng, 2, 6));
+
+    [Fact]
+    public void SoftmaxCrossEntropy()
+    {
+        var y = Tensor.RandomUniform(new Shape(4, 5), 0f, 1f, _rng);
+        GradCheck.Check(t => Tensor.SoftmaxCrossEntropy(t[0], t[1]), GradCheck.Rand(_rng, 4, 5), y);
+        var labels = Tensor.FromArray([0, 4, 2, 1], 4);
+        GradCheck.Check(t => Tensor.SparseSoftmaxCrossEntropy(t[0], labels), GradCheck.Rand(_rng, 4, 5));
+    }
+}
