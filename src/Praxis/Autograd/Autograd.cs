@@ -123,6 +123,25 @@ public sealed class Tape : IDisposable
 
     internal void Add(Op op) => Ops.Add(op);
 
+    /// <summary>Pauses any recording on this thread until the returned scope is disposed (for shape inference and other side computations).</summary>
+    public static SuspendScope Suspend()
+    {
+        var scope = new SuspendScope(_current);
+        _current = null;
+        return scope;
+    }
+
+    /// <summary>Restores the recording paused by <see cref="Suspend"/>.</summary>
+    public readonly struct SuspendScope : IDisposable
+    {
+        private readonly Tape? _paused;
+
+        internal SuspendScope(Tape? paused) => _paused = paused;
+
+        /// <summary>Resumes recording.</summary>
+        public void Dispose() => _current = _paused;
+    }
+
     /// <summary>Stops recording.</summary>
     public void Dispose() => _current = _previous;
 }

@@ -28,8 +28,14 @@ internal sealed class ReluOp(Tensor x) : UnaryOp(x)
 }
 
 /// <summary>y = σ(x); dy/dx = y(1 − y).</summary>
-internal sealed class SigmoidOp(Tensor x) : UnaryOp(x)
+internal sealed class SigmoidOp : UnaryOp
 {
+    public SigmoidOp(Tensor x) : base(x)
+    {
+        Output.Logits = x;
+        Output.LogitsActivation = "sigmoid";
+    }
+
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)

@@ -77,6 +77,15 @@ public sealed partial class Tensor
     /// <summary>True when the tensor was not produced by a recorded operation (parameters, inputs, constants).</summary>
     public bool IsLeaf => GradFn == null;
 
+    /// <summary>
+    /// For the output of a softmax (last axis) or sigmoid: the logits it was computed from. Losses use them to compute
+    /// cross-entropy from logits, stably, as Keras does when the last activation is softmax or sigmoid.
+    /// </summary>
+    internal Tensor? Logits { get; set; }
+
+    /// <summary>"softmax" or "sigmoid" when <see cref="Logits"/> is set.</summary>
+    internal string? LogitsActivation { get; set; }
+
     // ----------------------------------------------------------------- factories
 
     /// <summary>A zero-filled tensor.</summary>

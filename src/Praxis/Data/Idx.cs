@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace Praxis.Data;
+
+/// <summary>An IDX file's contents: dimensions and raw unsigned-byte data (the format of MNIST and Fashion-MNIST).</summary>
+public sealed class IdxFile
+{
+    internal IdxFile(int[] dims, byte[] data)
+    {
+        Dims = dims;
+        Data = data;
+    }
+
+    /// <summary>The dimensions, outermost first (e.g. 60000, 28, 28).</summary>
+    public int[] Dims { get; }
+
+    /// <summary>The elements, row-major.</summary>
+    public byte[] Data { get; }
+
+    /// <summary>The elements as floats multiplied by <paramref name="scale"/> (1/255 maps pixels to [0, 1]).</summary>
+    public Tensor ToTensor(float scale = 1f)
+    {
+        var t = new Tensor(new Shape(Dims));
+        var s = t.Span;
+        for (int i = 0; i < Data.Length; i++) s[i] = Data[i] * scale;
+        return t;
+    }
+}
+
+/// <summary>
+/// Reads IDX files (raw or gzip-compressed, detected by content). Everything is validated: the magic number (two zero
+/// bytes, type 0x08 = unsigned byte, rank 1–4), positive dimensions, and a data length that matches them exactly.
+/// A bad file gives <see cref="InvalidDataException"/> naming the file and the fault.
+/// </summary>
+public static class Idx
+{
+    /// <summary>The largest element count accepted (guards against absurd headers).</summary>
+    public const long MaxElements = 1L << 31;
+
+    /// <summary>Reads and validates an IDX file.</summary>
+    public static IdxFile Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: {path}", path);
+        byte[] raw = File.ReadAllBytes(path);
+        byte[] bytes;
+        if (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+        {
+            try
+            {
+                using var gz = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+                using var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                bytes = ms.ToArray();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{path}: corrupt gzip stream ({e.Message}).", e);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new InvalidDataException($"{path}: truncated gzip stream.", e);
+            }
+        }
+        else bytes = raw;
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses IDX bytes (already decompressed); <paramref name="source"/> names them in errors.</summary>
+    public static IdxFile Parse(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < 4) throw new InvalidDataException($"{source}: too short for an IDX header ({bytes.Length} bytes).");
+        if (bytes[0] != 0 || bytes[1] != 0)
+            throw new InvalidDataException($"{source}: wrong magic number 0x{bytes[0]:x2}{bytes[1]:x2}{bytes[2]:x2}{bytes[3]:x2} (an IDX file starts with two zero bytes).");
+        if (bytes[2] != 0x08)
+            throw new InvalidDataException($"{source}: unsupported IDX element type 0x{bytes[2]:x2} (only 0x08, unsigned byte, is supported).");
+        int rank = bytes[3];
+        if (rank is < 1 or > 4) throw new InvalidDataException($"{source}: unsupported IDX rank {rank} (expected 1 to 4).");
+        int header = 4 + 4 * rank;
+        if (bytes.Length < header) throw new InvalidDataException($"{source}: truncated header ({bytes.Length} bytes; rank {rank} needs {header}).");
+        var dims = new int[rank];
+        long count = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            int d = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * i));
+            if (d <= 0) throw new InvalidDataException($"{source}: dimension {i} is {d}; dimensions must be positive.");
+            dims[i] = d;
+            count *= d;
+            if (count > MaxElements) throw new InvalidDataException($"{source}: header declares more than {MaxElements} elements.");
+        }
+        long actual = bytes.Length - header;
+        if (actual < count) throw new InvalidDataException($"{source}: truncated: header declares {count} bytes of data ({string.Join("×", dims)}), found {actual}.");
+        if (actual > count) throw new InvalidDataException($"{source}: {actual - count} unexpected trailing bytes after {count} bytes of data.");
+        return new IdxFile(dims, bytes.Slice(header).ToArray());
+    }
+
+    /// <summary>Writes an unsigned-byte IDX file (raw, or gzip when the path ends in <c>.gz</c>); used to make fixtures.</summary>
+    public static void Write(string path, int[] dims, ReadOnlySpan<byte> data)
+    {
+        var header = new byte[4 + 4 * dims.Length];
+        header[2] = 0x08;
+        header[3] = (byte)dims.Length;
+        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dims[i]);
+        using var file = File.Create(path);
+        using Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file;
+        s.Write(header);
+        s.Write(data);
+    }
+}

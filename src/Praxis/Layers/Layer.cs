@@ -1,0 +1,288 @@
+using System.Text;
+using Praxis.Autograd;
+using Praxis.Initializers;
+
+namespace Praxis.Layers;
+
+/// <summary>
+/// The base of every layer, with the Keras lifecycle: the constructor only stores configuration; <see cref="Build(Shape)"/>
+/// creates the weights once the input shape is known; <see cref="Call(Tensor, bool)"/> is the math, written with
+/// differentiable ops; <see cref="GetConfig"/> returns every constructor argument so the layer can be rebuilt.
+/// Call a layer on a <see cref="SymbolicTensor"/> (functional API) or on a concrete <see cref="Tensor"/> (eager) with
+/// <c>Apply</c>.
+/// </summary>
+/// <remarks>
+/// <see cref="Call(Tensor, bool)"/> must compute everything that depends on input values through ops: a model's
+/// training step is recorded once and replayed (see <see cref="Tape"/>), so values computed outside ops would be
+/// frozen at their first-step values.
+/// </remarks>
+public abstract class Layer
+{
+    private static readonly Dictionary<string, int> NameCounts = new();
+    private static long _structureVersion;
+    private readonly List<Tensor> _weights = new();
+    private readonly HashSet<Tensor> _nonTrainable = new(ReferenceEqualityComparer.Instance);
+    private bool _trainable = true;
+
+    /// <summary>Creates a layer; without a name it gets a unique one from its type (dense, dense_1, …) as in Keras.</summary>
+    protected Layer(string? name = null) => Name = name ?? UniqueName(DefaultName(GetType().Name));
+
+    /// <summary>The layer's name, unique per process unless given explicitly.</summary>
+    public string Name { get; }
+
+    /// <summary>True once the weights exist.</summary>
+    public bool Built { get; protected set; }
+
+    /// <summary>The input shape given to <see cref="Build(Shape)"/> (batch dimension −1), once built.</summary>
+    public Shape? BuildInputShape { get; private set; }
+
+    /// <summary>Checked before every call once the layer is built; names the layer, expected and actual shape on mismatch.</summary>
+    public InputSpec? InputSpec { get; protected set; }
+
+    /// <summary>
+    /// Whether the optimizer updates this layer's weights. Setting it false freezes the layer (its weights stop requiring
+    /// grad and move to <see cref="NonTrainableWeights"/>), as Keras' <c>layer.trainable = False</c>.
+    /// </summary>
+    public virtual bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            if (_trainable == value) return;
+            _trainable = value;
+            foreach (var w in _weights) w.RequiresGrad = value && !_nonTrainable.Contains(w);
+            Interlocked.Increment(ref _structureVersion);
+        }
+    }
+
+    /// <summary>Changes whenever any layer's trainability changes, so recorded training steps can be rebuilt.</summary>
+    public static long StructureVersion => Interlocked.Read(ref _structureVersion);
+
+    /// <summary>Every weight: trainable first, then non-trainable (Keras order).</summary>
+    public virtual IReadOnlyList<Tensor> Weights
+    {
+        get
+        {
+            var list = new List<Tensor>(TrainableWeights);
+            list.AddRange(NonTrainableWeights);
+            return list;
+        }
+    }
+
+    /// <summary>The weights the optimizer updates (none when the layer is frozen).</summary>
+    public virtual IReadOnlyList<Tensor> TrainableWeights =>
+        _trainable ? _weights.Where(w => !_nonTrainable.Contains(w)).ToList() : [];
+
+    /// <summary>Weights the optimizer leaves alone (e.g. BatchNormalization's moving statistics; all of them when frozen).</summary>
+    public virtual IReadOnlyList<Tensor> NonTrainableWeights =>
+        _trainable ? _weights.Where(w => _nonTrainable.Contains(w)).ToList() : _weights.ToList();
+
+    /// <summary>The total number of scalars in <see cref="Weights"/>.</summary>
+    public long CountParams()
+    {
+        long n = 0;
+        foreach (var w in Weights) n += w.Size;
+        return n;
+    }
+
+    /// <summary>Creates a weight named <c>{layer}/{name}</c> and registers it with the layer.</summary>
+    protected Tensor AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
+    {
+        var w = initializer.Create(shape);
+        w.Name = $"{Name}/{name}";
+        w.RequiresGrad = trainable && _trainable;
+        _weights.Add(w);
+        if (!trainable) _nonTrainable.Add(w);
+        return w;
+    }
+
+    /// <summary>Creates the weights for an input of <paramref name="inputShape"/> (batch dimension −1).</summary>
+    public virtual void Build(Shape inputShape) => Built = true;
+
+    /// <summary>Builds a layer that takes several inputs; the default accepts exactly one.</summary>
+    public virtual void Build(Shape[] inputShapes)
+    {
+        if (inputShapes.Length != 1) throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) takes one input; got {inputShapes.Length}.");
+        Build(inputShapes[0]);
+    }
+
+    /// <summary>The layer's computation on one input.</summary>
+    public virtual Tensor Call(Tensor input, bool training) =>
+        throw new NotSupportedException($"Layer '{Name}' ({GetType().Name}) does not take a single input.");
+
+    /// <summary>The layer's computation on several inputs, producing one or more outputs; the default calls the single-input form.</summary>
+    public virtual Tensor[] Call(Tensor[] inputs, bool training)
+    {
+        if (inputs.Length != 1) throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) takes one input; got {inputs.Length}.");
+        return [Call(inputs[0], training)];
+    }
+
+    /// <summary>
+    /// Output shapes for the given input shapes (batch dimension −1) without real data. The default runs the layer in
+    /// inference mode on zeros twice, with unknown dimensions set to 2 and then 3, and marks the output dimensions that
+    /// differ as unknown; layers override it when a formula is cheaper.
+    /// </summary>
+    public virtual Shape[] ComputeOutputShapes(Shape[] inputShapes)
+    {
+        Shape[] Run(int fill)
+        {
+            var inputs = inputShapes.Select(s => new Tensor(new Shape(s.Dims.ToArray().Select(d => d < 0 ? fill : d).ToArray()))).ToArray();
+            using var _ = Tensor.NoGrad();
+            return Call(inputs, training: false).Select(t => t.Shape).ToArray();
+        }
+        var a = Run(2);
+        var b = Run(3);
+        var result = new Shape[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            var d = a[i].ToArray();
+            for (int j = 0; j < d.Length; j++)
+                if (j < b[i].Rank && b[i][j] != d[j]) d[j] = -1;
+            result[i] = new Shape(d);
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ calling
+
+    /// <summary>Calls the layer on a symbolic tensor (functional API), building it on first use.</summary>
+    public SymbolicTensor Apply(SymbolicTensor input) => Single(ApplyMany(input));
+
+    /// <summary>Calls a multi-input layer on symbolic tensors and returns its single output.</summary>
+    public SymbolicTensor Apply(params SymbolicTensor[] inputs) => Single(ApplyMany(inputs));
+
+    /// <summary>Calls the layer on symbolic tensors and returns all its outputs (e.g. an RNN with return_state).</summary>
+    public SymbolicTensor[] ApplyMany(params SymbolicTensor[] inputs)
+    {
+        var shapes = inputs.Select(t => t.Shape).ToArray();
+        EnsureBuilt(shapes);
+        CheckInputs(shapes);
+        Shape[] outShapes;
+        using (Tape.Suspend()) outShapes = ComputeOutputShapes(shapes);
+        var node = new Node(this, inputs);
+        node.Outputs = outShapes.Select((s, i) => new SymbolicTensor(s, node, i, outShapes.Length == 1 ? Name : $"{Name}:{i}")).ToArray();
+        return node.Outputs;
+    }
+
+    /// <summary>Calls the layer eagerly on a concrete tensor (inference mode unless <paramref name="training"/>).</summary>
+    public Tensor Apply(Tensor input, bool training = false) => Single(ApplyMany([input], training));
+
+    /// <summary>Calls the layer eagerly on concrete tensors, returning all outputs.</summary>
+    public Tensor[] ApplyMany(Tensor[] inputs, bool training = false)
+    {
+        var shapes = inputs.Select(t => t.Shape).ToArray();
+        EnsureBuilt(shapes.Select(s => s.Rank > 0 ? s.With(0, -1) : s).ToArray());
+        CheckInputs(shapes);
+        return Call(inputs, training);
+    }
+
+    private void EnsureBuilt(Shape[] shapes)
+    {
+        if (Built) return;
+        if (shapes.Length == 1) { Build(shapes[0]); BuildInputShape = shapes[0]; }
+        else Build(shapes);
+        Built = true;
+    }
+
+    /// <summary>Checks input shapes against <see cref="InputSpec"/>.</summary>
+    protected internal void CheckInputs(Shape[] shapes)
+    {
+        if (InputSpec is { } spec)
+            foreach (var s in shapes) spec.Check(this, s);
+    }
+
+    private T Single<T>(T[] outputs)
+    {
+        if (outputs.Length != 1)
+            throw new InvalidOperationException($"Layer '{Name}' ({GetType().Name}) returns {outputs.Length} outputs; use ApplyMany.");
+        return outputs[0];
+    }
+
+    // ------------------------------------------------------------------ config
+
+    /// <summary>The constructor arguments (Keras <c>get_config</c>), used by save/load.</summary>
+    public virtual Dictionary<string, object?> GetConfig() => new() { ["name"] = Name, ["trainable"] = Trainable };
+
+    /// <inheritdoc />
+    public override string ToString() => $"{GetType().Name}('{Name}')";
+
+    /// <summary>Forgets auto-generated names (Keras <c>clear_session</c>), so the next dense layer is <c>dense</c> again.</summary>
+    public static void ResetNames()
+    {
+        lock (NameCounts) NameCounts.Clear();
+    }
+
+    /// <summary>A unique name from a prefix: prefix, prefix_1, prefix_2, …</summary>
+    protected static string UniqueName(string prefix)
+    {
+        lock (NameCounts)
+        {
+            NameCounts.TryGetValue(prefix, out int n);
+            NameCounts[prefix] = n + 1;
+            return n == 0 ? prefix : $"{prefix}_{n}";
+        }
+    }
+
+    /// <summary>Keras' snake_case of a class name: Dense → dense, MaxPooling2D → max_pooling2d, Conv2D → conv2d.</summary>
+    public static string DefaultName(string typeName)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < typeName.Length; i++)
+        {
+            char c = typeName[i];
+            if (char.IsUpper(c))
+            {
+                bool prevLower = i > 0 && char.IsLower(typeName[i - 1]);
+                bool nextLower = i + 1 < typeName.Length && char.IsLower(typeName[i + 1]);
+                bool prevUpper = i > 0 && char.IsUpper(typeName[i - 1]);
+                if (i > 0 && (prevLower || (prevUpper && nextLower))) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// What a layer accepts once built (Keras <c>InputSpec</c>): a rank range and fixed sizes for some axes.
+/// </summary>
+public sealed class InputSpec
+{
+    /// <summary>Creates a spec.</summary>
+    public InputSpec(int? minRank = null, int? rank = null, IReadOnlyDictionary<int, int>? axes = null, Shape? expectedShape = null)
+    {
+        MinRank = minRank; Rank = rank; Axes = axes; ExpectedShape = expectedShape;
+    }
+
+    /// <summary>The minimum rank, if any.</summary>
+    public int? MinRank { get; }
+
+    /// <summary>The exact rank, if any.</summary>
+    public int? Rank { get; }
+
+    /// <summary>Fixed sizes of some axes (negative axes count from the end).</summary>
+    public IReadOnlyDictionary<int, int>? Axes { get; }
+
+    /// <summary>The shape to show in error messages (batch −1), if known.</summary>
+    public Shape? ExpectedShape { get; }
+
+    /// <summary>Throws <see cref="ShapeMismatchException"/> naming the layer and both shapes when <paramref name="shape"/> does not fit.</summary>
+    public void Check(Layer layer, Shape shape)
+    {
+        string expected = ExpectedShape?.ToString() ?? Describe();
+        if (Rank is int r && shape.Rank != r)
+            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.GetType().Name}) expects input of rank {r}, shape {expected}, but got shape {shape}.");
+        if (MinRank is int mr && shape.Rank < mr)
+            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.GetType().Name}) expects input of rank >= {mr}, shape {expected}, but got shape {shape}.");
+        if (Axes != null)
+            foreach (var (axis, size) in Axes)
+            {
+                int a = axis < 0 ? axis + shape.Rank : axis;
+                if (a < 0 || a >= shape.Rank || (shape[a] != size && shape[a] != -1))
+                    throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.GetType().Name}) expects input shape {expected} (axis {axis} = {size}), but got shape {shape}.");
+            }
+    }
+
+    private string Describe() => Axes == null ? "(any)" : string.Join(", ", Axes.Select(kv => $"axis {kv.Key} = {kv.Value}"));
+}

@@ -1,0 +1,216 @@
+namespace Praxis.Metrics;
+
+/// <summary>
+/// A stateful metric (Keras <c>keras.metrics.Metric</c>): <see cref="Update"/> folds in one batch, <see cref="Result"/>
+/// gives the value over everything seen since <see cref="Reset"/>. Updates read spans and allocate nothing.
+/// </summary>
+public abstract class Metric
+{
+    /// <summary>The name shown in logs and history (e.g. <c>accuracy</c>).</summary>
+    public string Name { get; protected set; } = "";
+
+    /// <summary>Folds in a batch of targets and predictions.</summary>
+    public abstract void Update(Tensor yTrue, Tensor yPred);
+
+    /// <summary>The metric over all updates since the last reset.</summary>
+    public abstract double Result();
+
+    /// <summary>Clears the state.</summary>
+    public abstract void Reset();
+
+    /// <summary>
+    /// Resolves a Keras metric name: <c>accuracy</c>/<c>acc</c> (variant chosen from the loss at compile time),
+    /// <c>categorical_accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>binary_accuracy</c>, <c>mse</c>, <c>mae</c>.
+    /// </summary>
+    public static Metric Get(string name) => name.ToLowerInvariant() switch
+    {
+        "accuracy" or "acc" => new Accuracy(name),
+        "categorical_accuracy" => new CategoricalAccuracy(),
+        "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(),
+        "binary_accuracy" => new BinaryAccuracy(),
+        "mse" or "mean_squared_error" => new MeanSquaredErrorMetric(name),
+        "mae" or "mean_absolute_error" => new MeanAbsoluteErrorMetric(name),
+        _ => throw new ArgumentException($"Unknown metric '{name}'. Known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mse, mae."),
+    };
+
+    /// <summary>A metric named by a Keras string.</summary>
+    public static implicit operator Metric(string name) => Get(name);
+}
+
+/// <summary>A running mean of values weighted by sample counts (how Keras reports the loss during an epoch).</summary>
+public sealed class MeanMetric : Metric
+{
+    private double _sum, _count;
+
+    /// <summary>Creates the metric.</summary>
+    public MeanMetric(string name) => Name = name;
+
+    /// <summary>Adds a value with a weight.</summary>
+    public void Add(double value, double weight = 1)
+    {
+        _sum += value * weight;
+        _count += weight;
+    }
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred) => throw new NotSupportedException("MeanMetric is fed with Add().");
+
+    /// <inheritdoc />
+    public override double Result() => _count == 0 ? 0 : _sum / _count;
+
+    /// <inheritdoc />
+    public override void Reset() => _sum = _count = 0;
+}
+
+/// <summary>A metric that averages a per-sample value.</summary>
+public abstract class SampleMeanMetric : Metric
+{
+    private double _sum;
+    private long _count;
+
+    /// <summary>Adds one sample's value.</summary>
+    protected void AddSample(double value)
+    {
+        _sum += value;
+        _count++;
+    }
+
+    /// <inheritdoc />
+    public override double Result() => _count == 0 ? 0 : _sum / _count;
+
+    /// <inheritdoc />
+    public override void Reset() { _sum = 0; _count = 0; }
+}
+
+/// <summary>Fraction of rows whose arg-max prediction equals the arg-max target (one-hot targets).</summary>
+public sealed class CategoricalAccuracy : SampleMeanMetric
+{
+    /// <summary>Creates the metric.</summary>
+    public CategoricalAccuracy(string name = "categorical_accuracy") => Name = name;
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        int c = yPred.Shape[-1];
+        ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        for (int r = 0; r < p.Length / c; r++)
+            AddSample(ArgMax(p.Slice(r * c, c)) == ArgMax(t.Slice(r * c, c)) ? 1 : 0);
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+        return best;
+    }
+}
+
+/// <summary>Fraction of rows whose arg-max prediction equals the integer label.</summary>
+public sealed class SparseCategoricalAccuracy : SampleMeanMetric
+{
+    /// <summary>Creates the metric.</summary>
+    public SparseCategoricalAccuracy(string name = "sparse_categorical_accuracy") => Name = name;
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        int c = yPred.Shape[-1];
+        ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        for (int r = 0; r < p.Length / c; r++)
+            AddSample(CategoricalAccuracy.ArgMax(p.Slice(r * c, c)) == (int)t[r] ? 1 : 0);
+    }
+}
+
+/// <summary>Fraction of elements where (prediction &gt; threshold) equals the target.</summary>
+public sealed class BinaryAccuracy : SampleMeanMetric
+{
+    /// <summary>Creates the metric.</summary>
+    public BinaryAccuracy(string name = "binary_accuracy", float threshold = 0.5f)
+    {
+        Name = name;
+        Threshold = threshold;
+    }
+
+    /// <summary>The decision threshold.</summary>
+    public float Threshold { get; }
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        for (int i = 0; i < p.Length; i++) AddSample((p[i] > Threshold ? 1f : 0f) == t[i] ? 1 : 0);
+    }
+}
+
+/// <summary>
+/// Keras' <c>"accuracy"</c>: resolved at compile time to categorical, sparse categorical or binary accuracy from the
+/// loss (or, for other losses, from the prediction shape at the first update).
+/// </summary>
+public sealed class Accuracy : Metric
+{
+    private Metric? _inner;
+
+    /// <summary>Creates the metric; the variant is chosen by <see cref="Resolve"/>.</summary>
+    public Accuracy(string name = "accuracy") => Name = name;
+
+    /// <summary>The concrete accuracy in use, once resolved.</summary>
+    public Metric? Variant => _inner;
+
+    /// <summary>Picks the variant for a loss name, as Keras does.</summary>
+    public void Resolve(string? lossName)
+    {
+        _inner = lossName switch
+        {
+            "categorical_crossentropy" => new CategoricalAccuracy(Name),
+            "sparse_categorical_crossentropy" => new SparseCategoricalAccuracy(Name),
+            "binary_crossentropy" => new BinaryAccuracy(Name),
+            _ => null,
+        };
+    }
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        if (_inner == null)
+        {
+            if (yPred.Shape[-1] == 1) _inner = new BinaryAccuracy(Name);
+            else if (yTrue.Shape == yPred.Shape) _inner = new CategoricalAccuracy(Name);
+            else _inner = new SparseCategoricalAccuracy(Name);
+        }
+        _inner.Update(yTrue, yPred);
+    }
+
+    /// <inheritdoc />
+    public override double Result() => _inner?.Result() ?? 0;
+
+    /// <inheritdoc />
+    public override void Reset() => _inner?.Reset();
+}
+
+/// <summary>Mean squared error as a metric.</summary>
+public sealed class MeanSquaredErrorMetric : SampleMeanMetric
+{
+    /// <summary>Creates the metric.</summary>
+    public MeanSquaredErrorMetric(string name = "mse") => Name = name;
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        for (int i = 0; i < p.Length; i++) AddSample((p[i] - t[i]) * (double)(p[i] - t[i]));
+    }
+}
+
+/// <summary>Mean absolute error as a metric.</summary>
+public sealed class MeanAbsoluteErrorMetric : SampleMeanMetric
+{
+    /// <summary>Creates the metric.</summary>
+    public MeanAbsoluteErrorMetric(string name = "mae") => Name = name;
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred)
+    {
+        ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        for (int i = 0; i < p.Length; i++) AddSample(Math.Abs(p[i] - t[i]));
+    }
+}

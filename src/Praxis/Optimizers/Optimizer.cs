@@ -1,0 +1,278 @@
+using System.Numerics.Tensors;
+
+namespace Praxis.Optimizers;
+
+/// <summary>
+/// Updates parameters from their gradients. PyTorch style: <c>optimizer.ZeroGrad(params)</c>, <c>loss.Backward()</c>,
+/// <c>optimizer.Step(params)</c>; <c>Model.Fit</c> drives the same calls. Per-parameter state (moments, velocities)
+/// is created on the first step and reused, so steps allocate nothing afterwards.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly Dictionary<Tensor, float[][]> _slots = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Creates an optimizer with a learning rate.</summary>
+    protected Optimizer(float learningRate) => LearningRate = learningRate;
+
+    /// <summary>The Keras name, e.g. <c>adam</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The learning rate used by the next step (schedules and callbacks change it).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>Optional learning-rate schedule: the rate for a given step, overriding <see cref="LearningRate"/>.</summary>
+    public Func<long, float>? Schedule { get; set; }
+
+    /// <summary>Steps taken so far (Keras <c>optimizer.iterations</c>).</summary>
+    public long Iterations { get; set; }
+
+    /// <summary>If set, each gradient is clipped elementwise to [−v, v] before the update (Keras <c>clipvalue</c>).</summary>
+    public float? ClipValue { get; set; }
+
+    /// <summary>If set, each gradient tensor is rescaled so its L2 norm is at most this (Keras <c>clipnorm</c>).</summary>
+    public float? ClipNorm { get; set; }
+
+    /// <summary>If set, all gradients are rescaled together so their joint L2 norm is at most this (Keras <c>global_clipnorm</c>).</summary>
+    public float? GlobalClipNorm { get; set; }
+
+    /// <summary>Sets the gradients of <paramref name="parameters"/> to zero (PyTorch <c>zero_grad</c>).</summary>
+    public void ZeroGrad(IReadOnlyList<Tensor> parameters)
+    {
+        for (int i = 0; i < parameters.Count; i++) parameters[i].Grad?.Zero();
+    }
+
+    /// <summary>Applies one update to every parameter that has a gradient, then counts the step.</summary>
+    public void Step(IReadOnlyList<Tensor> parameters)
+    {
+        float scale = 1f;
+        if (GlobalClipNorm is float g)
+        {
+            double sq = 0;
+            for (int i = 0; i < parameters.Count; i++)
+                if (parameters[i].Grad is { } gr) sq += SquaredNorm(gr.Span);
+            double norm = Math.Sqrt(sq);
+            if (norm > g) scale = (float)(g / norm);
+        }
+        float lr = Schedule?.Invoke(Iterations) ?? LearningRate;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            if (p.Grad is not { } grad || !p.RequiresGrad) continue;
+            var gs = grad.Span;
+            if (scale != 1f) TensorPrimitives.Multiply(gs, scale, gs);
+            if (ClipNorm is float cn)
+            {
+                double norm = Math.Sqrt(SquaredNorm(gs));
+                if (norm > cn) TensorPrimitives.Multiply(gs, (float)(cn / norm), gs);
+            }
+            if (ClipValue is float cv) TensorPrimitives.Clamp(gs, -cv, cv, gs);
+            if (!_slots.TryGetValue(p, out var slots))
+            {
+                slots = CreateSlots(p.Size);
+                _slots[p] = slots;
+            }
+            Update(p.Span, gs, slots, lr, Iterations + 1);
+        }
+        Iterations++;
+    }
+
+    private static double SquaredNorm(ReadOnlySpan<float> g)
+    {
+        double s = 0;
+        for (int i = 0; i < g.Length; i++) s += (double)g[i] * g[i];
+        return s;
+    }
+
+    /// <summary>Per-parameter state buffers (e.g. Adam's m and v), each <paramref name="size"/> long.</summary>
+    protected abstract float[][] CreateSlots(int size);
+
+    /// <summary>Updates one parameter in place. <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(Span<float> param, ReadOnlySpan<float> grad, float[][] slots, float lr, long step);
+
+    /// <summary>The state buffers of a parameter (for save/load), or null before its first step.</summary>
+    public float[][]? GetSlots(Tensor parameter) => _slots.TryGetValue(parameter, out var s) ? s : null;
+
+    /// <summary>Replaces the state buffers of a parameter (for save/load).</summary>
+    public void SetSlots(Tensor parameter, float[][] slots) => _slots[parameter] = slots;
+
+    /// <summary>Hyper-parameters for serialization.</summary>
+    public virtual Dictionary<string, object?> GetConfig() => new() { ["learning_rate"] = LearningRate };
+
+    /// <summary>Resolves a Keras optimizer name with Keras defaults: <c>adam</c>, <c>adamw</c>, <c>sgd</c>, <c>rmsprop</c>.</summary>
+    public static Optimizer Get(string name) => name.ToLowerInvariant() switch
+    {
+        "adam" => new Adam(),
+        "adamw" => new AdamW(),
+        "sgd" => new SGD(),
+        "rmsprop" => new RMSprop(),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop."),
+    };
+
+    /// <summary>An optimizer named by a Keras string.</summary>
+    public static implicit operator Optimizer(string name) => Get(name);
+}
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum and Nesterov momentum, as Keras: velocity v ← μv − lr·g;
+/// w ← w + v (or w + μv − lr·g with Nesterov). Defaults: lr 0.01, momentum 0.
+/// </summary>
+public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer(learningRate)
+{
+    /// <summary>The momentum μ.</summary>
+    public float Momentum { get; } = momentum;
+
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; } = nesterov;
+
+    /// <inheritdoc />
+    public override string Name => "sgd";
+
+    /// <inheritdoc />
+    protected override float[][] CreateSlots(int size) => Momentum != 0f ? [new float[size]] : [];
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
+    {
+        if (Momentum == 0f)
+        {
+            TensorPrimitives.MultiplyAdd(g, -lr, w, w);
+            return;
+        }
+        var v = slots[0].AsSpan();
+        for (int i = 0; i < w.Length; i++)
+        {
+            v[i] = Momentum * v[i] - lr * g[i];
+            w[i] += Nesterov ? Momentum * v[i] - lr * g[i] : v[i];
+        }
+    }
+
+    /// <inheritdoc />
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var c = base.GetConfig();
+        c["momentum"] = Momentum;
+        c["nesterov"] = Nesterov;
+        return c;
+    }
+}
+
+/// <summary>
+/// Adam exactly as Keras: with t the step, α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m ← m + (g − m)(1 − β₁);
+/// v ← v + (g² − v)(1 − β₂); w ← w − α·m/(√v + ε). Defaults lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-7 (PyTorch uses 1e-8
+/// and adds ε to the bias-corrected √v̂; Keras adds it to the uncorrected √v).
+/// </summary>
+public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : Optimizer(learningRate)
+{
+    /// <summary>β₁, the first-moment decay.</summary>
+    public float Beta1 { get; } = beta1;
+
+    /// <summary>β₂, the second-moment decay.</summary>
+    public float Beta2 { get; } = beta2;
+
+    /// <summary>ε, added to √v.</summary>
+    public float Epsilon { get; } = epsilon;
+
+    /// <inheritdoc />
+    public override string Name => "adam";
+
+    /// <inheritdoc />
+    protected override float[][] CreateSlots(int size) => [new float[size], new float[size]];
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
+    {
+        double alpha = lr * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
+        AdamUpdate(w, g, slots[0], slots[1], (float)alpha, Beta1, Beta2, Epsilon);
+    }
+
+    internal static void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float beta1, float beta2, float eps)
+    {
+        float c1 = 1f - beta1, c2 = 1f - beta2;
+        for (int i = 0; i < w.Length; i++)
+        {
+            float gi = g[i];
+            float mi = m[i] + (gi - m[i]) * c1;
+            float vi = v[i] + (gi * gi - v[i]) * c2;
+            m[i] = mi;
+            v[i] = vi;
+            w[i] -= alpha * mi / (MathF.Sqrt(vi) + eps);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var c = base.GetConfig();
+        c["beta_1"] = Beta1;
+        c["beta_2"] = Beta2;
+        c["epsilon"] = Epsilon;
+        return c;
+    }
+}
+
+/// <summary>
+/// Adam with decoupled weight decay, as Keras <c>AdamW</c>: before the Adam update, w ← w − lr·λ·w.
+/// Default λ 0.004 (Keras).
+/// </summary>
+public sealed class AdamW(float learningRate = 1e-3f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    : Adam(learningRate, beta1, beta2, epsilon)
+{
+    /// <summary>λ, the decoupled weight-decay coefficient.</summary>
+    public float WeightDecay { get; } = weightDecay;
+
+    /// <inheritdoc />
+    public override string Name => "adamw";
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
+    {
+        TensorPrimitives.Multiply(w, 1f - lr * WeightDecay, w);
+        base.Update(w, g, slots, lr, step);
+    }
+
+    /// <inheritdoc />
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var c = base.GetConfig();
+        c["weight_decay"] = WeightDecay;
+        return c;
+    }
+}
+
+/// <summary>
+/// RMSprop as Keras (not centred): a ← ρa + (1 − ρ)g²; w ← w − lr·g/√(a + ε). Defaults lr 1e-3, ρ 0.9, ε 1e-7.
+/// </summary>
+public sealed class RMSprop(float learningRate = 1e-3f, float rho = 0.9f, float epsilon = 1e-7f) : Optimizer(learningRate)
+{
+    /// <summary>ρ, the decay of the squared-gradient average.</summary>
+    public float Rho { get; } = rho;
+
+    /// <summary>ε.</summary>
+    public float Epsilon { get; } = epsilon;
+
+    /// <inheritdoc />
+    public override string Name => "rmsprop";
+
+    /// <inheritdoc />
+    protected override float[][] CreateSlots(int size) => [new float[size]];
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
+    {
+        var a = slots[0].AsSpan();
+        for (int i = 0; i < w.Length; i++)
+        {
+            a[i] = Rho * a[i] + (1f - Rho) * g[i] * g[i];
+            w[i] -= lr * g[i] / MathF.Sqrt(a[i] + Epsilon);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var c = base.GetConfig();
+        c["rho"] = Rho;
+        c["epsilon"] = Epsilon;
+        return c;
+    }
+}
