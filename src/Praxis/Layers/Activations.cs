@@ -30,7 +30,8 @@ public sealed class ActivationFunction
 
 /// <summary>
 /// The activation registry. Built in: <c>linear</c>, <c>relu</c>, <c>sigmoid</c>, <c>tanh</c>, <c>softmax</c>,
-/// <c>log_softmax</c>; other families register theirs with <see cref="Register"/>.
+/// <c>log_softmax</c>, <c>leaky_relu</c> (slope 0.2), <c>elu</c>, <c>gelu</c> (exact), <c>swish</c>/<c>silu</c>,
+/// <c>softplus</c>; more can be added with <see cref="Register"/>.
 /// </summary>
 public static class Activations
 {
@@ -44,6 +45,12 @@ public static class Activations
         Register("tanh", x => x.Tanh());
         Register("softmax", x => x.Softmax(-1));
         Register("log_softmax", x => x.LogSoftmax(-1));
+        Register("leaky_relu", x => x.LeakyRelu());
+        Register("elu", x => x.Elu());
+        Register("gelu", x => x.Gelu());
+        Register("swish", x => x.Swish());
+        Register("silu", x => x.Swish());
+        Register("softplus", x => x.Softplus());
     }
 
     /// <summary>Adds (or replaces) a named activation.</summary>

@@ -54,3 +54,148 @@ internal sealed class TanhOp(Tensor x) : UnaryOp(x)
         for (int i = 0; i < gx.Length; i++) gx[i] += gy[i] * (1f - y[i] * y[i]);
     }
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>Elementwise x for x &gt; 0, slope·x otherwise (Keras' <c>leaky_relu</c> default slope is 0.2).</summary>
+    public Tensor LeakyRelu(float negativeSlope = 0.2f) => Engine.Record(new LeakyReluOp(this, negativeSlope));
+
+    /// <summary>Elementwise x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
+    public Tensor Elu(float alpha = 1f) => Engine.Record(new EluOp(this, alpha));
+
+    /// <summary>
+    /// Gaussian error linear unit: x·Φ(x) with the exact normal CDF (PyTorch's default and Keras' <c>approximate=False</c>),
+    /// or the tanh approximation 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) when <paramref name="approximate"/>.
+    /// </summary>
+    public Tensor Gelu(bool approximate = false) => Engine.Record(new GeluOp(this, approximate));
+
+    /// <summary>Swish / SiLU: x·σ(x).</summary>
+    public Tensor Swish() => Engine.Record(new SwishOp(this));
+
+    /// <summary>Softplus: log(1 + eˣ), computed stably.</summary>
+    public Tensor Softplus() => Engine.Record(new SoftplusOp(this));
+}
+
+/// <summary>y = x if x &gt; 0 else s·x; dy/dx = 1 or s.</summary>
+internal sealed class LeakyReluOp(Tensor x, float slope) : UnaryOp(x)
+{
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
+    }
+
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : slope * gy[i];
+    }
+}
+
+/// <summary>y = x if x &gt; 0 else α(eˣ − 1); dy/dx = 1 or y + α.</summary>
+internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
+{
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
+    }
+
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : gy[i] * (y[i] + alpha);
+    }
+}
+
+/// <summary>
+/// y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)); dy/dx = Φ(x) + x·φ(x). The tanh form and its derivative when approximate.
+/// </summary>
+internal sealed class GeluOp(Tensor x, bool approximate) : UnaryOp(x)
+{
+    private const float InvSqrt2 = 0.70710678118654752f;
+    private const float InvSqrt2Pi = 0.39894228040143268f;
+    private const float SqrtTwoOverPi = 0.79788456080286536f;
+
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (approximate)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                float v = x[i];
+                y[i] = 0.5f * v * (1f + MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v)));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = 0.5f * x[i] * (1f + SpecialFunctions.Erf(x[i] * InvSqrt2));
+        }
+    }
+
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        for (int i = 0; i < gx.Length; i++)
+        {
+            float v = x[i], d;
+            if (approximate)
+            {
+                float u = SqrtTwoOverPi * (v + 0.044715f * v * v * v);
+                float t = MathF.Tanh(u);
+                d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SqrtTwoOverPi * (1f + 3f * 0.044715f * v * v);
+            }
+            else
+            {
+                d = 0.5f * (1f + SpecialFunctions.Erf(v * InvSqrt2)) + v * InvSqrt2Pi * MathF.Exp(-0.5f * v * v);
+            }
+            gx[i] += gy[i] * d;
+        }
+    }
+}
+
+/// <summary>y = x·σ(x); dy/dx = σ(x)(1 + x(1 − σ(x))).</summary>
+internal sealed class SwishOp(Tensor x) : UnaryOp(x)
+{
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
+    }
+
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        for (int i = 0; i < gx.Length; i++)
+        {
+            float s = 1f / (1f + MathF.Exp(-x[i]));
+            gx[i] += gy[i] * s * (1f + x[i] * (1f - s));
+        }
+    }
+}
+
+/// <summary>y = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|); dy/dx = σ(x).</summary>
+internal sealed class SoftplusOp(Tensor x) : UnaryOp(x)
+{
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(x[i], 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x[i])));
+    }
+
+    protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
+    {
+        for (int i = 0; i < gx.Length; i++) gx[i] += gy[i] / (1f + MathF.Exp(-x[i]));
+    }
+}
+
+/// <summary>Functions .NET does not provide.</summary>
+internal static class SpecialFunctions
+{
+    /// <summary>
+    /// The error function, from the classic Chebyshev-fitted approximation of erfc (fractional error below 1.2e-7,
+    /// Numerical Recipes §6.2), evaluated in double: accurate to float32 resolution.
+    /// </summary>
+    public static float Erf(float x)
+    {
+        double z = Math.Abs((double)x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double erfc = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+            t * (-0.82215223 + t * 0.17087277)))))))));
+        double r = 1.0 - erfc;
+        return (float)(x >= 0 ? r : -r);
+    }
+}

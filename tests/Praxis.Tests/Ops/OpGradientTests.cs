@@ -89,3 +89,42 @@ public class OpGradientTests
         GradCheck.Check(t => Tensor.SparseSoftmaxCrossEntropy(t[0], labels), GradCheck.Rand(_rng, 4, 5));
     }
 }
+
+public class ActivationGradientTests
+{
+    private readonly Rng _rng = new(11);
+
+    private Tensor AwayFromZero(params int[] shape)
+    {
+        var x = GradCheck.Rand(_rng, shape);
+        var s = x.Span;
+        for (int i = 0; i < s.Length; i++) if (MathF.Abs(s[i]) < 0.05f) s[i] = -0.4f;
+        return x;
+    }
+
+    [Fact]
+    public void SmoothActivations()
+    {
+        GradCheck.Check(t => t[0].Gelu(), GradCheck.Rand(_rng, 3, 7));
+        GradCheck.Check(t => t[0].Gelu(approximate: true), GradCheck.Rand(_rng, 3, 7));
+        GradCheck.Check(t => t[0].Swish(), GradCheck.Rand(_rng, 3, 7));
+        GradCheck.Check(t => t[0].Softplus(), GradCheck.Rand(_rng, 3, 7));
+    }
+
+    [Fact]
+    public void PiecewiseActivations()
+    {
+        GradCheck.Check(t => t[0].LeakyRelu(0.3f), AwayFromZero(3, 7));
+        GradCheck.Check(t => t[0].Elu(), AwayFromZero(3, 7));
+    }
+
+    [Fact]
+    public void GeluMatchesReferenceValues()
+    {
+        // x·Φ(x) from the exact normal CDF (scipy.stats.norm.cdf), to float precision.
+        var x = Tensor.FromArray([-3f, -1f, -0.5f, 0f, 0.5f, 1f, 3f]);
+        float[] expected = [-0.0040496f, -0.1586553f, -0.1542687f, 0f, 0.3457313f, 0.8413447f, 2.9959504f];
+        var y = x.Gelu().ToArray();
+        for (int i = 0; i < y.Length; i++) Assert.Equal(expected[i], y[i], 5);
+    }
+}
