@@ -7,7 +7,7 @@ namespace Praxis.Models;
 
 public partial class Model
 {
-    private readonly Dictionary<(int Batch, int Mode), CompiledStep> _steps = new();
+    private readonly Dictionary<long, CompiledStep> _steps = new(); // key: batch size · 4 + mode
     private Dictionary<string, double> _logs = new();
     private int[] _order = [];
 
@@ -296,13 +296,20 @@ public partial class Model
     private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor? y)
     {
         long version = StructureVersion;
-        if (_steps.TryGetValue((batch, mode), out var step) && step.Version == version) return step;
+        long key = (long)batch * 4 + mode;
+        if (_steps.TryGetValue(key, out var step) && step.Version == version) return step;
+        return CreateStep(batch, mode, x, y, key, version);
+    }
+
+    // Separate from GetStep so the lambdas' captured state is allocated only when a step is created, not on every lookup.
+    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor? y, long key, long version)
+    {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
         var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
         Shape? targetShape = y?.Shape.With(0, batch);
         Func<Tensor, Tensor, Tensor>? loss = mode == ModePredict ? null : Loss!.Compute;
-        step = new CompiledStep(this, inShapes, targetShape, mode == ModeTrain, loss, version);
-        _steps[(batch, mode)] = step;
+        var step = new CompiledStep(this, inShapes, targetShape, mode == ModeTrain, loss, version);
+        _steps[key] = step;
         if (mode == ModeTrain) _trainable = TrainableWeights;
         return step;
     }

@@ -15,8 +15,8 @@ public class AllocationTests
 
         public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
         {
-            if (batch == 20) At20 = GC.GetTotalAllocatedBytes(precise: true);
-            else if (batch == 120) At120 = GC.GetTotalAllocatedBytes(precise: true);
+            if (batch == 20) At20 = GC.GetAllocatedBytesForCurrentThread();
+            else if (batch == 120) At120 = GC.GetAllocatedBytesForCurrentThread();
         }
     }
 
