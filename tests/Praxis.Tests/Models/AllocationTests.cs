@@ -5,7 +5,7 @@ using static Praxis.Keras;
 
 namespace Praxis.Tests.Models;
 
-/// <summary>The training hot path allocates nothing per step once the step is recorded.</summary>
+/// <summary>The training hot path allocates nothing per step once the step is recorded (measured on the training thread).</summary>
 [Collection("Global state")]
 public class AllocationTests
 {
