@@ -46,6 +46,6 @@ public sealed class LearningRateScheduler : Callback
     /// <inheritdoc />
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        if (logs is IDictionary<string, double> writable && Model.Optimizer is { } o) writable["learning_rate"] = o.LearningRate;
+        if (logs is IDictionary<string, double> writable && Model.Optimizer is { } o) writable["learning_rate"] = Monitor.LoggedRate(o.LearningRate);
     }
 }

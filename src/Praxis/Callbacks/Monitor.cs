@@ -31,6 +31,13 @@ internal static class Monitor
         return null;
     }
 
+    /// <summary>
+    /// A float32 learning rate as the logs show it: the shortest decimal that reads back as the same float (0.001f is
+    /// logged as 0.001, not 0.0010000000474974513).
+    /// </summary>
+    public static double LoggedRate(float lr) =>
+        float.IsFinite(lr) ? double.Parse(lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : lr;
+
     /// <summary>The monitored value, or null (after one warning on stderr, as Keras warns) when the logs lack it.</summary>
     public static double? Read(IReadOnlyDictionary<string, double> logs, string monitor, string callback, ref bool warned)
     {

@@ -97,7 +97,7 @@ public sealed class ReduceLROnPlateau : Callback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         var optimizer = RequireSettableRate();
-        if (logs is IDictionary<string, double> writable) writable["learning_rate"] = optimizer.LearningRate;
+        if (logs is IDictionary<string, double> writable) writable["learning_rate"] = Callbacks.Monitor.LoggedRate(optimizer.LearningRate);
         if (Callbacks.Monitor.Read(logs, Monitor, "ReduceLROnPlateau", ref _warned) is not double current) return;
 
         if (_cooldownCounter > 0)
