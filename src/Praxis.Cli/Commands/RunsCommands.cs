@@ -30,13 +30,15 @@ public static class RunsCommands
             ctx.Out.WriteLine($"No runs in {Rel(root)} yet. Start one with: praxis train seed-mlp");
             return 0;
         }
-        var table = NewTable(ctx, "#", "Run", "Recipe", "Status", "Epochs", "Best val_loss", "Best val_acc", "Test acc", "Train time");
+        // Compact headers so the table fits a 100-column terminal; the run's name already ends with its recipe.
+        var table = NewTable(ctx, "#", "Run", "Status", "Epochs", "val_loss", "val_acc", "Test acc", "Time");
+        table.Caption = new TableTitle("val_loss, val_acc: best epoch (lowest val_loss) · Time: training wall time");
         for (int i = 0; i < runs.Count; i++)
         {
             var r = runs[i];
             var best = r.Result["best"] as JsonObject;
             table.AddRow(
-                Cell((i + 1).ToString(CultureInfo.InvariantCulture)), Cell(r.Id), Cell(r.Recipe), StatusCell(ctx, r.Status),
+                Cell((i + 1).ToString(CultureInfo.InvariantCulture)), Cell(r.Id), StatusCell(ctx, r.Status),
                 Cell($"{r.Result["epochs_run"]?.ToString() ?? "-"}/{r.Config["epochs"]?.ToString() ?? "?"}"),
                 Cell(Num(best?["val_loss"], "F4")), Cell(Pct(best?["val_accuracy"])), Cell(Pct(r.Result["test"]?["accuracy"])),
                 Cell(r.Result["train_seconds"] is { } t ? LogFormat.Duration(t.GetValue<double>()) : "-"));
@@ -186,7 +188,7 @@ public static class RunsCommands
     private static Table NewTable(CliContext ctx, params string[] headers)
     {
         var t = new Table { Border = ctx.IsTerminal ? TableBorder.Rounded : TableBorder.Ascii2 };
-        foreach (var h in headers) t.AddColumn(new TableColumn(Markup.Escape(h)) { NoWrap = true });
+        foreach (var h in headers) t.AddColumn(new TableColumn(Markup.Escape(h)));
         return t;
     }
 

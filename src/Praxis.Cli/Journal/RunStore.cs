@@ -10,7 +10,8 @@ public static class RunStore
         return Directory.GetDirectories(root)
             .Where(d => File.Exists(Path.Combine(d, RunFolder.ConfigFile)))
             .Select(RunFolder.Open)
-            .OrderBy(r => r.Id, StringComparer.Ordinal)
+            .OrderBy(r => r.Started)
+            .ThenBy(r => r.Id, StringComparer.Ordinal)
             .ToList();
     }
 

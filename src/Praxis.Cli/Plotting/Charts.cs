@@ -19,6 +19,8 @@ public static class Charts
         { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22" }
         .Select(ScottPlot.Color.FromHex).ToArray();
 
+    private static readonly LinePattern[] RunPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
     /// <summary>The metric panels a table gives: each base metric (loss first), then the learning rate if it changed.</summary>
     public static List<string> PanelMetrics(MetricsTable table)
     {
@@ -87,8 +89,8 @@ public static class Charts
                 if (!hasVal && !t.Columns.TryGetValue(metric, out ys)) continue;
                 double[] xs = t.Epochs.Select(e => e + 1.0).ToArray();
                 maxEpochs = Math.Max(maxEpochs, xs.Length);
-                AddLine(plot, xs, ys!, $"{label} ({(hasVal ? "validation" : "training")})", RunColors[i % RunColors.Length],
-                    i < RunColors.Length ? LinePattern.Solid : LinePattern.Dashed);
+                // Patterns as well as colours, so runs that coincide (same seed, same start) stay distinguishable.
+                AddLine(plot, xs, ys!, $"{label} ({(hasVal ? "validation" : "training")})", RunColors[i % RunColors.Length], RunPatterns[i % RunPatterns.Length]);
             }
             FinishPanel(plot, maxEpochs);
             plots.Add(plot);

@@ -132,7 +132,9 @@ internal sealed class JsonProgress(TextWriter output) : Callback
 
 /// <summary>
 /// Keras-style live progress in a terminal (Spectre.Console): one bar per epoch with batches done, elapsed time or ETA,
-/// and the running loss and metrics; finished epochs stay on screen with their final and validation metrics.
+/// and the running loss and metrics; finished epochs stay on screen with their final and validation metrics. The
+/// columns adapt to the terminal's width: the metrics column gets what is left, abbreviating names
+/// (<c>accuracy</c> → <c>acc</c>) and then ending in an ellipsis rather than squeezing the bar.
 /// </summary>
 internal sealed class LiveProgress(ProgressContext context, double initialLearningRate) : Callback
 {
@@ -148,7 +150,7 @@ internal sealed class LiveProgress(ProgressContext context, double initialLearni
 
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        _task = context.AddTask($"Epoch {epoch + 1}/{_epochs}", autoStart: true, maxValue: _steps);
+        _task = context.AddTask($"Epoch {(epoch + 1).ToString(CultureInfo.InvariantCulture).PadLeft(_epochs.ToString(CultureInfo.InvariantCulture).Length)}/{_epochs}", autoStart: true, maxValue: _steps);
         _task.Tag = new EpochState();
     }
 
@@ -159,7 +161,7 @@ internal sealed class LiveProgress(ProgressContext context, double initialLearni
         // Formatting every batch would cost more than the batch; the screen refreshes 10 times a second anyway.
         if (_throttle.ElapsedMilliseconds >= 100 || batch + 1 == _steps)
         {
-            ((EpochState)_task.Tag!).Metrics = LogFormat.Metrics(logs, initialLearningRate, "  ");
+            ((EpochState)_task.Tag!).Set(logs, initialLearningRate);
             _throttle.Restart();
         }
     }
@@ -167,28 +169,46 @@ internal sealed class LiveProgress(ProgressContext context, double initialLearni
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (_task == null) return;
-        var state = (EpochState)_task.Tag!;
-        state.Metrics = LogFormat.Metrics(logs, initialLearningRate, "  ");
-        state.StepsDone = (int)_task.Value;
+        ((EpochState)_task.Tag!).Set(logs, initialLearningRate);
         _task.StopTask();
         context.Refresh();
     }
 
     internal sealed class EpochState
     {
-        public volatile string Metrics = "";
-        public int StepsDone;
+        private volatile string[] _texts = ["", ""];
+
+        /// <summary>The metrics with full names, then with short ones.</summary>
+        public string[] Texts => _texts;
+
+        public void Set(IReadOnlyDictionary<string, double> logs, double lr)
+        {
+            string full = LogFormat.Metrics(logs, lr, "  ");
+            _texts = [full, Abbreviate(full)];
+        }
+
+        private static string Abbreviate(string s) => s.Replace("accuracy", "acc", StringComparison.Ordinal)
+            .Replace("learning_rate", "lr", StringComparison.Ordinal).Replace(": ", " ", StringComparison.Ordinal);
     }
 
-    /// <summary>The progress columns: description, bar, steps, time, metrics.</summary>
-    public static ProgressColumn[] Columns() =>
-    [
-        new TaskDescriptionColumn { Alignment = Justify.Left },
-        new ProgressBarColumn { Width = 24, CompletedStyle = new Style(Color.Green), FinishedStyle = new Style(Color.Green) },
-        new StepsColumn(),
-        new TimeColumn(),
-        new MetricsColumn(),
-    ];
+    /// <summary>The progress columns for a terminal <paramref name="width"/> characters wide.</summary>
+    public static ProgressColumn[] Columns(int width, int epochs, int steps)
+    {
+        bool wide = width >= 110;
+        int barWidth = wide ? 24 : 12;
+        int stepsWidth = 2 * steps.ToString(CultureInfo.InvariantCulture).Length + 1;
+        int timeWidth = wide ? 17 : 9;
+        int descWidth = 7 + 2 * epochs.ToString(CultureInfo.InvariantCulture).Length;
+        int metricsWidth = Math.Max(12, width - descWidth - barWidth - stepsWidth - timeWidth - 6);
+        return
+        [
+            new TaskDescriptionColumn { Alignment = Justify.Left },
+            new ProgressBarColumn { Width = barWidth, CompletedStyle = new Style(Color.Green), FinishedStyle = new Style(Color.Green) },
+            new StepsColumn(),
+            new TimeColumn(wide),
+            new MetricsColumn(metricsWidth),
+        ];
+    }
 
     private sealed class StepsColumn : ProgressColumn
     {
@@ -199,7 +219,7 @@ internal sealed class LiveProgress(ProgressContext context, double initialLearni
         }
     }
 
-    private sealed class TimeColumn : ProgressColumn
+    private sealed class TimeColumn(bool perStep) : ProgressColumn
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
@@ -207,18 +227,27 @@ internal sealed class LiveProgress(ProgressContext context, double initialLearni
             {
                 double s = (task.ElapsedTime ?? TimeSpan.Zero).TotalSeconds;
                 int steps = Math.Max(1, (int)task.Value);
-                return new Text(string.Create(CultureInfo.InvariantCulture, $"{LogFormat.Duration(s),5} {1000 * s / steps:F2}ms/step"), new Style(Color.Grey));
+                string text = perStep ? string.Create(CultureInfo.InvariantCulture, $"{LogFormat.Duration(s),5} {1000 * s / steps:F2}ms/step") : $"{LogFormat.Duration(s),9}";
+                return new Text(text, new Style(Color.Grey));
             }
             var eta = task.RemainingTime;
             return new Text(eta is { } r ? $"ETA {LogFormat.Duration(r.TotalSeconds),5}" : "ETA     ?", new Style(Color.Yellow));
         }
     }
 
-    private sealed class MetricsColumn : ProgressColumn
+    private sealed class MetricsColumn(int width) : ProgressColumn
     {
         protected override bool NoWrap => true;
 
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(task.Tag is EpochState s ? s.Metrics : "", new Style(Color.Aqua));
+        public override int? GetColumnWidth(RenderOptions options) => width;
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            if (task.Tag is not EpochState s) return Text.Empty;
+            var texts = s.Texts;
+            string text = texts[0].Length <= width ? texts[0] : texts[1];
+            if (text.Length > width) text = text[..(width - 1)] + "…";
+            return new Text(text, new Style(Color.Aqua));
+        }
     }
 }

@@ -102,7 +102,9 @@ public static class Trainer
         {
             ctx.Out.Write(model.SummaryString());
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {recipe.Name} on {dataset.Name}: {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images; {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}."));
+                $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images"));
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Training {recipe.Name}: {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
         }
 
         // Callback messages (early stopping, NaN) must not break a live display: collect them and print afterwards.
@@ -111,10 +113,10 @@ public static class Trainer
         var nan = new TerminateOnNaN(messages);
         var clock = new EpochClock();
         EarlyStopping? early = o.EarlyStopping is int p && nVal > 0 ? new EarlyStopping("val_loss", patience: p, restoreBestWeights: true, verbose: 1, output: messages) : null;
-        var callbacks = new List<Callback> { stop, nan };
+        // LogLearningRate first: an epoch's row records the rate it trained with, before ReduceLROnPlateau lowers it.
+        var callbacks = new List<Callback> { new LogLearningRate(), stop, nan };
         if (early != null) callbacks.Add(early);
         if (o.ReduceLrPatience is int rp && nVal > 0) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, verbose: 1, output: messages));
-        callbacks.Add(new LogLearningRate());
         callbacks.Add(new CSVLogger(run.File(RunFolder.MetricsFile)));
         callbacks.Add(clock);
 
@@ -133,7 +135,7 @@ public static class Trainer
             if (human && ctx.IsTerminal)
             {
                 history = null!;
-                ctx.Console.Progress().AutoClear(false).HideCompleted(false).Columns(LiveProgress.Columns()).Start(pc =>
+                ctx.Console.Progress().AutoClear(false).HideCompleted(false).Columns(LiveProgress.Columns(ctx.Console.Profile.Width, epochs, (xTrain.Shape[0] - nVal + batchSize - 1) / batchSize)).Start(pc =>
                 {
                     callbacks.Add(new LiveProgress(pc, lr));
                     history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
@@ -159,7 +161,7 @@ public static class Trainer
             Console.CancelKeyPress -= onCancel;
         }
         double trainSeconds = trainClock.Elapsed.TotalSeconds;
-        if (!o.Json && messages.GetStringBuilder().Length > 0) ctx.Out.Write(messages.ToString());
+        if (human && messages.GetStringBuilder().Length > 0) ctx.Out.Write(messages.ToString());
 
         string status = nan.TerminatedAtBatch != null ? "diverged" : stop.Requested ? "interrupted" : early is { StoppedEpoch: > 0 } ? "stopped early" : "completed";
         var result = new JsonObject
@@ -236,14 +238,17 @@ public static class Trainer
         {
             ctx.Console.MarkupLine(analysis == null ? $"[red]{Markup.Escape(test)}[/]" : $"[bold green]{Markup.Escape(test)}[/]");
             ctx.Console.MarkupLine(Markup.Escape(trained));
-            ctx.Console.MarkupLine($"Run saved to [link]{Markup.Escape(relative)}[/] (config, metrics.csv, curves.png, confusion.png, misclassified.png, weights).");
+            ctx.Console.MarkupLine($"Run saved to [bold]{Markup.Escape(relative)}[/]");
         }
         else
         {
             ctx.Out.WriteLine(test);
             ctx.Out.WriteLine(trained);
-            ctx.Out.WriteLine($"Run saved to {relative} (config, metrics.csv, curves.png, confusion.png, misclassified.png, weights).");
+            ctx.Out.WriteLine($"Run saved to {relative}");
         }
+        ctx.Out.WriteLine(analysis == null
+            ? "  config.json, metrics.csv, result.json (see: praxis runs)"
+            : "  curves.png, confusion.png, misclassified.png, metrics.csv, config.json, weights.bin (see: praxis runs, praxis plot)");
     }
 
     private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
