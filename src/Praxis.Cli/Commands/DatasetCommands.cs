@@ -35,7 +35,7 @@ public static class DatasetCommands
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"downloading {d.Name} failed: {e.Message} Is the network reachable? A shipped copy still works: {string.Join(", ", d.LocalCopies().Select(c => c.Directory))}");
+            throw new CliException($"downloading {d.Name} failed: {e.Message.TrimEnd('.')}. Is the network reachable? A shipped copy still works: {string.Join(", ", d.LocalCopies().Select(c => c.Directory))}");
         }
         ctx.Out.WriteLine("Done.");
         return 0;

@@ -111,7 +111,7 @@ public static class ModelCommands
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {names[best]} ({LogFormat.Percent(p[best], 1)})   [model: run {run.Id}]"));
             if (ctx.IsTerminal)
             {
-                var chart = new BarChart { Width = 60, MaxValue = 100 };
+                var chart = new BarChart { Width = 60, MaxValue = 100, Label = "[grey]probability of each class, %[/]" };
                 for (int c = 0; c < k; c++)
                     chart.AddItem(names[c], Math.Round(100 * p[c], 1), c == best ? Color.Green : Color.Grey);
                 ctx.Console.Write(chart);

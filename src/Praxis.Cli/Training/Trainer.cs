@@ -134,12 +134,9 @@ public static class Trainer
             if (o.Json) callbacks.Add(new JsonProgress(ctx.Out));
             if (human && ctx.IsTerminal)
             {
-                history = null!;
-                ctx.Console.Progress().AutoClear(false).HideCompleted(false).Columns(LiveProgress.Columns(ctx.Console.Profile.Width, epochs, (xTrain.Shape[0] - nVal + batchSize - 1) / batchSize)).Start(pc =>
-                {
-                    callbacks.Add(new LiveProgress(pc, lr));
-                    history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
-                });
+                var profile = ctx.Console.Profile;
+                callbacks.Add(new LiveProgress(ctx.Out, profile.Width, profile.Capabilities.Ansi, lr));
+                history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
             }
             else
             {
@@ -247,8 +244,9 @@ public static class Trainer
             ctx.Out.WriteLine($"Run saved to {relative}");
         }
         ctx.Out.WriteLine(analysis == null
-            ? "  config.json, metrics.csv, result.json (see: praxis runs)"
-            : "  curves.png, confusion.png, misclassified.png, metrics.csv, config.json, weights.bin (see: praxis runs, praxis plot)");
+            ? "  config.json metrics.csv result.json"
+            : "  curves.png confusion.png misclassified.png metrics.csv config.json weights.bin");
+        ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
     }
 
     private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
