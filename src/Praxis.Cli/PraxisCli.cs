@@ -55,9 +55,9 @@ public static class PraxisCli
 
     private static Command TrainCommand(CliContext ctx, Option<string> runsDir)
     {
-        var recipes = string.Join(", ", Recipes.Recipes.All.Select(r => r.Name));
+        var recipes = string.Join(", ", RecipeRegistry.All.Select(r => r.Name));
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {recipes}", HelpName = "recipe" };
-        recipe.CompletionSources.Add(Recipes.Recipes.All.Select(r => r.Name).ToArray());
+        recipe.CompletionSources.Add(RecipeRegistry.All.Select(r => r.Name).ToArray());
         var epochs = Positive(new Option<int?>("--epochs", "-e") { Description = "Passes over the training data (recipe default: 5)" });
         var batch = Positive(new Option<int?>("--batch-size", "-b") { Description = "Samples per gradient step (recipe default: 32)" });
         var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001)" };
@@ -160,7 +160,7 @@ public static class PraxisCli
         var cmd = new Command("datasets", "List, download and verify datasets");
         var list = new Command("list", "List known datasets and where local copies are");
         list.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
-        var name = new Argument<string>("name") { Description = $"Dataset: {string.Join(", ", Datasets.All.Select(d => d.Name))}" };
+        var name = new Argument<string>("name") { Description = $"Dataset: {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))}" };
         var download = new Command("download", "Download a dataset into the cache (~/.praxis/datasets), checking SHA-256") { name };
         download.SetAction(p => Guard(ctx, () => DatasetCommands.Download(ctx, p.GetValue(name)!)));
         var optName = new Argument<string?>("name") { Description = "Dataset (default: all)", Arity = ArgumentArity.ZeroOrOne };

@@ -13,7 +13,7 @@ public static class DatasetCommands
     {
         var table = new Table { Border = ctx.IsTerminal ? TableBorder.Rounded : TableBorder.Ascii2 };
         table.AddColumns("Dataset", "Description", "Files", "Local copies", "Licence");
-        foreach (var d in Datasets.All)
+        foreach (var d in DatasetRegistry.All)
         {
             var copies = d.LocalCopies().Select(c => $"{c.Kind}: {RunsCommands.Rel(c.Directory)}").ToList();
             table.AddRow(Markup.Escape(d.Name), Markup.Escape(d.Description), d.Files.Count.ToString(CultureInfo.InvariantCulture),
@@ -27,7 +27,7 @@ public static class DatasetCommands
     /// <summary>Downloads a dataset's files into the cache, checking each SHA-256.</summary>
     public static int Download(CliContext ctx, string name)
     {
-        var d = Datasets.Get(name);
+        var d = DatasetRegistry.Get(name);
         ctx.Out.WriteLine($"Downloading {d.Name} from {d.BaseUrl} into {d.CacheDirectory} …");
         try
         {
@@ -45,7 +45,7 @@ public static class DatasetCommands
     public static int Verify(CliContext ctx, string? name)
     {
         int bad = 0, checkedFiles = 0;
-        foreach (var d in name == null ? Datasets.All : [Datasets.Get(name)])
+        foreach (var d in name == null ? DatasetRegistry.All : [DatasetRegistry.Get(name)])
         {
             var copies = d.LocalCopies().ToList();
             if (copies.Count == 0)

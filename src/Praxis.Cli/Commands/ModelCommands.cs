@@ -16,7 +16,7 @@ public static class ModelCommands
     /// <summary>Rebuilds a run's model from its recipe and puts its trained weights back.</summary>
     public static (Recipe Recipe, Model Model) LoadModel(RunFolder run)
     {
-        var recipe = Recipes.Recipes.Get(run.Recipe);
+        var recipe = RecipeRegistry.Get(run.Recipe);
         double lr = run.Config["learning_rate"]?.GetValue<double>() ?? recipe.DefaultLearningRate;
         var model = recipe.Build(new RecipeSettings(lr));
         run.LoadWeights(model);
@@ -31,7 +31,7 @@ public static class ModelCommands
     {
         var run = PickRun(root, reference);
         var (recipe, model) = LoadModel(run);
-        var data = Datasets.Get(recipe.Dataset).Load();
+        var data = DatasetRegistry.Get(recipe.Dataset).Load();
         var x = recipe.PrepareInputs(data.TestX);
         var metrics = model.Evaluate(x, recipe.PrepareTargets(data.TestY, data.ClassNames.Count), batchSize: 256);
         var analysis = new Classification(model.Predict(x, batchSize: 256), data.TestY);
@@ -83,7 +83,7 @@ public static class ModelCommands
     {
         var run = PickRun(root, reference);
         var (recipe, model) = LoadModel(run);
-        var dataset = Datasets.Get(recipe.Dataset);
+        var dataset = DatasetRegistry.Get(recipe.Dataset);
         var (h, w) = dataset.ImageSize;
         var input = ImageInput.Load(file, h, w, invert);
         var probs = model.Predict(recipe.PrepareInputs(input.Images), batchSize: 256);
@@ -148,7 +148,7 @@ public static class ModelCommands
     {
         if (what == null)
         {
-            foreach (var r in Recipes.Recipes.All)
+            foreach (var r in RecipeRegistry.All)
             {
                 ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {r.DefaultEpochs} epochs, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
                 ctx.Out.Write(r.Build(new RecipeSettings(r.DefaultLearningRate)).SummaryString());
@@ -156,7 +156,7 @@ public static class ModelCommands
             }
             return 0;
         }
-        var recipe = Recipes.Recipes.All.FirstOrDefault(r => string.Equals(r.Name, what, StringComparison.OrdinalIgnoreCase));
+        var recipe = RecipeRegistry.All.FirstOrDefault(r => string.Equals(r.Name, what, StringComparison.OrdinalIgnoreCase));
         if (recipe != null)
         {
             ctx.Out.WriteLine($"{recipe.Name}: {recipe.Description}");
@@ -167,11 +167,11 @@ public static class ModelCommands
         try { run = RunStore.Resolve(root, what); }
         catch (CliException e)
         {
-            throw new CliException($"'{what}' is neither a recipe ({string.Join(", ", Recipes.Recipes.All.Select(r => r.Name))}) nor a run: {e.Message}");
+            throw new CliException($"'{what}' is neither a recipe ({string.Join(", ", RecipeRegistry.All.Select(r => r.Name))}) nor a run: {e.Message}");
         }
         ctx.Out.WriteLine($"Run {run.Id} ({run.Recipe})");
         string summary = run.File(RunFolder.SummaryFile);
-        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary) : Recipes.Recipes.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
+        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary) : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
         return 0;
     }
 

@@ -100,7 +100,7 @@ public sealed class MnistDataset : DatasetInfo
 }
 
 /// <summary>The datasets the CLI knows. Later families add theirs here.</summary>
-public static class Datasets
+public static class DatasetRegistry
 {
     /// <summary>Every registered dataset.</summary>
     public static IReadOnlyList<DatasetInfo> All { get; } = [new MnistDataset()];

@@ -8,7 +8,7 @@ public sealed record RecipeSettings(double LearningRate);
 
 /// <summary>
 /// A named, reproducible training setup for <c>praxis train NAME</c>: the dataset, the model (compiled), how images
-/// become model inputs, and default hyper-parameters. Add one class per recipe and list it in <see cref="Recipes.All"/>.
+/// become model inputs, and default hyper-parameters. Add one class per recipe and list it in <see cref="RecipeRegistry.All"/>.
 /// </summary>
 public abstract class Recipe
 {
@@ -18,7 +18,7 @@ public abstract class Recipe
     /// <summary>One line for <c>praxis train --help</c> and <c>praxis summary</c>.</summary>
     public abstract string Description { get; }
 
-    /// <summary>The dataset name (see <see cref="Datasets"/>).</summary>
+    /// <summary>The dataset name (see <see cref="DatasetRegistry"/>).</summary>
     public virtual string Dataset => "mnist";
 
     /// <summary>Default number of epochs.</summary>
@@ -44,7 +44,7 @@ public abstract class Recipe
 }
 
 /// <summary>The recipes <c>praxis train</c> knows.</summary>
-public static class Recipes
+public static class RecipeRegistry
 {
     /// <summary>Every registered recipe, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<Recipe> All { get; } = [new SeedMlpRecipe()];

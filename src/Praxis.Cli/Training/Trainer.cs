@@ -62,8 +62,8 @@ public static class Trainer
     /// <summary>Trains and returns the exit code (0 success, 1 diverged or failed, 130 interrupted).</summary>
     public static int Run(TrainOptions o, CliContext ctx)
     {
-        var recipe = Recipes.Recipes.Get(o.Recipe);
-        var dataset = Datasets.Get(recipe.Dataset);
+        var recipe = RecipeRegistry.Get(o.Recipe);
+        var dataset = DatasetRegistry.Get(recipe.Dataset);
         int epochs = o.Epochs ?? recipe.DefaultEpochs;
         int batchSize = o.BatchSize ?? recipe.DefaultBatchSize;
         double lr = o.LearningRate ?? recipe.DefaultLearningRate;
