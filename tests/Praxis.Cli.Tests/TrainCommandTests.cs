@@ -100,6 +100,10 @@ public class TrainCommandTests(TrainedRuns runs)
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("--epochs must be at least 1; got 0.", r.Err);
 
+        r = CliHarness.Run("train", "seed-mlp", "--early-stopping", "2", "--validation-split", "0", "--runs-dir", runs.Root);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--early-stopping watches val_loss, but --validation-split is 0", r.Err);
+
         r = CliHarness.Run("train", "seed-mlp", "--validation-split", "1.5", "--runs-dir", runs.Root);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("--validation-split must be in [0, 1)", r.Err);

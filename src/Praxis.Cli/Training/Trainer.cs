@@ -69,6 +69,8 @@ public static class Trainer
         double lr = o.LearningRate ?? recipe.DefaultLearningRate;
         double split = o.ValidationSplit ?? recipe.DefaultValidationSplit;
         int threads = ThreadSettings.Apply(o.Threads);
+        if (split == 0 && (o.EarlyStopping != null || o.ReduceLrPatience != null))
+            throw new CliException($"{(o.EarlyStopping != null ? "--early-stopping" : "--reduce-lr")} watches val_loss, but --validation-split is 0; give a validation fraction such as 0.1.");
         bool human = !o.Json && !o.Quiet;
         var wallClock = Stopwatch.StartNew();
 
@@ -112,11 +114,11 @@ public static class Trainer
         var stop = new StopOnRequest();
         var nan = new TerminateOnNaN(messages);
         var clock = new EpochClock();
-        EarlyStopping? early = o.EarlyStopping is int p && nVal > 0 ? new EarlyStopping("val_loss", patience: p, restoreBestWeights: true, verbose: 1, output: messages) : null;
+        EarlyStopping? early = o.EarlyStopping is int p ? new EarlyStopping("val_loss", patience: p, restoreBestWeights: true, verbose: 1, output: messages) : null;
         // LogLearningRate first: an epoch's row records the rate it trained with, before ReduceLROnPlateau lowers it.
         var callbacks = new List<Callback> { new LogLearningRate(), stop, nan };
         if (early != null) callbacks.Add(early);
-        if (o.ReduceLrPatience is int rp && nVal > 0) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, verbose: 1, output: messages));
+        if (o.ReduceLrPatience is int rp) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, verbose: 1, output: messages));
         callbacks.Add(new CSVLogger(run.File(RunFolder.MetricsFile)));
         callbacks.Add(clock);
 
