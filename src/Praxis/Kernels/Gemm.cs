@@ -186,9 +186,13 @@ public static unsafe class Gemm
 
         // Each core packs its own A block into its private L2 and shares the packed B block (via L3). Aim for
         // two items per thread so a core slowed by other load does not hold up the rest.
+        // A block count that is a multiple of the thread count keeps the last round of items from running on one
+        // core alone (11 blocks on 2 threads would waste 1/12 of the machine).
         int target = 2 * threads;
         int mBlocks = (p.M + K.MC - 1) / K.MC;
-        if (mBlocks < target) mBlocks = Math.Max(1, Math.Min(target, p.M / (4 * K.MR)));
+        mBlocks = Math.Max(mBlocks, target);
+        mBlocks = (mBlocks + threads - 1) / threads * threads;
+        mBlocks = Math.Max(1, Math.Min(mBlocks, p.M / (4 * K.MR))); // but no thinner than 4 micro-panels
         int mcMax = BlockSize(p.M, (p.M + mBlocks - 1) / mBlocks, K.MR);
         mBlocks = (p.M + mcMax - 1) / mcMax;
 

@@ -37,9 +37,11 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
 {
     public static int MR => 8;
     public static int NR => 32;
-    // 256×32 floats of B is 32 KiB of the 48 KiB L1D; 256×256 floats of A is 256 KiB of the 1 MiB L2.
-    public static int KC => 256;
-    public static int MC => 256;
+    // Zen 5 here: 48 KiB L1D, 1 MiB L2 per core, shared L3. The A block (128×512 floats = 256 KiB) sits in L2.
+    // A 512-deep B micro-panel (64 KiB) overflows L1 but streams from L2 at a fraction of its bandwidth, and the
+    // deeper block halves the passes over C; measured 5-10% faster than KC = 256 on 1 and 2 threads.
+    public static int KC => 512;
+    public static int MC => 128;
     public static int NC => 4096;
 
     [SkipLocalsInit]

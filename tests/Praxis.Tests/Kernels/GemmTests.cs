@@ -16,7 +16,8 @@ public class GemmTests
         { 33, 33, 33 },
         { 5, 17, 300 },
         { 64, 129, 3 },
-        { 300, 260, 41 },   // several k blocks; parallel above the threshold
+        { 300, 260, 41 },   // parallel above the threshold
+        { 70, 1100, 40 },   // several k blocks, serial and parallel
         { 600, 40, 100 },   // several m blocks
         { 32, 512, 300 },   // too few rows to split: the parallel path splits columns
         { 9, 3, 4200 },     // more columns than one packed B block
