@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Praxis.Bench.Kernels;
 
-// --quick [--threads N] [--samples N] [--sample-ms N] [--sizes 256,1024,seed]: Stopwatch medians, one line per shape.
+// --quick [--threads N] [--isa Avx512|Vector256|Scalar] [--samples N] [--sample-ms N] [--sizes 256,1024,seed]: Stopwatch medians, one line per shape.
 // Anything else goes to BenchmarkDotNet, e.g. --filter '*Sgemm*'.
 if (args.Contains("--quick"))
 {

@@ -15,6 +15,8 @@ public static class QuickBench
         int samples = IntOption(args, "--samples", 7);
         int sampleMs = IntOption(args, "--sample-ms", 200);
         string sizes = StringOption(args, "--sizes", "256,512,1024,2048,seed"); // also m x k x n, e.g. 64x784x64NT
+        string isaName = StringOption(args, "--isa", Gemm.BestIsa.ToString()); // Avx512, Vector256 or Scalar
+        var isa = Enum.Parse<GemmIsa>(isaName, ignoreCase: true);
         KernelPool.NumThreads = threads;
 
         var shapes = new List<GemmShape>();
@@ -33,11 +35,11 @@ public static class QuickBench
         }
 
         Console.WriteLine($"# sgemm quick: threads={threads} samples={samples} sample_ms={sampleMs} " +
-            $"Vector512.IsHardwareAccelerated={System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} cores={Environment.ProcessorCount}");
+            $"isa={isa} Vector512.IsHardwareAccelerated={System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} cores={Environment.ProcessorCount}");
         foreach (var shape in shapes)
         {
             var (a, lda, b, ldb, c) = shape.Allocate();
-            void Call() => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N);
+            void Call() => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N, isa);
 
             // Warm-up: tiered JIT, packing buffers, pool threads; then size a batch to ~sampleMs.
             var warm = Stopwatch.StartNew();

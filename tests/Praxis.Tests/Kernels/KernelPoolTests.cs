@@ -59,9 +59,6 @@ public class KernelPoolTests
         }
     }
 
-    [Fact]
-    public void DefaultsToProcessorCount() => Assert.Equal(Environment.ProcessorCount, KernelPool.NumThreads);
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
