@@ -153,13 +153,21 @@ public static unsafe class Gemm
     [SkipLocalsInit]
     private static void RunSerial<K>(in Problem p) where K : IMicroKernel
     {
-        // Equal-sized blocks avoid a thin last block (e.g. k = 784 runs as 4×196, not 3×256 + 16).
+        // Equal-sized blocks avoid a thin last block (e.g. k = 784 runs as 2×392, not 512 + 272).
         int kcMax = BlockSize(p.K, K.KC, 1);
         int ncMax = BlockSize(p.N, K.NC, K.NR);
         int mcMax = BlockSize(p.M, K.MC, K.MR);
         var buffers = PackBuffers.Current;
         float* packA = buffers.A(mcMax * kcMax);
         float* packB = buffers.B(ncMax * kcMax);
+
+        // A small product reuses each packed panel only a few times, so packing can cost as much as the multiply.
+        // Where a panel's k-steps are already contiguous rows (B as stored, or Aᵀ), the kernel reads them in place;
+        // only a ragged last panel is packed, because reading a full-width panel there would run past the matrix.
+        // Large products always pack: with power-of-two strides, in-place panels would thrash the L1 sets.
+        bool small = (long)p.M * p.N * p.K < ParallelThreshold;
+        bool directA = small && p.TransA;
+        bool directB = small && !p.TransB;
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
             int nc = Math.Min(ncMax, p.N - jc);
@@ -168,14 +176,62 @@ public static unsafe class Gemm
             {
                 int kc = Math.Min(kcMax, p.K - pc);
                 float beta = pc == 0 ? p.Beta : 1f;
-                GemmPacking.PackB<K>(p.TransB, p.B, p.Ldb, pc, kc, jc, nc, 0, panels, packB);
+                Panels bPanels;
+                if (directB)
+                {
+                    int full = nc / K.NR;
+                    if (full < panels)
+                        GemmPacking.PackB<K>(false, p.B, p.Ldb, pc, kc, jc + full * K.NR, nc - full * K.NR, 0, 1, packB);
+                    bPanels = new Panels(p.B + pc * p.Ldb + jc, K.NR, p.Ldb, full, packB, K.NR);
+                }
+                else
+                {
+                    GemmPacking.PackB<K>(p.TransB, p.B, p.Ldb, pc, kc, jc, nc, 0, panels, packB);
+                    bPanels = Panels.Packed(packB, K.NR, kc);
+                }
                 for (int ic = 0; ic < p.M; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, p.M - ic);
-                    GemmPacking.PackA<K>(p.TransA, p.A, p.Lda, ic, mc, pc, kc, packA);
-                    MacroKernel<K>(mc, nc, kc, packA, packB, 0, panels, p.C + ic * p.Ldc + jc, p.Ldc, p.Alpha, beta);
+                    Panels aPanels;
+                    if (directA)
+                    {
+                        int full = mc / K.MR;
+                        if (full * K.MR < mc)
+                            GemmPacking.PackA<K>(true, p.A, p.Lda, ic + full * K.MR, mc - full * K.MR, pc, kc, packA);
+                        aPanels = new Panels(p.A + pc * p.Lda + ic, K.MR, p.Lda, full, packA, K.MR);
+                    }
+                    else
+                    {
+                        GemmPacking.PackA<K>(p.TransA, p.A, p.Lda, ic, mc, pc, kc, packA);
+                        aPanels = Panels.Packed(packA, K.MR, kc);
+                    }
+                    MacroKernel<K>(mc, nc, kc, aPanels, bPanels, 0, panels, p.C + ic * p.Ldc + jc, p.Ldc, p.Alpha, beta);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Where the micro-kernel finds panel q of an A or B block: the first <c>full</c> panels at
+    /// <c>first + q·panelStep</c> with k-stride <c>kStride</c>, any later one packed at <c>edge</c> with k-stride
+    /// <c>width</c>.
+    /// </summary>
+    private readonly struct Panels(float* first, nint panelStep, nint kStride, int full, float* edge, int width)
+    {
+        /// <summary>All panels packed contiguously, <paramref name="width"/> floats per k-step.</summary>
+        public static Panels Packed(float* buffer, int width, int kc) =>
+            new(buffer, (nint)width * kc, width, int.MaxValue, null, width);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Get(int q, out nint stride)
+        {
+            if (q < full)
+            {
+                stride = kStride;
+                return first + q * panelStep;
+            }
+            stride = width;
+            return edge;
         }
     }
 
@@ -254,37 +310,38 @@ public static unsafe class Gemm
             int mc = Math.Min(_mcMax, _p.M - ic);
             float* packA = PackBuffers.Current.A(_mcMax * _kc);
             GemmPacking.PackA<K>(_p.TransA, _p.A, _p.Lda, ic, mc, _pc, _kc, packA);
-            MacroKernel<K>(mc, _nc, _kc, packA, _packB, q0, q1, _p.C + ic * _p.Ldc + _jc, _p.Ldc, _p.Alpha, _beta);
+            MacroKernel<K>(mc, _nc, _kc, Panels.Packed(packA, K.MR, _kc), Panels.Packed(_packB, K.NR, _kc), q0, q1,
+                _p.C + ic * _p.Ldc + _jc, _p.Ldc, _p.Alpha, _beta);
         }
     }
 
     /// <summary>
-    /// Multiplies a packed mc×kc A block by B panels [q0, q1) into C (C points at the block's top-left corner).
-    /// Each B micro-panel stays in L1 while the A block's panels stream past it.
+    /// Multiplies an mc×kc A block by B panels [q0, q1) into C (C points at the block's top-left corner).
+    /// Each B micro-panel stays in cache while the A block's panels stream past it.
     /// </summary>
     [SkipLocalsInit]
-    private static void MacroKernel<K>(int mc, int nc, int kc, float* packA, float* packB, int q0, int q1,
+    private static void MacroKernel<K>(int mc, int nc, int kc, in Panels a, in Panels b, int q0, int q1,
         float* c, nint ldc, float alpha, float beta) where K : IMicroKernel
     {
         float* tile = stackalloc float[K.MR * K.NR];
         for (int q = q0; q < q1; q++)
         {
             int nr = Math.Min(K.NR, nc - q * K.NR);
-            float* bp = packB + (nint)q * K.NR * kc;
+            float* bp = b.Get(q, out nint sb);
             float* cq = c + q * K.NR;
             for (int i = 0; i < mc; i += K.MR)
             {
                 int mr = Math.Min(K.MR, mc - i);
-                float* ap = packA + (nint)i * kc;
+                float* ap = a.Get(i / K.MR, out nint sa);
                 float* cij = cq + i * ldc;
                 if (mr == K.MR && nr == K.NR)
                 {
-                    K.Run(kc, ap, bp, cij, ldc, alpha, beta);
+                    K.Run(kc, ap, sa, bp, sb, cij, ldc, alpha, beta);
                 }
                 else
                 {
                     // Ragged edge: compute the full padded tile aside, then merge only the valid part.
-                    K.Run(kc, ap, bp, tile, K.NR, 1f, 0f);
+                    K.Run(kc, ap, sa, bp, sb, tile, K.NR, 1f, 0f);
                     MergeTile(tile, K.NR, cij, ldc, mr, nr, alpha, beta);
                 }
             }

@@ -23,9 +23,10 @@ internal unsafe interface IMicroKernel
 
     /// <summary>
     /// C[MR×NR] = alpha · Apanel · Bpanel + beta · C over depth <paramref name="kc"/>; beta 0 overwrites C.
-    /// <paramref name="a"/> holds kc groups of MR floats, <paramref name="b"/> kc groups of NR floats.
+    /// Step p reads MR floats at <c>a + p·sa</c> and NR floats at <c>b + p·sb</c>: packed panels use sa = MR and
+    /// sb = NR; small problems may pass unpacked rows of a stored matrix with its row stride instead.
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+    static abstract void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta);
 }
 
 /// <summary>
@@ -45,7 +46,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int NC => 4096;
 
     [SkipLocalsInit]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
     {
         if (Sse.IsSupported)
         {
@@ -85,8 +86,8 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
             var a7 = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
-            a += 8;
-            b += 32;
+            a += sa;
+            b += sb;
         }
 
         var va = Vector512.Create(alpha);
@@ -137,7 +138,7 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
     public static int NC => 4096;
 
     [SkipLocalsInit]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
     {
         Vector256<float> c00 = default; Vector256<float> c01 = default;
         Vector256<float> c10 = default; Vector256<float> c11 = default;
@@ -161,8 +162,8 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
             c40 = Fma256(a4, b0, c40); c41 = Fma256(a4, b1, c41);
             var a5 = Vector256.Create(a[5]);
             c50 = Fma256(a5, b0, c50); c51 = Fma256(a5, b1, c51);
-            a += 6;
-            b += 16;
+            a += sa;
+            b += sb;
         }
 
         var va = Vector256.Create(alpha);
@@ -213,7 +214,7 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
     public static int NC => 2048;
 
     [SkipLocalsInit]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
     {
         float* acc = stackalloc float[4 * 8];
         new Span<float>(acc, 4 * 8).Clear();
@@ -225,8 +226,8 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
                 float* row = acc + i * 8;
                 for (int j = 0; j < 8; j++) row[j] += ai * b[j];
             }
-            a += 4;
-            b += 8;
+            a += sa;
+            b += sb;
         }
         for (int i = 0; i < 4; i++)
         {
