@@ -252,22 +252,33 @@ public static unsafe class Gemm
         int mcMax = BlockSize(p.M, (p.M + mBlocks - 1) / mBlocks, K.MR);
         mBlocks = (p.M + mcMax - 1) / mcMax;
 
-        float* packB = PackBuffers.Current.B(ncMax * kcMax);
+        // Two B buffers: while one k-block is multiplied, the next is packed into the other by extra items queued
+        // after the compute items. They are claimed last, so they fill the tail where a core would otherwise wait
+        // for the final compute item, and each k-block costs one pool round trip instead of two.
+        nint blockFloats = (nint)ncMax * kcMax;
+        float* packB0 = PackBuffers.Current.B((int)(2 * blockFloats));
+        int packItems = threads;
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
             int nc = Math.Min(ncMax, p.N - jc);
             int panels = (nc + K.NR - 1) / K.NR;
+            int panelsPerPack = (panels + packItems - 1) / packItems;
             int nChunks = mBlocks >= target ? 1 : Math.Min(panels, (target + mBlocks - 1) / mBlocks);
-            for (int pc = 0; pc < p.K; pc += kcMax)
+            var first = new PackBJob<K>(p.TransB, p.B, p.Ldb, 0, Math.Min(kcMax, p.K), jc, nc, packB0, panelsPerPack, panels);
+            KernelPool.For((panels + panelsPerPack - 1) / panelsPerPack, ref first);
+            for (int pc = 0, block = 0; pc < p.K; pc += kcMax, block++)
             {
                 int kc = Math.Min(kcMax, p.K - pc);
-                var pack = new PackBJob<K>(p.TransB, p.B, p.Ldb, pc, kc, jc, nc, packB,
-                    panelsPerItem: (panels + threads - 1) / threads, panels);
-                KernelPool.For((panels + pack.PanelsPerItem - 1) / pack.PanelsPerItem, ref pack);
-
+                float* packB = packB0 + (block & 1) * blockFloats;
+                int pcNext = pc + kcMax;
+                var next = new PackBJob<K>(p.TransB, p.B, p.Ldb, pcNext, Math.Min(kcMax, p.K - pcNext), jc, nc,
+                    packB0 + ((block + 1) & 1) * blockFloats, panelsPerPack, panels);
+                int computeItems = mBlocks * nChunks;
                 var compute = new ComputeJob<K>(in p, pc, kc, jc, nc, packB, mcMax, nChunks,
-                    panelsPerChunk: (panels + nChunks - 1) / nChunks, panels, pc == 0 ? p.Beta : 1f);
-                KernelPool.For(mBlocks * nChunks, ref compute);
+                    panelsPerChunk: (panels + nChunks - 1) / nChunks, panels, pc == 0 ? p.Beta : 1f,
+                    computeItems, next);
+                int nextItems = pcNext < p.K ? (panels + panelsPerPack - 1) / panelsPerPack : 0;
+                KernelPool.For(computeItems + nextItems, ref compute);
             }
         }
     }
@@ -276,33 +287,43 @@ public static unsafe class Gemm
     private readonly struct PackBJob<K>(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc,
         float* dst, int panelsPerItem, int panels) : IParallelBody where K : IMicroKernel
     {
-        public readonly int PanelsPerItem = panelsPerItem;
-
         public void Invoke(int index)
         {
-            int q0 = index * PanelsPerItem;
-            GemmPacking.PackB<K>(transB, b, ldb, pc, kc, jc, nc, q0, Math.Min(panels, q0 + PanelsPerItem), dst);
+            int q0 = index * panelsPerItem;
+            GemmPacking.PackB<K>(transB, b, ldb, pc, kc, jc, nc, q0, Math.Min(panels, q0 + panelsPerItem), dst);
         }
     }
 
-    /// <summary>One (A block, range of B panels) tile of C: packs the A block into this thread's buffer, then multiplies.</summary>
+    /// <summary>
+    /// Items below <c>computeItems</c>: one (A block, range of B panels) tile of C; packs the A block into this
+    /// thread's buffer, then multiplies. Later items pack a share of the next k-block of B.
+    /// </summary>
     private readonly struct ComputeJob<K> : IParallelBody where K : IMicroKernel
     {
         private readonly Problem _p;
         private readonly int _pc, _kc, _jc, _nc, _mcMax, _nChunks, _panelsPerChunk, _panels;
         private readonly float* _packB;
         private readonly float _beta;
+        private readonly int _computeItems;
+        private readonly PackBJob<K> _next;
 
         public ComputeJob(in Problem p, int pc, int kc, int jc, int nc, float* packB, int mcMax, int nChunks,
-            int panelsPerChunk, int panels, float beta)
+            int panelsPerChunk, int panels, float beta, int computeItems, PackBJob<K> next)
         {
             _p = p;
+            _computeItems = computeItems;
+            _next = next;
             _pc = pc; _kc = kc; _jc = jc; _nc = nc; _packB = packB;
             _mcMax = mcMax; _nChunks = nChunks; _panelsPerChunk = panelsPerChunk; _panels = panels; _beta = beta;
         }
 
         public void Invoke(int index)
         {
+            if (index >= _computeItems)
+            {
+                _next.Invoke(index - _computeItems);
+                return;
+            }
             int ic = index / _nChunks * _mcMax;
             int q0 = index % _nChunks * _panelsPerChunk;
             int q1 = Math.Min(_panels, q0 + _panelsPerChunk);
