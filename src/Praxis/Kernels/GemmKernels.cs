@@ -14,7 +14,7 @@ internal unsafe interface IMicroKernel
     static abstract int MR { get; }
     /// <summary>Columns of C per micro-tile (vector loads from packed B).</summary>
     static abstract int NR { get; }
-    /// <summary>Depth of a packed block: a KC×NR slice of B should stay in L1 while A streams from L2.</summary>
+    /// <summary>Depth of a packed block; deeper blocks mean fewer read-modify-write passes over C.</summary>
     static abstract int KC { get; }
     /// <summary>Rows of a packed A block (MC×KC), sized for the core's private L2.</summary>
     static abstract int MC { get; }
