@@ -76,11 +76,11 @@ int Driver()
     var setups = new List<(string Name, string File, string[] Args)>();
     foreach (var (label, perRank1, perRank2) in new[] { ("per-rank batch 32", 32, 32), ("global batch 32", 32, 16) })
     {
-        setups.Add(($"{label} | plain", dotnet, [self, "worker", "--plain", "--batch", $"{perRank1}", "--epochs", epochs]));
-        setups.Add(($"{label} | 1 rank", mpirun, ["-np", "1", .. shared, dotnet, self, "worker", "--batch", $"{perRank1}", "--epochs", epochs]));
-        setups.Add(($"{label} | 2 ranks", mpirun, ["-np", "2", .. shared, dotnet, self, "worker", "--batch", $"{perRank2}", "--epochs", epochs]));
+        setups.Add(($"{label}: plain", dotnet, [self, "worker", "--plain", "--batch", $"{perRank1}", "--epochs", epochs]));
+        setups.Add(($"{label}: 1 rank", mpirun, ["-np", "1", .. shared, dotnet, self, "worker", "--batch", $"{perRank1}", "--epochs", epochs]));
+        setups.Add(($"{label}: 2 ranks", mpirun, ["-np", "2", .. shared, dotnet, self, "worker", "--batch", $"{perRank2}", "--epochs", epochs]));
         if (perRank1 == perRank2)
-            setups.Add(($"{label} | 2 ranks, Open MPI defaults", mpirun, ["-np", "2", dotnet, self, "worker", "--batch", $"{perRank2}", "--epochs", epochs]));
+            setups.Add(($"{label}: 2 ranks, Open MPI defaults", mpirun, ["-np", "2", dotnet, self, "worker", "--batch", $"{perRank2}", "--epochs", epochs]));
     }
     var results = setups.ToDictionary(s => s.Name, _ => new List<Dictionary<string, double>>());
     Console.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss zzz}, {Environment.ProcessorCount} cores, {rounds} rounds, epoch {epochs} of {epochs} timed");
@@ -99,9 +99,9 @@ int Driver()
     {
         var rs = results[name];
         double epoch = Median(rs.Select(d => d["epoch_s"]).ToArray());
-        double plain = Median(results[name[..(name.IndexOf('|') + 1)] + " plain"].Select(d => d["epoch_s"]).ToArray());
+        double plain = Median(results[name[..(name.IndexOf(':') + 1)] + " plain"].Select(d => d["epoch_s"]).ToArray());
         Console.WriteLine($"| {name} | {epoch:F2} | {rs[0]["steps"]} | {plain / epoch:F2}× | {Median(rs.Select(d => d["comm_ms_per_step"]).ToArray()):F3} | " +
-                          $"{Median(rs.Select(d => d["allreduce_us"]).ToArray()):F1} | {Median(rs.Select(d => d["accuracy"]).ToArray()):F4} |");
+                          $"{Median(rs.Select(d => d["allreduce_us"]).ToArray()) switch { double.NaN => "–", var us => us.ToString("F1") }} | {Median(rs.Select(d => d["accuracy"]).ToArray()):F4} |");
     }
     return 0;
 }
