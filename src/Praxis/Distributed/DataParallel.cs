@@ -22,15 +22,19 @@ namespace Praxis.Distributed;
 /// <item>loss and metrics in the logs are averages over all ranks' samples (exact for sample means such as loss,
 /// accuracy, mse, mae), so callbacks that steer training decide alike on every rank; validation data is split
 /// across ranks and its results combined the same way;</item>
+/// <item>at each epoch end the non-trainable weights (moving statistics) are set to rank 0's;</item>
 /// <item>only rank 0 prints progress and runs callbacks whose <c>RootRankOnly</c> is true (those that print or write files);</item>
 /// <item>if <c>Fit</c> fails on one rank, that rank reports the error and aborts the whole job
 /// (<see cref="AbortOnError"/>), since the other ranks would otherwise wait forever in their next all-reduce.</item>
 /// </list>
-/// <c>Evaluate</c>, <c>Predict</c> and <c>TrainOnBatch</c> stay local to each rank.
+/// <c>Evaluate</c>, <c>Predict</c> and <c>TrainOnBatch</c> stay local to each rank. Callbacks that stop training or
+/// change the learning rate must decide from the logs (identical on every rank), never from anything rank-local, or the
+/// ranks' collectives fall out of step.
 /// </summary>
 public sealed class DataParallel : IBackwardObserver
 {
     private Tensor[] _params = [];
+    private Tensor[] _nonTrainable = [];
     private readonly Dictionary<Tensor, int> _paramIndex = new(ReferenceEqualityComparer.Instance);
     private float[] _flat = [];                  // [gradients of _params, reversed order | tail: loss sum, samples, metric sums]
     private int _gradLength, _tailOffset, _tailLength;
@@ -138,6 +142,7 @@ public sealed class DataParallel : IBackwardObserver
             throw new DistributedSetupException(diff ?? $"Data-parallel Fit: {bad[0]} rank(s) disagree with rank 0 on the model, the data or the Fit arguments; their errors say how.");
 
         foreach (var w in ws) Group.Broadcast(w.Span, 0);
+        _nonTrainable = [.. model.NonTrainableWeights];
         Layout(ps, model.Metrics.Count);
     }
 
@@ -222,6 +227,17 @@ public sealed class DataParallel : IBackwardObserver
         if (shuffle && Size > 1) Group.Broadcast(MemoryMarshal.AsBytes(order.AsSpan()), 0);
         _lossSum = 0;
         _seen = 0;
+    }
+
+    /// <summary>
+    /// At each epoch end, before validation: the non-trainable weights (e.g. BatchNormalization's moving statistics,
+    /// which each rank updates from its own samples) are set to rank 0's, as DDP does with its buffers, so that every rank
+    /// validates and saves the same model.
+    /// </summary>
+    internal void EndEpoch()
+    {
+        if (Size == 1) return;
+        foreach (var w in _nonTrainable) Group.Broadcast(w.Span, 0);
     }
 
     /// <summary>

@@ -148,6 +148,7 @@ public partial class Model
                 }
                 foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
             }
+            dp?.EndEpoch();
             if (valY != null)
             {
                 var val = dp != null ? dp.Evaluate(this, valX, valY, batchSize) : EvaluateCore(valX, valY, batchSize);
