@@ -5,6 +5,7 @@
 //                            scenarios; writes each rank's final weights and per-epoch logs to DIR
 //         [--fail kill|throw --fail-rank R --fail-at B]   rank R dies (SIGKILL) or throws at batch B
 //         [--bucket-mb M]    gradient bucket size (small values split the seed model into several buckets)
+//         [--stop-at B]      rank 1 alone sets StopTraining after batch B (every rank must stop at the same step)
 using System.Globalization;
 using System.Text;
 using Praxis;
@@ -105,6 +106,8 @@ int Train()
         var probe = new AllocationProbe();
         var callbacks = new List<Callback> { probe };
         if (fail != null && name == "even" && group?.Rank == failRank) callbacks.Add(new FailAt(fail, failAt));
+        // --stop-at B: rank 1 alone sets StopTraining after batch B of the first epoch (a rank-local decision, like a clock).
+        if (Arg("--stop-at") is { } stopAt && name == "even" && group?.Rank == 1) callbacks.Add(new StopAt(int.Parse(stopAt, CultureInfo.InvariantCulture)));
         // --mismatch: rank 1 trains on one sample fewer, which every rank must detect before the first step.
         int mine = args.Contains("--mismatch") && group?.Rank == 1 ? samples - 1 : samples;
         History history;
@@ -166,6 +169,19 @@ sealed class AllocationProbe : Callback
         if (!double.IsNaN(PerStep)) return;
         if (batch == 10) _at10 = GC.GetAllocatedBytesForCurrentThread();
         else if (batch == 40) PerStep = (GC.GetAllocatedBytesForCurrentThread() - _at10) / 30.0;
+    }
+}
+
+/// <summary>Sets StopTraining on this rank only, after a given batch of the first epoch.</summary>
+sealed class StopAt(int batch) : Callback
+{
+    private bool _done;
+
+    public override void OnTrainBatchEnd(int b, IReadOnlyDictionary<string, double> logs)
+    {
+        if (_done || b != batch) return;
+        _done = true;
+        Model.StopTraining = true;
     }
 }
 

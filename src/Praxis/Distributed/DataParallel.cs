@@ -27,16 +27,17 @@ namespace Praxis.Distributed;
 /// <item>if <c>Fit</c> fails on one rank, that rank reports the error and aborts the whole job
 /// (<see cref="AbortOnError"/>), since the other ranks would otherwise wait forever in their next all-reduce.</item>
 /// </list>
-/// <c>Evaluate</c>, <c>Predict</c> and <c>TrainOnBatch</c> stay local to each rank. Callbacks that stop training or
-/// change the learning rate must decide from the logs (identical on every rank), never from anything rank-local, or the
-/// ranks' collectives fall out of step.
+/// <c>Evaluate</c>, <c>Predict</c> and <c>TrainOnBatch</c> stay local to each rank. <c>StopTraining</c> set on any rank
+/// stops every rank at the same point (the flag travels with the gradients, and once more before each epoch), so a
+/// callback may stop on a rank-local reason (a clock) without leaving the others waiting. Callbacks that change the
+/// learning rate must decide from the logs, which are identical on every rank.
 /// </summary>
 public sealed class DataParallel : IBackwardObserver
 {
     private Tensor[] _params = [];
     private Tensor[] _nonTrainable = [];
     private readonly Dictionary<Tensor, int> _paramIndex = new(ReferenceEqualityComparer.Instance);
-    private float[] _flat = [];                  // [gradients of _params, reversed order | tail: loss sum, samples, metric sums]
+    private float[] _flat = [];                  // [gradients of _params, reversed order | tail: loss sum, samples, stop votes, metric sums]
     private int _gradLength, _tailOffset, _tailLength;
     private int[] _bucketStart = [], _bucketLength = [], _bucketGradLength = [], _bucketParamEnd = [];
     private PendingReduce[] _pending = [];
@@ -47,6 +48,8 @@ public sealed class DataParallel : IBackwardObserver
     private double _lossSum;
     private long _seen;
     private long _commTicks;
+    private bool _stopAgreed;
+    private const int TailLoss = 0, TailSeen = 1, TailStop = 2, TailMetrics = 3;
 
     /// <summary>Creates the strategy over <paramref name="group"/>.</summary>
     /// <param name="group">The ranks taking part (e.g. <c>MpiProcessGroup.Initialize()</c>).</param>
@@ -185,7 +188,7 @@ public sealed class DataParallel : IBackwardObserver
         for (int i = 0; i < _params.Length; i++) _paramIndex[_params[i]] = i;
         _gradLength = (int)SizeOf(_params);
         _tailOffset = _gradLength;
-        _tailLength = 2 + metricCount;
+        _tailLength = TailMetrics + metricCount;
         _flat = GC.AllocateArray<float>(_gradLength + _tailLength, pinned: true);
         var storage = new CpuStorage(_flat);
         long cap = Math.Max(1, (long)(BucketSizeMB * 1024 * 1024 / sizeof(float)));
@@ -273,9 +276,10 @@ public sealed class DataParallel : IBackwardObserver
             for (int i = 0; i < metrics.Count; i++) metrics[i].Update(step.Target!, step.Outputs[0]);
         }
         var tail = _flat.AsSpan(_tailOffset, _tailLength);
-        tail[0] = (float)_lossSum;
-        tail[1] = _seen;
-        for (int i = 0; i < metrics.Count; i++) tail[2 + i] = (float)(metrics[i].Result() * _seen);
+        tail[TailLoss] = (float)_lossSum;
+        tail[TailSeen] = _seen;
+        tail[TailStop] = model.StopTraining ? 1 : 0;
+        for (int i = 0; i < metrics.Count; i++) tail[TailMetrics + i] = (float)(metrics[i].Result() * _seen);
 
         _flat.AsSpan(0, _gradLength).Clear(); // zero_grad: every trainable gradient is a view of the flat buffer
         // Each rank's gradient is the mean over its own slice; weighting it by the slice's share of the global batch
@@ -293,9 +297,11 @@ public sealed class DataParallel : IBackwardObserver
         for (int k = _oldest; k < _pending.Length; k++) Group.Wait(_pending[k]);
         _commTicks += Stopwatch.GetTimestamp() - t0;
 
-        double seen = tail[1];
-        logs["loss"] = tail[0] / seen;
-        for (int i = 0; i < metrics.Count; i++) logs[metrics[i].Name] = tail[2 + i] / seen;
+        double seen = tail[TailSeen];
+        logs["loss"] = tail[TailLoss] / seen;
+        for (int i = 0; i < metrics.Count; i++) logs[metrics[i].Name] = tail[TailMetrics + i] / seen;
+        _stopAgreed = tail[TailStop] > 0;
+        if (_stopAgreed) model.StopTraining = true;
         model.Optimizer!.Step(_params);
         Steps++;
     }
@@ -352,6 +358,28 @@ public sealed class DataParallel : IBackwardObserver
         }
         _readyAt[step] = ready;
         return ready;
+    }
+
+    /// <summary>
+    /// Whether to leave the epoch after this step. Alone: the flag itself, as plain Fit. With several ranks: whether some
+    /// rank had <c>StopTraining</c> set as the step began, which every rank learns from that step's all-reduce, so all
+    /// leave after the same step; a flag set in <c>OnTrainBatchEnd</c> is thus acted on one step later, but a rank never
+    /// leaves the others waiting in an all-reduce it will not join.
+    /// </summary>
+    internal bool LeaveEpoch(Model model) => Size == 1 ? model.StopTraining : _stopAgreed;
+
+    /// <summary>
+    /// Before each epoch: whether any rank has <c>StopTraining</c> set (one small all-reduce), so that all ranks run the
+    /// same epochs even when a callback decides on something rank-local (a clock, a file). Sets the flag on every rank.
+    /// </summary>
+    internal bool AgreeStop(Model model)
+    {
+        _stopAgreed = false;
+        if (Size == 1) return model.StopTraining;
+        Span<float> vote = [model.StopTraining ? 1 : 0];
+        Group.AllReduce(vote);
+        if (vote[0] > 0) model.StopTraining = true;
+        return vote[0] > 0;
     }
 
     /// <summary>Loss and metrics over (<paramref name="x"/>, <paramref name="y"/>), each rank evaluating a contiguous share.</summary>

@@ -123,7 +123,7 @@ public partial class Model
         if (_order.Length != n) _order = new int[n];
         dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
         foreach (var cb in cbs) cb.OnTrainBegin(logs);
-        for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+        for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
         {
             logs.Clear();
             foreach (var cb in cbs) cb.OnEpochBegin(epoch, logs);
@@ -152,7 +152,7 @@ public partial class Model
                     }
                 }
                 foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
-                if (StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
+                if (dp?.LeaveEpoch(this) ?? StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
             }
             dp?.EndEpoch();
             if (valY != null)

@@ -74,6 +74,24 @@ public sealed class MpiTrainingTests(ReferenceRun reference) : IClassFixture<Ref
     }
 
     [MpiFact]
+    public void AStopDecidedOnOneRankStopsEveryRankAfterTheSameStep()
+    {
+        // Rank 1 alone sets StopTraining after batch 20; the flag travels with step 21's gradients, so both ranks leave
+        // after step 21 (22 steps) with the same weights, and neither waits for the other.
+        var r = MpiJob.Run(2, Limit, "train", "--out", _out, "--stop-at", "20");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("rank0: fit even done, 22 data-parallel steps", r.Output);
+        Assert.Contains("rank1: fit even done, 22 data-parallel steps", r.Output);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_out, "even-rank0.bin")), File.ReadAllBytes(Path.Combine(_out, "even-rank1.bin")));
+
+        // Set after the epoch's last step (batch 49), the flag is agreed before the next epoch: both stop after 50 steps.
+        r = MpiJob.Run(2, Limit, "train", "--out", _out, "--stop-at", "49");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("rank0: fit even done, 50 data-parallel steps", r.Output);
+        Assert.Contains("rank1: fit even done, 50 data-parallel steps", r.Output);
+    }
+
+    [MpiFact]
     public void KillingOneRankEndsTheJobFastWithTheRankAndTheSignal()
     {
         var r = MpiJob.Run(2, Limit, "train", "--out", _out, "--fail", "kill", "--fail-rank", "1", "--fail-at", "10");
