@@ -40,13 +40,16 @@ internal static class MpiJob
     }
 
     /// <summary><c>mpirun -np <paramref name="ranks"/> dotnet Worker.dll args…</c>.</summary>
-    public static Result Run(int ranks, TimeSpan limit, params string[] args)
+    public static Result Run(int ranks, TimeSpan limit, params string[] args) => RunProgram(ranks, limit, WorkerDll, args);
+
+    /// <summary><c>mpirun -np <paramref name="ranks"/> dotnet <paramref name="dll"/> args…</c>.</summary>
+    public static Result RunProgram(int ranks, TimeSpan limit, string dll, params string[] args)
     {
         var psi = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("PRAXIS_REQUIRE_MPI=1 but mpirun is not on PATH: install Open MPI (apt-get install openmpi-bin)."));
         // --oversubscribe: CI machines may have fewer cores than ranks. --bind-to none and yielding while waiting: the
         // tests share the cores with other tests (and other users), so a rank must be free to move and to let its peer run.
         // Root (CI containers) must be allowed explicitly.
-        foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--bind-to", "none", "--mca", "mpi_yield_when_idle", "1", Dotnet(), WorkerDll })
+        foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--bind-to", "none", "--mca", "mpi_yield_when_idle", "1", Dotnet(), dll })
             psi.ArgumentList.Add(a);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
