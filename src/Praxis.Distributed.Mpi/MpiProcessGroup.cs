@@ -76,7 +76,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     public static bool IsAvailable => OpenMpi.TryLoad(out _);
 
     /// <summary>True when this process was started by Open MPI's <c>mpirun</c> (it sets <c>OMPI_COMM_WORLD_SIZE</c>).</summary>
-    public static bool IsLaunchedByMpirun => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") != null;
+    public static bool IsLaunchedByMpirun => Environment.GetEnvironmentVariable(OpenMpi.LaunchedVariable) != null;
 
     /// <inheritdoc />
     public int Rank { get; }

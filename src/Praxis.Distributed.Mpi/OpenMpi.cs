@@ -22,6 +22,9 @@ internal static unsafe partial class OpenMpi
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string LibraryVariable = "PRAXIS_MPI_LIBRARY";
 
+    /// <summary>Set by Open MPI's launcher (mpirun, orterun) in every process it starts.</summary>
+    public const string LaunchedVariable = "OMPI_COMM_WORLD_SIZE";
+
     private static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so"];
 
     // ---- mpi.h constants (Open MPI)

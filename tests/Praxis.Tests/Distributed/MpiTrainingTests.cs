@@ -112,8 +112,10 @@ public sealed class MpiTrainingTests(ReferenceRun reference) : IClassFixture<Ref
         var r = MpiJob.Run(2, Limit, "train", "--out", _out, "--fail", "throw", "--fail-rank", "1", "--fail-at", "10");
         Assert.False(r.TimedOut, $"the job hung after rank 1 threw: {r}");
         Assert.NotEqual(0, r.ExitCode);
+        // Our own report, flushed before MPI_Abort (Open MPI's "MPI_ABORT was invoked" notice usually follows, but mpirun
+        // may drop it while it tears the job down, so it is not asserted).
         Assert.Contains("praxis: rank 1 of 2 failed in Fit: InvalidOperationException: injected failure at batch 10", r.Output);
-        Assert.Contains("MPI_ABORT was invoked on rank 1", r.Output);
+        Assert.Contains("praxis: aborting all 2 ranks (mpi)", r.Output);
         Assert.DoesNotContain("rank0: fit even done", r.Output);
     }
 
