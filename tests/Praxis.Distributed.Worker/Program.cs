@@ -91,7 +91,7 @@ int Train()
     MpiProcessGroup? group = single ? null : MpiProcessGroup.Initialize();
     string tag = group == null ? "single" : $"rank{group.Rank}";
     // Scenario "even": 2 epochs × 50 global batches of 32 = 100 steps, with validation data (split across ranks).
-    // Scenario "ragged": 1000 samples = 31 global batches of 32 and one of 8, which rank 0 takes alone.
+    // Scenario "ragged": 1000 samples = 31 global batches of 32 and one of 8, which rank 0 takes alone; first layer frozen.
     foreach (var (name, samples, epochs, val) in new[] { ("even", 1600, 2, true), ("ragged", 1000, 1, false) })
     {
         ClearSession();
@@ -100,6 +100,9 @@ int Train()
         var hidden = new Dense(64, activation: "relu").Apply(inputs);
         var outputs = new Dense(10, activation: "softmax").Apply(hidden);
         var model = new Model(inputs, outputs);
+        // "ragged" also freezes the first layer: its weights become non-trainable (set to rank 0's at each epoch end) and
+        // only the second layer's gradients are all-reduced.
+        if (name == "ragged") model.GetLayer("dense").Trainable = false;
         model.Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"]);
         DataParallel? dp = null;
         if (group != null) model.Distribution = dp = new DataParallel(group, bucketSizeMB: bucketMB);
