@@ -6,8 +6,8 @@
 // for two batch settings: per-rank batch 32 (each rank does the one-process step; global batch 32 × ranks) and global
 // batch 32 (per-rank 32 / ranks: the same updates as one process), the latter also with 1 KiB gradient buckets (4
 // all-reduces a step, two of them overlapping backward). Each MPI run also times the gradient all-reduce alone
-// (50,890 + 4 floats (gradients, loss, samples, stop vote, accuracy), blocking, 1000 calls, median). The kernels are single-threaded (the placeholder SGEMM), so every
-// rank computes on one thread.
+// (50,890 + 4 floats (gradients, loss, samples, stop vote, accuracy), blocking, 1000 calls, median). Every process
+// computes on one thread (KernelPool.NumThreads = 1).
 //
 // Run: dotnet run -c Release --project bench/Praxis.Bench.Distributed [-- --rounds 5 --epochs 2]
 // (needs Open MPI's mpirun on PATH; as root it sets OMPI_ALLOW_RUN_AS_ROOT itself)
@@ -17,6 +17,7 @@ using Praxis.Callbacks;
 using Praxis.Data;
 using Praxis.Distributed;
 using Praxis.Distributed.Mpi;
+using Praxis.Kernels;
 using Praxis.Layers;
 using Praxis.Models;
 using static Praxis.Keras;
@@ -31,6 +32,7 @@ int Worker()
     int epochs = int.Parse(Arg("--epochs") ?? "2");
     double bucketMB = double.Parse(Arg("--bucket-mb") ?? "25", CultureInfo.InvariantCulture);
     var group = plain ? null : MpiProcessGroup.Initialize();
+    KernelPool.NumThreads = 1; // one compute thread per rank (and for the plain run), so the set-ups compare like for like
     var ((x, y), _) = Mnist.LoadData();
     x = x.Reshape(-1, 784);
     y = ToCategorical(y, 10);

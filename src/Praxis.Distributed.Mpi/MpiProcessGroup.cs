@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using System.Text;
+using Praxis.Kernels;
 
 namespace Praxis.Distributed.Mpi;
 
@@ -14,6 +15,10 @@ namespace Praxis.Distributed.Mpi;
 /// MPI is initialised with <c>MPI_THREAD_FUNNELED</c>: Praxis's kernel threads never call MPI; only the thread that
 /// created the group may use it. Errors are returned rather than fatal, and raised as <see cref="MpiException"/> naming
 /// the call, the rank and MPI's message. A process started without <c>mpirun</c> is a job of one (MPI singleton).
+/// When several ranks share a machine, <see cref="Initialize"/> divides its cores among them
+/// (<see cref="KernelPool.NumThreads"/> = cores / <see cref="LocalSize"/>, at least 1), as <c>torchrun</c> sets
+/// <c>OMP_NUM_THREADS=1</c>, so that ranks do not oversubscribe the cores; set <c>KernelPool.NumThreads</c> afterwards
+/// to choose otherwise.
 /// </remarks>
 public sealed unsafe class MpiProcessGroup : IProcessGroup
 {
@@ -45,6 +50,8 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         Check(OpenMpi.MPI_Comm_size(_comm, &size), "MPI_Comm_size");
         Rank = rank;
         Size = size;
+        LocalSize = int.TryParse(Environment.GetEnvironmentVariable(OpenMpi.LocalSizeVariable), out int local) && local > 0 ? local : 1;
+        if (LocalSize > 1) KernelPool.NumThreads = Math.Max(1, Environment.ProcessorCount / LocalSize);
         HostName = ReadString(OpenMpi.MaxProcessorName, &OpenMpi.MPI_Get_processor_name);
         LibraryVersion = ReadString(OpenMpi.MaxLibraryVersionString, &OpenMpi.MPI_Get_library_version);
     }
@@ -86,6 +93,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
 
     /// <inheritdoc />
     public string Backend => "mpi";
+
+    /// <summary>How many ranks of the job run on this machine (1 outside mpirun).</summary>
+    public int LocalSize { get; }
 
     /// <summary>The host this rank runs on (<c>MPI_Get_processor_name</c>).</summary>
     public string HostName { get; }

@@ -25,6 +25,9 @@ internal static unsafe partial class OpenMpi
     /// <summary>Set by Open MPI's launcher (mpirun, orterun) in every process it starts.</summary>
     public const string LaunchedVariable = "OMPI_COMM_WORLD_SIZE";
 
+    /// <summary>Set by the launcher: how many ranks of the job run on this machine.</summary>
+    public const string LocalSizeVariable = "OMPI_COMM_WORLD_LOCAL_SIZE";
+
     private static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so"];
 
     // ---- mpi.h constants (Open MPI)
