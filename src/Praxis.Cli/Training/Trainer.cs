@@ -365,12 +365,13 @@ public static class Trainer
 public static class ThreadSettings
 {
     /// <summary>
-    /// Applies a requested thread count and returns the number of threads training will use. The library's kernels are
-    /// single-threaded until the parallel kernel pool lands, so this is 1 for now; the request is recorded either way.
+    /// Applies a requested thread count to the kernel pool (like <c>torch.set_num_threads</c>) and returns the number
+    /// of threads training will use: the request, or the pool's default (one per core) when none was given.
     /// </summary>
     public static int Apply(int? requested)
     {
         if (requested is < 1) throw new CliException($"--threads must be at least 1; got {requested}.");
-        return 1;
+        if (requested is int t) Praxis.Kernels.KernelPool.NumThreads = t;
+        return Praxis.Kernels.KernelPool.NumThreads;
     }
 }
