@@ -83,9 +83,13 @@ public static class ModelFile
     /// loss and metrics. <paramref name="restoreRandomState"/> also restores the global random generator as it was at
     /// save time, so that <c>Fit</c> continues exactly as an uninterrupted run.
     /// </summary>
-    public static Model Load(string path, bool compile = true, bool restoreRandomState = false)
+    public static Model Load(string path, bool compile = true, bool restoreRandomState = false) =>
+        Load(SafeTensorsFile.Read(path), compile, restoreRandomState);
+
+    /// <summary>Builds a model from an already validated file (the fuzz test feeds it from memory).</summary>
+    internal static Model Load(SafeTensorsFile file, bool compile, bool restoreRandomState)
     {
-        var file = SafeTensorsFile.Read(path);
+        string path = file.Source;
         string format = file.Metadata.GetValueOrDefault("format") ?? "";
         if (format == WeightsFormat)
             throw new InvalidDataException($"{path}: this file holds weights only (saved by SaveWeights); build the model and call LoadWeights.");
@@ -97,6 +101,10 @@ public static class ModelFile
         foreach (var t in file.Tensors)
             if (!t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) budget += t.ElementCount;
         var model = ModelConfig.FromJson(System.Text.Encoding.UTF8.GetBytes(configJson), path, budget);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in model.Weights)
+            if (!names.Add(t.Name ?? ""))
+                throw new InvalidDataException($"{path}: the saved architecture gives two weights the name '{SafeTensorsFile.Clip(t.Name ?? "")}'.");
         AssignWeights(model, file, strict: true);
         if (compile && file.Metadata.TryGetValue("compile_config", out var cc))
         {
@@ -192,7 +200,7 @@ public static class ModelFile
             {
                 using var doc = JsonDocument.Parse(os, new JsonDocumentOptions { MaxDepth = 4 });
                 if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("iterations", out var it)
-                    || !it.TryGetInt64(out long n) || n < 0)
+                    || it.ValueKind != JsonValueKind.Number || !it.TryGetInt64(out long n) || n < 0)
                     throw new InvalidDataException($"{path}: optimizer_state must be {{\"iterations\": n}} with n >= 0.");
                 opt.Iterations = n;
             }
