@@ -11,7 +11,8 @@ namespace Praxis.IO;
 /// <para>A model file is one safetensors file (so any safetensors reader can list its weights). Its
 /// <c>__metadata__</c> holds <c>format</c> (<c>praxis.model</c>), <c>format_version</c>, <c>model_config</c> (the
 /// architecture, <see cref="ModelConfig"/>), <c>compile_config</c> (<see cref="CompileConfig"/>),
-/// <c>optimizer_state</c> (<c>{"iterations": n}</c>), <c>rng_state</c> (the global generator) and
+/// <c>optimizer_state</c> (<c>{"iterations": n}</c>), <c>rng_state</c> (the global generator),
+/// <c>layer_rng_states</c> (generators of <see cref="IRandomStateful"/> layers, when any) and
 /// <c>checksum_sha256</c>. Its tensors are the weights under their names (<c>dense/kernel</c>) and the optimizer's
 /// per-weight slots under <c>__optimizer__/{weight}/{slot}</c>. A weights file (<c>praxis.weights</c>) has only the
 /// weights. One file means one atomic rename: a crash leaves the previous file intact (<see cref="AtomicFile"/>).</para>
@@ -53,6 +54,10 @@ public static class ModelFile
         w.Metadata["producer"] = "praxis " + PraxisInfo.Version;
         if (format == ModelFormat) w.Metadata["model_config"] = ModelConfig.ToJson(model);
         w.Metadata["rng_state"] = Rng.Global.GetState();
+        var layerStates = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var layer in AllLayers(model))
+            if (layer is IRandomStateful { OwnRandom: { } own }) layerStates[layer.Name] = own.GetState();
+        if (layerStates.Count > 0) w.Metadata["layer_rng_states"] = JsonSerializer.Serialize(layerStates);
         if (epoch is int e) w.Metadata["epoch"] = e.ToString(CultureInfo.InvariantCulture);
 
         var weights = model.Weights;
@@ -112,7 +117,7 @@ public static class ModelFile
             model.Compile(opt, loss, metrics);
             RestoreOptimizer(model, file);
         }
-        if (restoreRandomState) RestoreRng(file);
+        if (restoreRandomState) RestoreRng(model, file);
         return model;
     }
 
@@ -145,7 +150,7 @@ public static class ModelFile
         }
         AssignWeights(model, file, strict: true);
         RestoreOptimizer(model, file);
-        RestoreRng(file);
+        RestoreRng(model, file);
         return epoch;
     }
 
@@ -233,11 +238,41 @@ public static class ModelFile
         foreach (var (t, s) in assigned) opt.SetSlots(t, s);
     }
 
-    private static void RestoreRng(SafeTensorsFile file)
+    private static void RestoreRng(Model model, SafeTensorsFile file)
     {
+        if (file.Metadata.TryGetValue("layer_rng_states", out var ls))
+        {
+            var byName = new Dictionary<string, Rng>(StringComparer.Ordinal);
+            foreach (var layer in AllLayers(model))
+                if (layer is IRandomStateful { OwnRandom: { } own }) byName[layer.Name] = own;
+            try
+            {
+                using var doc = JsonDocument.Parse(ls, new JsonDocumentOptions { MaxDepth = 4 });
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{file.Source}: layer_rng_states must be an object.");
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (p.Value.ValueKind != JsonValueKind.String || !byName.TryGetValue(p.Name, out var rng))
+                        throw new InvalidDataException($"{file.Source}: layer_rng_states has an entry for '{SafeTensorsFile.Clip(p.Name)}', which is not a layer with its own generator.");
+                    rng.SetState(p.Value.GetString()!);
+                }
+            }
+            catch (JsonException e) { throw new InvalidDataException($"{file.Source}: layer_rng_states is not valid JSON: {e.Message}", e); }
+            catch (FormatException e) { throw new InvalidDataException($"{file.Source}: layer_rng_states: {e.Message}", e); }
+        }
         if (!file.Metadata.TryGetValue("rng_state", out var rs)) return;
         try { Rng.Global.SetState(rs); }
         catch (FormatException e) { throw new InvalidDataException($"{file.Source}: rng_state: {e.Message}", e); }
+    }
+
+    /// <summary>Every layer of the model, nested models' layers included.</summary>
+    private static IEnumerable<Layers.Layer> AllLayers(Model model)
+    {
+        foreach (var l in model.Layers)
+        {
+            yield return l;
+            if (l is Model inner)
+                foreach (var x in AllLayers(inner)) yield return x;
+        }
     }
 }
 

@@ -46,6 +46,21 @@ public class CheckpointTests
         Assert.False(File.Exists(backup.BackupPath)); // deleted once training completed
     }
 
+    /// <summary>Counts how often a file changes (by its bytes) after each batch.</summary>
+    private sealed class SaveCounter(string path) : Callback
+    {
+        private byte[]? _last;
+        public int Saves { get; private set; }
+
+        public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
+        {
+            if (!File.Exists(path)) return;
+            var now = File.ReadAllBytes(path);
+            if (_last == null || !now.AsSpan().SequenceEqual(_last)) Saves++;
+            _last = now;
+        }
+    }
+
     [Fact]
     public void ModelCheckpointSavesEveryEpochOrOnlyTheBest()
     {
@@ -64,6 +79,13 @@ public class CheckpointTests
         Assert.Equal(model.Predict(x).ToArray(), last.Predict(x).ToArray());
         Assert.Equal("e03", Path.GetFileName(every.LastSavedPath!)[..3]);
         Assert.Equal("praxis.weights", SafeTensorsFile.Read(dir.File("best.praxis")).Metadata["format"]);
+
+        // Every 3 batches (6 batches an epoch here): two saves an epoch, the last one at the epoch's end.
+        var batches = new ModelCheckpoint(dir.File("b.praxis"), saveFreq: 3);
+        var counter = new SaveCounter(dir.File("b.praxis"));
+        model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, callbacks: [batches, counter]);
+        Assert.Equal(2, counter.Saves);
+        Assert.Equal(model.Predict(x).ToArray(), Model.Load(dir.File("b.praxis")).Predict(x).ToArray());
 
         Assert.Equal("m-7-0.50.praxis", ModelCheckpoint.FormatPath("m-{epoch}-{acc:.2f}.praxis", 6, new Dictionary<string, double> { ["acc"] = 0.5 }));
         Assert.Throws<KeyNotFoundException>(() => ModelCheckpoint.FormatPath("{nope}", 0, new Dictionary<string, double>()));

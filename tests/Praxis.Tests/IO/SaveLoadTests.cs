@@ -299,6 +299,38 @@ public class SaveLoadTests
         Assert.Contains("class 'System.IO.File', which is not registered", e.Message);
     }
 
+    private sealed class OwnRng(int seed, string? name = null) : Layer(name), IRandomStateful
+    {
+        public Rng Random { get; } = new(seed);
+        public Rng? OwnRandom => Random;
+        public int Seed { get; } = seed;
+        public override Tensor Call(Tensor input, bool training) => input;
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var c = base.GetConfig();
+            c["seed"] = Seed;
+            return c;
+        }
+    }
+
+    [Fact]
+    public void LayersWithTheirOwnGeneratorResumeIt()
+    {
+        ClearSession();
+        LayerRegistry.Register("TestOwnRng", c => new OwnRng(c.GetInt("seed"), c.Name));
+        var i = Input(shape: [2]);
+        var layer = new OwnRng(5, "noise");
+        var model = new Model(i, layer.Apply(i));
+        for (int k = 0; k < 7; k++) layer.Random.NextDouble();
+        using var dir = new TempDir();
+        model.Save(dir.File("r.praxis"));
+        var expected = layer.Random.NextDouble();
+        var fresh = (OwnRng)Model.Load(dir.File("r.praxis")).GetLayer("noise");
+        Assert.NotEqual(expected, fresh.Random.NextDouble()); // restarted from its seed
+        var resumed = (OwnRng)Model.Load(dir.File("r.praxis"), restoreRandomState: true).GetLayer("noise");
+        Assert.Equal(expected, resumed.Random.NextDouble());
+    }
+
     [Fact]
     public void RngStateRoundTripsAndRejectsGarbage()
     {
