@@ -287,6 +287,65 @@ public class SaveLoadTests
     }
 
     [Fact]
+    public void DamagedModelFilesGiveClearErrorsNamingTheFile()
+    {
+        ClearSession();
+        var model = SeedMlp();
+        using var dir = new TempDir();
+        string good = dir.File("good.praxis");
+        model.Save(good);
+        var bytes = File.ReadAllBytes(good);
+        int headerLength = (int)BitConverter.ToUInt64(bytes, 0);
+
+        void Expect(string name, byte[] content, string fault)
+        {
+            string path = dir.File(name);
+            File.WriteAllBytes(path, content);
+            var e = Assert.Throws<InvalidDataException>(() => Model.Load(path));
+            Assert.StartsWith(path + ": ", e.Message);
+            Assert.Contains(fault, e.Message);
+        }
+
+        Expect("truncated.praxis", bytes[..(bytes.Length - 1000)], "file truncated?");
+        var flipped = (byte[])bytes.Clone();
+        flipped[8 + headerLength + 12345] ^= 0x04;
+        Expect("flipped.praxis", flipped, "checksum mismatch");
+        var oversized = (byte[])bytes.Clone();
+        BitConverter.GetBytes(1UL << 40).CopyTo(oversized, 0);
+        Expect("oversized.praxis", oversized, "over the 100000000-byte limit");
+        // Wrong dtypes in an otherwise consistent file, resealed with a correct checksum (the documented algorithm:
+        // SHA-256 of the whole file with the checksum's 64 hex digits set to '0').
+        Expect("i32.praxis", Reseal(ReplaceInHeader(bytes, "\"dense/bias\":{\"dtype\":\"F32\"", "\"dense/bias\":{\"dtype\":\"I32\"")),
+            "tensor 'dense/bias' has dtype I32; weights must be floating point");
+        Expect("f33.praxis", Reseal(ReplaceInHeader(bytes, "\"dense/bias\":{\"dtype\":\"F32\"", "\"dense/bias\":{\"dtype\":\"F33\"")),
+            "unknown dtype 'F33'");
+        // And the resealing itself is right: an unchanged file resealed still loads.
+        File.WriteAllBytes(dir.File("resealed.praxis"), Reseal(bytes));
+        Model.Load(dir.File("resealed.praxis"));
+    }
+
+    private static byte[] ReplaceInHeader(byte[] file, string from, string to)
+    {
+        Assert.Equal(from.Length, to.Length);
+        var f = (byte[])file.Clone();
+        int at = f.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(from));
+        Assert.True(at > 0, $"'{from}' not in the header");
+        System.Text.Encoding.UTF8.GetBytes(to).CopyTo(f, at);
+        return f;
+    }
+
+    private static byte[] Reseal(byte[] file)
+    {
+        var f = (byte[])file.Clone();
+        var key = "\"checksum_sha256\":\""u8.ToArray();
+        int at = f.AsSpan().IndexOf(key) + key.Length;
+        f.AsSpan(at, 64).Fill((byte)'0');
+        var sum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
+        System.Text.Encoding.ASCII.GetBytes(sum).CopyTo(f, at);
+        return f;
+    }
+
+    [Fact]
     public void HostileConfigsCannotAllocateHugeWeights()
     {
         ClearSession();
