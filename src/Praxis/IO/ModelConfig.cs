@@ -118,9 +118,9 @@ public static class ModelConfig
         return FromJson(System.Text.Encoding.UTF8.GetBytes(json), source, maxWeightElements ?? SerializationContext.DefaultMaxElements);
     }
 
-    internal static Model FromJson(ReadOnlyMemory<byte> json, string source, long maxWeightElements)
+    internal static Model FromJson(ReadOnlyMemory<byte> json, string source, long maxWeightElements, bool weightsFollow = false)
     {
-        var ctx = new SerializationContext(source, maxWeightElements);
+        var ctx = new SerializationContext(source, maxWeightElements) { WeightsFollow = weightsFollow };
         if (!System.Text.Unicode.Utf8.IsValid(json.Span)) throw new InvalidDataException($"{source}: the model config is not valid UTF-8.");
         try
         {

@@ -105,7 +105,7 @@ public static class ModelFile
         long budget = 0;
         foreach (var t in file.Tensors)
             if (!t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) budget += t.ElementCount;
-        var model = ModelConfig.FromJson(System.Text.Encoding.UTF8.GetBytes(configJson), path, budget);
+        var model = ModelConfig.FromJson(System.Text.Encoding.UTF8.GetBytes(configJson), path, budget, weightsFollow: true);
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in model.Weights)
             if (!names.Add(t.Name ?? ""))

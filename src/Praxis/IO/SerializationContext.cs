@@ -27,6 +27,10 @@ internal sealed class SerializationContext
 
     public string Source { get; }
     public long MaxElements { get; }
+
+    /// <summary>True when every weight will be overwritten from the file: weights start as zeros and the initializers
+    /// (and the global generator they draw from) are left alone.</summary>
+    public bool WeightsFollow { get; init; }
     public long RemainingElements { get; private set; }
     public int Depth { get; set; }
 
@@ -43,11 +47,14 @@ internal sealed class SerializationContext
         public void Dispose() => _current = previous;
     }
 
-    /// <summary>Called by <see cref="Layer"/> before it allocates a weight; throws when a load would exceed its budget.</summary>
-    internal static void ChargeWeight(Layer layer, string name, Shape shape)
+    /// <summary>
+    /// Called by <see cref="Layer"/> before it allocates a weight; throws when a load would exceed its budget. Returns
+    /// true when the initializer should be skipped (the value comes from the file).
+    /// </summary>
+    internal static bool ChargeWeight(Layer layer, string name, Shape shape)
     {
         var ctx = _current;
-        if (ctx == null) return;
+        if (ctx == null) return false;
         long n = 1;
         foreach (int d in shape.Dims)
         {
@@ -58,6 +65,7 @@ internal sealed class SerializationContext
             throw new InvalidDataException($"{ctx.Source}: layer '{layer.Name}' ({layer.GetType().Name}) would create weight '{name}' of shape {shape}, " +
                 $"more than the {ctx.MaxElements} weight elements {(ctx.MaxElements == DefaultMaxElements ? "a config may create" : "the file holds")}.");
         ctx.RemainingElements -= n;
+        return ctx.WeightsFollow;
     }
 
     /// <summary>Checks a per-sample input shape against the budget (layers dry-run on inputs to infer shapes).</summary>

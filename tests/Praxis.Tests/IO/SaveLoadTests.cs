@@ -68,6 +68,10 @@ public class SaveLoadTests
         Assert.Equal("categorical_crossentropy", loaded.Loss!.Name);
         Assert.Equal(["accuracy"], loaded.Metrics.Select(m => m.Name));
         Assert.Equal(model.Evaluate(x, y)["accuracy"], loaded.Evaluate(x, y)["accuracy"]);
+        // Loading runs no initializer: the global generator is untouched.
+        string before = Rng.Global.GetState();
+        Model.Load(path);
+        Assert.Equal(before, Rng.Global.GetState());
     }
 
     [Fact]
