@@ -1,4 +1,5 @@
-// Keep, resume and serve a model: what `praxis export` will do once the CLI exists.
+// Keep, resume and serve a model from code. (From the command line, `praxis export RUN|FILE` exports journal runs
+// and saved model files.)
 //
 //   dotnet run -c Release --project examples/ExportOnnx -- --model model.praxis --out model.onnx
 //       loads a model saved with model.Save (or ModelCheckpoint) and writes it as ONNX;
