@@ -221,6 +221,22 @@ public sealed class LayerConfig
         return arr.Length == count ? arr : throw Error($"'{key}' must be an integer or {count} integers; got {Show(v)}.");
     }
 
+    /// <summary>
+    /// A nested layer saved as <c>{"class_name": …, "config": {…}}</c> (wrappers such as Bidirectional and
+    /// TimeDistributed), built through <see cref="LayerRegistry"/> like any other; null when absent and optional.
+    /// </summary>
+    public Layer? GetLayer(string key, bool required = true)
+    {
+        if (!Has(key)) return required ? throw Error($"config needs '{key}'.") : null;
+        var v = Require(key);
+        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("class_name", out var cn) || cn.ValueKind != JsonValueKind.String
+            || !v.TryGetProperty("config", out var cfg))
+            throw Error($"'{key}' must be a layer: {{\"class_name\", \"config\"}}; got {Show(v)}.");
+        if (++Context.Depth > SerializationContext.MaxDepth) throw Error($"layers are nested more than {SerializationContext.MaxDepth} deep.");
+        try { return LayerRegistry.Create(cn.GetString()!, new LayerConfig(Source, cn.GetString()!, cfg, Context)); }
+        finally { Context.Depth--; }
+    }
+
     /// <summary>An activation by Keras name (null/absent = linear); an unknown name is a data error.</summary>
     public ActivationFunction GetActivation(string key, string fallback = "linear")
     {

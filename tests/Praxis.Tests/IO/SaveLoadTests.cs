@@ -241,6 +241,37 @@ public class SaveLoadTests
         }
     }
 
+    private sealed class Twice(Layer inner, string? name = null) : Layer(name)
+    {
+        public Layer Inner { get; } = inner;
+        public override void Build(Shape inputShape) { Inner.Apply(new Tensor(inputShape.With(0, 1))); Built = true; }
+        public override Tensor Call(Tensor input, bool training) => Inner.Call(Inner.Call(input, training), training);
+        public override IReadOnlyList<Tensor> TrainableWeights => Inner.TrainableWeights;
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var c = base.GetConfig();
+            c["layer"] = new Dictionary<string, object?> { ["class_name"] = LayerRegistry.GetClassName(Inner), ["config"] = Inner.GetConfig() };
+            return c;
+        }
+    }
+
+    [Fact]
+    public void WrapperLayersRebuildTheirInnerLayerThroughTheRegistry()
+    {
+        ClearSession();
+        LayerRegistry.Register("TestTwice", c => new Twice(c.GetLayer("layer")!, c.Name));
+        var i = Input(shape: [3]);
+        var model = new Model(i, new Twice(new Dense(3, activation: "tanh", name: "inner"), "twice").Apply(i));
+        using var dir = new TempDir();
+        model.Save(dir.File("t.praxis"));
+        var loaded = Model.Load(dir.File("t.praxis"));
+        var x = Tensor.RandomNormal(new Shape(2, 3), rng: new Rng(4));
+        AssertBitIdentical(model.Predict(x), loaded.Predict(x));
+        var bad = model.ToJson().Replace("\"class_name\":\"Dense\"", "\"class_name\":\"Nope\"");
+        var e = Assert.Throws<InvalidDataException>(() => Model.FromJson(bad));
+        Assert.Contains("class 'Nope', which is not registered", e.Message);
+    }
+
     [Fact]
     public void CustomLayersRegisterAndUnregisteredOnesFailClearly()
     {
