@@ -64,7 +64,9 @@ public class Dense : Layer
 
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) =>
-        Activation.Apply(Tensor.Linear(input, Kernel, Bias));
+        Activation.Name == "relu"
+            ? Tensor.Linear(input, Kernel, Bias, relu: true) // fused: one op, one pass over the output
+            : Activation.Apply(Tensor.Linear(input, Kernel, Bias));
 
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [inputShapes[0].With(-1, Units)];

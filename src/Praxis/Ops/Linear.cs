@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using Praxis.Autograd;
 using Praxis.Kernels;
@@ -7,36 +8,44 @@ namespace Praxis;
 public sealed partial class Tensor
 {
     /// <summary>
-    /// The dense-layer transform y = x·W + b on the last axis: x (…, in), W (in, out), b (out) or null → y (…, out).
-    /// One fused op: one GEMM plus the bias in the same pass, and a fused backward.
+    /// The dense-layer transform y = x·W + b on the last axis: x (…, in), W (in, out), b (out) or null → y (…, out),
+    /// optionally followed by ReLU. One fused op: the bias is the GEMM's starting value, ReLU is applied to the output
+    /// while it is still in cache, and backward masks the gradient once and reuses it for dx, dW and db.
     /// </summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
-        Engine.Record(bias is null ? new LinearOp(x, weight) : new LinearOp(x, weight, bias));
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null, bool relu = false) =>
+        Engine.Record(bias is null ? new LinearOp(x, weight, relu) : new LinearOp(x, weight, bias, relu));
 }
 
 /// <summary>
-/// y (R×out) = x (R×in) · W (in×out) + b, where R is the product of x's leading axes.
-/// Backward: dx += dy·Wᵀ, dW += xᵀ·dy, db += column sums of dy.
+/// y (R×out) = act(x (R×in) · W (in×out) + b), where R is the product of x's leading axes and act is identity or ReLU.
+/// Backward: g = dy ⊙ act'(y) (formed once, only for ReLU); dx += g·Wᵀ, dW += xᵀ·g, db += column sums of g.
 /// </summary>
 internal sealed class LinearOp : Op
 {
     private readonly int _rows, _in, _out;
-    private readonly bool _hasBias;
+    private readonly bool _hasBias, _relu;
+    private readonly float[] _masked; // dy ⊙ [y > 0] when ReLU is fused
 
-    public LinearOp(Tensor x, Tensor w, Tensor b) : base(x, w, b)
+    public LinearOp(Tensor x, Tensor w, Tensor b, bool relu) : base(x, w, b)
     {
         _hasBias = true;
         (_rows, _in, _out) = Check(x, w);
         if (b.Rank != 1 || b.Shape[0] != _out)
             throw new ShapeMismatchException($"Linear: bias shape {b.Shape} does not match {_out} output units (weight {w.Shape}).");
         Output = new Tensor(x.Shape.With(-1, _out));
+        _relu = relu;
+        _masked = relu ? new float[Output.Size] : [];
     }
 
-    public LinearOp(Tensor x, Tensor w) : base(x, w)
+    public LinearOp(Tensor x, Tensor w, bool relu) : base(x, w)
     {
         (_rows, _in, _out) = Check(x, w);
         Output = new Tensor(x.Shape.With(-1, _out));
+        _relu = relu;
+        _masked = relu ? new float[Output.Size] : [];
     }
+
+    public override string Name => _relu ? "LinearRelu" : "Linear";
 
     private static (int, int, int) Check(Tensor x, Tensor w)
     {
@@ -56,12 +65,14 @@ internal sealed class LinearOp : Op
             for (int r = 0; r < _rows; r++) b.CopyTo(y.Slice(r * _out, _out));
         }
         Gemm.Sgemm(false, false, _rows, _out, _in, 1f, Inputs[0].Span, _in, Inputs[1].Span, _out, _hasBias ? 1f : 0f, y, _out);
+        if (_relu) TensorPrimitives.Max(y, 0f, y);
     }
 
     public override void Backward()
     {
         Tensor x = Inputs[0], w = Inputs[1];
         ReadOnlySpan<float> g = OutGrad;
+        if (_relu) g = MaskByPositive(g, Output.Span, _masked);
         if (x.RequiresGrad) // dx (R×in) += dy (R×out) · Wᵀ
             Gemm.Sgemm(false, true, _rows, _in, _out, 1f, g, _out, w.Span, _out, 1f, GradSpan(x), _in);
         if (w.RequiresGrad) // dW (in×out) += xᵀ · dy
@@ -71,5 +82,21 @@ internal sealed class LinearOp : Op
             Span<float> gb = GradSpan(Inputs[2]);
             for (int r = 0; r < _rows; r++) TensorPrimitives.Add(gb, g.Slice(r * _out, _out), gb);
         }
+    }
+
+    /// <summary>masked = dy where y &gt; 0, else 0 (ReLU's derivative), vectorised.</summary>
+    private static ReadOnlySpan<float> MaskByPositive(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> masked)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= dy.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var keep = Vector512.GreaterThan(Vector512.Create(y.Slice(i)), Vector512<float>.Zero);
+                Vector512.BitwiseAnd(Vector512.Create(dy.Slice(i)), keep).CopyTo(masked.Slice(i));
+            }
+        }
+        for (; i < dy.Length; i++) masked[i] = y[i] > 0f ? dy[i] : 0f;
+        return masked;
     }
 }

@@ -78,6 +78,19 @@ public class OpGradientTests
     }
 
     [Fact]
+    public void LinearWithFusedRelu()
+    {
+        // Keep pre-activations away from the kink so finite differences are valid: small weights, a large bias.
+        var x = GradCheck.Rand(_rng, 6, 5);
+        var w = Tensor.RandomUniform(new Shape(5, 7), -0.05f, 0.05f, _rng);
+        var b = Tensor.FromArray([0.5f, -0.5f, 0.6f, -0.7f, 0.4f, -0.4f, 0.3f]);
+        GradCheck.Check(t => Tensor.Linear(t[0], t[1], t[2], relu: true), x, w, b);
+        var fused = Tensor.Linear(x, w, b, relu: true).ToArray();
+        var plain = Tensor.Linear(x, w, b).Relu().ToArray();
+        Assert.Equal(plain, fused);
+    }
+
+    [Fact]
     public void Reshape() => GradCheck.Check(t => t[0].Reshape(4, -1) * t[0].Reshape(4, 3), GradCheck.Rand(_rng, 2, 6));
 
     [Fact]
