@@ -73,9 +73,14 @@ public static class PraxisCli
         var reduce = Positive(new Option<int?>("--reduce-lr") { Description = "Halve the learning rate when val_loss has not improved for N epochs" });
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final result" };
         var json = new Option<bool>("--json") { Description = "Print machine-readable JSON lines (one per epoch) instead of text" };
+        var distributed = new Option<bool>("--distributed")
+        {
+            Description = "Train data parallel over Open MPI, one rank per process started by mpirun " +
+                          "(mpirun -np N praxis train RECIPE --distributed); --batch-size is then per rank; rank 0 reports and keeps the run",
+        };
         var cmd = new Command("train", $"Train a built-in recipe and record the run in the journal. Recipes: {recipes}.")
         {
-            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, quiet, json,
+            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, quiet, json, distributed,
         };
         cmd.SetAction(p => Guard(ctx, () => Trainer.Run(new TrainOptions
         {
@@ -92,6 +97,7 @@ public static class PraxisCli
             ReduceLrPatience = p.GetValue(reduce),
             Quiet = p.GetValue(quiet),
             Json = p.GetValue(json),
+            Distributed = p.GetValue(distributed),
             CommandLine = "praxis " + string.Join(' ', p.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
         }, ctx)));
         return cmd;

@@ -5,6 +5,8 @@ using Praxis.Callbacks;
 using Praxis.Cli.Journal;
 using Praxis.Cli.Plotting;
 using Praxis.Cli.Recipes;
+using Praxis.Distributed;
+using Praxis.Distributed.Mpi;
 using Praxis.Models;
 using Spectre.Console;
 
@@ -52,6 +54,9 @@ public sealed record TrainOptions
     /// <summary>Print JSON lines only.</summary>
     public bool Json { get; init; }
 
+    /// <summary>Train data parallel over MPI (the process is one rank of an mpirun job); the batch size is per rank.</summary>
+    public bool Distributed { get; init; }
+
     /// <summary>The command line, for the journal.</summary>
     public string CommandLine { get; init; } = "";
 }
@@ -91,9 +96,19 @@ public static class Trainer
         int n = xTrain.Shape[0], nVal = split > 0 ? n - (int)(n * (1 - split)) : 0;
 
         var model = recipe.Build(new RecipeSettings(lr));
+        // ---- --distributed: every rank trains (same data, model and arguments); rank 0 alone reports and keeps the run
+        using var world = o.Distributed ? JoinMpi(ctx) : null;
+        if (world != null)
+        {
+            model.Distribution = new DataParallel(world);
+            if (world.Rank > 0) return FollowRankZero(o, model, xTrain, yTrain, epochs, batchSize, split);
+        }
+        int ranks = world?.Size ?? 1;
         var run = RunFolder.Create(o.RunsDirectory, recipe.Name, DateTime.Now);
         var started = DateTime.UtcNow;
-        run.WriteJson(RunFolder.ConfigFile, Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, data.TestX.Shape[0]));
+        var config = Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, data.TestX.Shape[0]);
+        if (world != null) config["distributed"] = new JsonObject { ["engine"] = "mpi", ["ranks"] = ranks, ["global_batch_size"] = batchSize * ranks };
+        run.WriteJson(RunFolder.ConfigFile, config);
         run.WriteJson(RunFolder.EnvironmentFile, RunEnvironment.Describe(threads, o.Threads));
         File.WriteAllText(run.File(RunFolder.SummaryFile), model.SummaryString());
         run.WriteJson(RunFolder.ResultFile, new JsonObject { ["status"] = "running", ["started_at"] = started.ToString("O") });
@@ -105,8 +120,9 @@ public static class Trainer
             ctx.Out.Write(model.SummaryString());
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images"));
+            string onRanks = world == null ? "" : $" per rank, on {ranks} MPI rank{(ranks == 1 ? "" : "s")} (global batch {batchSize * ranks})";
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {recipe.Name}: {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
+                $"Training {recipe.Name}: {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}{onRanks}"));
         }
 
         // Callback messages (early stopping, NaN) must not break a live display: collect them and print afterwards.
@@ -206,6 +222,35 @@ public static class Trainer
 
     private static History Fit(Model model, Tensor x, Tensor y, int epochs, int batchSize, double split, List<Callback> callbacks) =>
         model.Fit(x, y, epochs: epochs, batchSize: batchSize, verbose: 0, callbacks: callbacks, validationSplit: split);
+
+    private static MpiProcessGroup JoinMpi(CliContext ctx)
+    {
+        MpiProcessGroup world;
+        try
+        {
+            world = MpiProcessGroup.Initialize();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new CliException($"--distributed needs Open MPI: {e.Message}");
+        }
+        if (!MpiProcessGroup.IsLaunchedByMpirun)
+            ctx.Error.WriteLine("note: --distributed without mpirun trains on 1 rank; start N ranks with: mpirun -np N praxis train RECIPE --distributed");
+        return world;
+    }
+
+    /// <summary>
+    /// A rank other than 0: trains in step with rank 0 (Fit is collective) with the callbacks that steer training, which
+    /// decide alike on every rank from the averaged logs; rank 0 prints, evaluates and writes the run.
+    /// </summary>
+    private static int FollowRankZero(TrainOptions o, Model model, Tensor x, Tensor y, int epochs, int batchSize, double split)
+    {
+        var callbacks = new List<Callback> { new LogLearningRate(), new TerminateOnNaN(TextWriter.Null) };
+        if (o.EarlyStopping is int p) callbacks.Add(new EarlyStopping("val_loss", patience: p, restoreBestWeights: true, output: TextWriter.Null));
+        if (o.ReduceLrPatience is int rp) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, output: TextWriter.Null));
+        Fit(model, x, y, epochs, batchSize, split, callbacks);
+        return 0;
+    }
 
     private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, History history, Classification? analysis, JsonObject result, double trainSeconds)
     {

@@ -75,7 +75,10 @@ public static class Engine
     /// Runs backward over <paramref name="order"/> (topological, as from <see cref="TopologicalOrder"/>). Gradients of
     /// intermediate tensors are reset first; gradients of leaves accumulate, as in PyTorch (zero them between steps).
     /// </summary>
-    public static void Run(IReadOnlyList<Op> order, Tensor root, Tensor? gradient)
+    public static void Run(IReadOnlyList<Op> order, Tensor root, Tensor? gradient) => Run(order, root, gradient, null);
+
+    /// <summary>As <see cref="Run(IReadOnlyList{Op}, Tensor, Tensor?)"/>, telling <paramref name="observer"/> after each op (data-parallel training starts a gradient bucket's all-reduce as soon as backward has finished it).</summary>
+    internal static void Run(IReadOnlyList<Op> order, Tensor root, Tensor? gradient, IBackwardObserver? observer)
     {
         for (int i = 0; i < order.Count; i++) order[i].Output.Grad?.Zero();
         var seed = root.Grad ??= new Tensor(root.Shape);
@@ -94,8 +97,16 @@ public static class Engine
         {
             var op = order[i];
             if (op.Output.Grad != null) op.Backward();
+            observer?.AfterBackward(i);
         }
     }
+}
+
+/// <summary>Called by <see cref="Engine"/> after the op at each index of the backward order has run (indices descend to 0).</summary>
+internal interface IBackwardObserver
+{
+    /// <summary>The op at <paramref name="index"/> in the topological order has pushed its gradients to its inputs.</summary>
+    void AfterBackward(int index);
 }
 
 /// <summary>

@@ -42,6 +42,9 @@ public sealed class CSVLogger : Callback
     public bool Append { get; }
 
     /// <inheritdoc />
+    public override bool RootRankOnly => true; // in data-parallel training, rank 0 writes the file
+
+    /// <inheritdoc />
     public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
     {
         _keys = null;

@@ -18,6 +18,13 @@ public abstract class Callback
     /// <summary>Training parameters: epochs, steps (per epoch), verbose.</summary>
     public IReadOnlyDictionary<string, object> Params { get; internal set; } = new Dictionary<string, object>();
 
+    /// <summary>
+    /// True for a callback that only reports or writes files (progress, checkpoints, logs): under data-parallel training
+    /// (<see cref="Model.Distribution"/>) it runs on rank 0 only. Callbacks that steer training (early stopping,
+    /// learning-rate changes) keep the default false and run on every rank, where they see the same averaged logs.
+    /// </summary>
+    public virtual bool RootRankOnly => false;
+
     /// <summary>Before the first epoch.</summary>
     public virtual void OnTrainBegin(IReadOnlyDictionary<string, double> logs) { }
 
@@ -92,6 +99,9 @@ public sealed class ProgressLogger : Callback
         _out = output ?? Console.Out;
         _live = verbose == 1 && output == null && !Console.IsOutputRedirected;
     }
+
+    /// <inheritdoc />
+    public override bool RootRankOnly => true;
 
     /// <inheritdoc />
     public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)

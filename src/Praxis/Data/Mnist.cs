@@ -72,8 +72,17 @@ public static class Mnist
             }
         }
         string cached = "";
-        foreach (var (file, sha) in Files)
-            cached = Path.GetDirectoryName(DatasetCache.Fetch(new Uri(BaseUrl + file), file, sha, "mnist"))!;
+        try
+        {
+            foreach (var (file, sha) in Files)
+                cached = Path.GetDirectoryName(DatasetCache.Fetch(new Uri(BaseUrl + file), file, sha, "mnist"))!;
+        }
+        catch (HttpRequestException e)
+        {
+            throw new FileNotFoundException(
+                $"MNIST was not found in a data/mnist folder above {AppContext.BaseDirectory} or {Environment.CurrentDirectory} " +
+                $"(or $PRAXIS_DATA/mnist), nor in the cache {Path.Combine(DatasetCache.Root, "mnist")}, and downloading it from {BaseUrl} failed: {e.Message}", e);
+        }
         return cached;
     }
 

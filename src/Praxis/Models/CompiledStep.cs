@@ -64,4 +64,10 @@ internal sealed class CompiledStep
 
     /// <summary>Backpropagates from the loss of the last forward pass.</summary>
     public void Backward() => Engine.Run(_backward!, Loss!, null);
+
+    /// <summary>Backpropagates, telling <paramref name="observer"/> after each op (indices into <see cref="BackwardOrder"/>).</summary>
+    public void Backward(IBackwardObserver observer) => Engine.Run(_backward!, Loss!, null, observer);
+
+    /// <summary>The ops backward runs, in topological order (backward walks it from the end); empty before the first forward.</summary>
+    public IReadOnlyList<Op> BackwardOrder => _backward ?? (IReadOnlyList<Op>)[];
 }

@@ -67,6 +67,15 @@ public partial class Model
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0)
     {
+        if (Distribution is not { } dp) return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch);
+        try { return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
+        catch (Exception e) when (dp.ShouldAbort(e)) { dp.AbortJob(e); throw; }
+    }
+
+    private History FitCore(Tensor[] x, Tensor y, int epochs, int batchSize, int verbose,
+        IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor Y)? validationData,
+        bool shuffle, int initialEpoch)
+    {
         RequireCompiled("Fit");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), "epochs must be >= 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
@@ -92,7 +101,10 @@ public partial class Model
             n = split;
         }
 
-        int steps = (n + batchSize - 1) / batchSize;
+        // ---- data parallel (Praxis.Distributed): global batches of batchSize × ranks; only rank 0 reports
+        var dp = Distribution;
+        int steps = dp?.StepsPerEpoch(n, batchSize) ?? (n + batchSize - 1) / batchSize;
+        if (dp is { IsRoot: false }) verbose = 0;
         // Keras order: the caller's callbacks first, then History and the progress logger, so that what a callback adds
         // to the epoch logs (e.g. learning_rate from ReduceLROnPlateau) is recorded and shown. A History or
         // ProgressLogger passed in replaces the default one.
@@ -102,6 +114,7 @@ public partial class Model
         if (history == null) cbs.Add(history = new History());
         if (verbose > 0 && !cbs.Any(c => c is ProgressLogger)) cbs.Add(new ProgressLogger(verbose));
         var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose };
+        if (dp is { IsRoot: false }) cbs.RemoveAll(c => c.RootRankOnly);
         foreach (var cb in cbs) { cb.Model = this; cb.Params = parameters; }
 
         StopTraining = false;
@@ -109,38 +122,45 @@ public partial class Model
         var lossMean = new MeanMetric("loss");
         if (_order.Length != n) _order = new int[n];
         ResumeEpoch = null;
+        dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
         foreach (var cb in cbs) cb.OnTrainBegin(logs);
         // A callback restoring a backup (BackupAndRestore) skips the epochs that already finished.
         if (ResumeEpoch is int resume) { initialEpoch = Math.Max(initialEpoch, resume); ResumeEpoch = null; }
-        for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+        for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
         {
             logs.Clear();
             foreach (var cb in cbs) cb.OnEpochBegin(epoch, logs);
             for (int i = 0; i < n; i++) _order[i] = i;
             if (shuffle) Rng.Global.Shuffle(_order);
+            dp?.BeginEpoch(_order, shuffle);
             lossMean.Reset();
             foreach (var m in _metrics) m.Reset();
             for (int b = 0; b < steps; b++)
             {
                 int start = b * batchSize, count = Math.Min(batchSize, n - start);
                 foreach (var cb in cbs) cb.OnTrainBatchBegin(b, logs);
-                var step = GetStep(count, ModeTrain, trainX, trainY);
-                for (int i = 0; i < trainX.Length; i++) GatherRows(trainX[i], _order, start, count, step.Inputs[i]);
-                GatherRows(trainY, _order, start, count, step.Target!);
-                float loss = TrainStep(step);
-                lossMean.Add(loss, count);
-                logs["loss"] = lossMean.Result();
-                foreach (var m in _metrics)
+                if (dp != null) dp.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
+                else
                 {
-                    m.Update(step.Target!, step.Outputs[0]);
-                    logs[m.Name] = m.Result();
+                    var step = GetStep(count, ModeTrain, trainX, trainY);
+                    for (int i = 0; i < trainX.Length; i++) GatherRows(trainX[i], _order, start, count, step.Inputs[i]);
+                    GatherRows(trainY, _order, start, count, step.Target!);
+                    float loss = TrainStep(step);
+                    lossMean.Add(loss, count);
+                    logs["loss"] = lossMean.Result();
+                    foreach (var m in _metrics)
+                    {
+                        m.Update(step.Target!, step.Outputs[0]);
+                        logs[m.Name] = m.Result();
+                    }
                 }
                 foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
-                if (StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
+                if (dp?.LeaveEpoch(this) ?? StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
             }
+            dp?.EndEpoch();
             if (valY != null)
             {
-                var val = EvaluateCore(valX, valY, batchSize);
+                var val = dp != null ? dp.Evaluate(this, valX, valY, batchSize) : EvaluateCore(valX, valY, batchSize);
                 foreach (var (k, v) in val) logs["val_" + k] = v;
             }
             foreach (var cb in cbs) cb.OnEpochEnd(epoch, logs);

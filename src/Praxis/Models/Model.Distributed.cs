@@ -1,0 +1,25 @@
+using Praxis.Distributed;
+
+namespace Praxis.Models;
+
+public partial class Model
+{
+    /// <summary>
+    /// The data-parallel strategy <c>Fit</c> trains with, or null to train in this process alone (the default). Set the
+    /// same strategy on every rank, e.g. <c>model.Distribution = new DataParallel(MpiProcessGroup.Initialize())</c>;
+    /// <c>batchSize</c> is then the per-rank batch. See <see cref="DataParallel"/>.
+    /// </summary>
+    public DataParallel? Distribution { get; set; }
+
+    /// <summary>The recorded training step for <paramref name="count"/> rows, filled with epoch-order positions [start, start+count).</summary>
+    internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor y, int start, int count)
+    {
+        var step = GetStep(count, ModeTrain, x, y);
+        for (int i = 0; i < x.Length; i++) GatherRows(x[i], _order, start, count, step.Inputs[i]);
+        GatherRows(y, _order, start, count, step.Target!);
+        return step;
+    }
+
+    /// <summary>Loss and metrics over data held by this process only.</summary>
+    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor y, int batchSize) => EvaluateCore(x, y, batchSize);
+}
