@@ -48,6 +48,7 @@ public static class PraxisCli
         root.Subcommands.Add(PredictCommand(ctx, runsDir));
         root.Subcommands.Add(SummaryCommand(ctx, runsDir));
         root.Subcommands.Add(PlotCommand(ctx, runsDir));
+        root.Subcommands.Add(ExportCommand(ctx, runsDir));
         root.Subcommands.Add(RunsCommand(ctx, runsDir));
         root.Subcommands.Add(DatasetsCommand(ctx));
         return root;
@@ -129,6 +130,19 @@ public static class PraxisCli
         var what = new Argument<string?>("recipe-or-run") { Description = "A recipe name or a run; default: every recipe", Arity = ArgumentArity.ZeroOrOne };
         var cmd = new Command("summary", "Print a model's layers, output shapes and parameter counts") { what };
         cmd.SetAction(p => Guard(ctx, () => ModelCommands.Summary(ctx, RunsDir(p, runsDir), p.GetValue(what))));
+        return cmd;
+    }
+
+    private static Command ExportCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var source = new Argument<string?>("source") { Description = "A run (number, name part, latest; default: the newest trained run) or a model file saved by Model.Save", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<string?>("--output", "-o") { Description = "Output file (default: model.onnx or model.praxis in the run's folder, or beside the source file)" };
+        var format = new Option<string>("--format", "-f") { Description = "onnx (for ONNX Runtime and other engines) or praxis (a model file for Model.Load)", DefaultValueFactory = _ => "onnx" };
+        format.AcceptOnlyFromAmong(ExportCommands.Formats);
+        var opset = new Option<int>("--opset") { Description = "ONNX opset version (13 to 23)", DefaultValueFactory = _ => Praxis.IO.Onnx.OnnxExporter.DefaultOpset };
+        opset.Validators.Add(r => { if (r.GetValue(opset) is int v && v is < Praxis.IO.Onnx.OnnxExporter.MinOpset or > Praxis.IO.Onnx.OnnxExporter.MaxOpset) r.AddError($"--opset must be in {Praxis.IO.Onnx.OnnxExporter.MinOpset}..{Praxis.IO.Onnx.OnnxExporter.MaxOpset}; got {v}."); });
+        var cmd = new Command("export", "Export a trained model as ONNX (or as a Praxis model file)") { source, output, format, opset };
+        cmd.SetAction(p => Guard(ctx, () => ExportCommands.Export(ctx, RunsDir(p, runsDir), p.GetValue(source), p.GetValue(output), p.GetValue(format)!, p.GetValue(opset))));
         return cmd;
     }
 

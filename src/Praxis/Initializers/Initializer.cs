@@ -34,6 +34,17 @@ public abstract class Initializer
     public virtual Dictionary<string, object?> GetConfig() => new();
 
     /// <summary>
+    /// What a layer's <c>GetConfig</c> stores for this initializer (Keras <c>initializers.serialize</c>): the name
+    /// when it has no parameters (<c>"glorot_uniform"</c>), else <c>{"class_name": name, "config": {…}}</c>, so
+    /// parameterised initializers such as <c>RandomNormal(stddev: 0.3)</c> survive save/load.
+    /// </summary>
+    public object ToConfigValue()
+    {
+        var c = GetConfig();
+        return c.Count == 0 ? Name : new Dictionary<string, object?> { ["class_name"] = Name, ["config"] = c };
+    }
+
+    /// <summary>
     /// Resolves a Keras initializer name: <c>glorot_uniform</c>, <c>glorot_normal</c>, <c>he_uniform</c>,
     /// <c>he_normal</c>, <c>lecun_uniform</c>, <c>lecun_normal</c>, <c>zeros</c>, <c>ones</c>, <c>random_normal</c>,
     /// <c>random_uniform</c>, <c>truncated_normal</c>, <c>orthogonal</c>, or a name added with <see cref="Register"/>.

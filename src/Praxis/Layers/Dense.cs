@@ -78,8 +78,8 @@ public class Dense : Layer
         c["units"] = Units;
         c["activation"] = Activation.Name;
         c["use_bias"] = UseBias;
-        c["kernel_initializer"] = KernelInitializer.Name;
-        c["bias_initializer"] = BiasInitializer.Name;
+        c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }

@@ -88,7 +88,9 @@ public abstract class Layer
     /// <summary>Creates a weight named <c>{layer}/{name}</c> and registers it with the layer.</summary>
     protected Tensor AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
     {
-        var w = initializer.Create(shape);
+        // While a model is loaded from a file, a budget stops a hostile config from allocating huge weights, and
+        // weights about to be overwritten from the file skip their initializer (and leave the random generator alone).
+        var w = Praxis.IO.SerializationContext.ChargeWeight(this, name, shape) ? new Tensor(shape) : initializer.Create(shape);
         w.Name = $"{Name}/{name}";
         w.RequiresGrad = trainable && _trainable;
         _weights.Add(w);

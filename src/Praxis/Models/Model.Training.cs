@@ -121,8 +121,11 @@ public partial class Model
         var logs = _logs = new Dictionary<string, double>();
         var lossMean = new MeanMetric("loss");
         if (_order.Length != n) _order = new int[n];
+        ResumeEpoch = null;
         dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
         foreach (var cb in cbs) cb.OnTrainBegin(logs);
+        // A callback restoring a backup (BackupAndRestore) skips the epochs that already finished.
+        if (ResumeEpoch is int resume) { initialEpoch = Math.Max(initialEpoch, resume); ResumeEpoch = null; }
         for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
         {
             logs.Clear();

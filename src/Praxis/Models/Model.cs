@@ -38,6 +38,9 @@ public partial class Model : Layer
     /// <summary>The layers in the order they run (input layers first).</summary>
     public virtual IReadOnlyList<Layer> Layers => _layers;
 
+    /// <summary>The layer calls between inputs and outputs in run order (input layers excluded); used by save/load and export.</summary>
+    internal IReadOnlyList<Node> GraphNodes => _nodes;
+
     /// <summary>True once the model knows its inputs (a Sequential without an input shape learns them from the first data).</summary>
     public bool HasGraph => _inputs.Length > 0;
 

@@ -96,6 +96,9 @@ public abstract class Optimizer
     /// <summary>Replaces the state buffers of a parameter (for save/load).</summary>
     public void SetSlots(Tensor parameter, float[][] slots) => _slots[parameter] = slots;
 
+    /// <summary>How many state buffers this optimizer keeps per parameter (checked when state is loaded).</summary>
+    internal int SlotCount => CreateSlots(0).Length;
+
     /// <summary>Hyper-parameters for serialization.</summary>
     public virtual Dictionary<string, object?> GetConfig() => new() { ["learning_rate"] = LearningRate };
 

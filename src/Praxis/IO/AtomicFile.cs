@@ -1,0 +1,88 @@
+namespace Praxis.IO;
+
+/// <summary>
+/// Crash-safe file replacement: the content is written to a temporary file in the same folder, flushed to the disk
+/// (<c>fsync</c>), and only then renamed over the target, so a reader sees either the old file or the new one, never
+/// a half-written one, even if the process dies or the machine loses power mid-write.
+/// </summary>
+/// <remarks>
+/// The rename is atomic on POSIX file systems and on NTFS (<see cref="File.Move(string, string, bool)"/> maps to
+/// <c>rename(2)</c> / <c>MoveFileEx(MOVEFILE_REPLACE_EXISTING)</c>). Temporary files are named
+/// <c>{target}.tmp-{pid}-{random}</c>; one left behind by a crash is harmless and is removed by
+/// <see cref="CleanStaleTemporaries"/>, which the savers call. The folder entry itself is not fsynced (that needs a
+/// native call); on ext4/xfs the rename is committed with or after the data, so the old-or-new guarantee holds.
+/// </remarks>
+public static class AtomicFile
+{
+    /// <summary>Test hook: called with the temporary path after the content is written, before it is flushed and renamed.</summary>
+    internal static Action<string>? BeforeCommit { get; set; }
+
+    /// <summary>Writes <paramref name="path"/> atomically with the bytes <paramref name="write"/> puts into the stream.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(dir);
+        string tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                BeforeCommit?.Invoke(tmp);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        Write(path, s => s.Write(copy));
+    }
+
+    /// <summary>
+    /// Deletes temporary files left next to <paramref name="path"/> by writers that died, except those of live
+    /// processes (which may still be writing). Errors are ignored: this is housekeeping.
+    /// </summary>
+    public static void CleanStaleTemporaries(string path)
+    {
+        try
+        {
+            string full = Path.GetFullPath(path);
+            string? dir = Path.GetDirectoryName(full);
+            if (dir == null || !Directory.Exists(dir)) return;
+            string prefix = Path.GetFileName(full) + ".tmp-";
+            foreach (var f in Directory.EnumerateFiles(dir, prefix + "*"))
+            {
+                string rest = Path.GetFileName(f)[prefix.Length..];
+                int dash = rest.IndexOf('-');
+                // A writer that is still running (this process included) may be about to rename its file.
+                if (dash > 0 && int.TryParse(rest[..dash], out int pid) && (pid == Environment.ProcessId || IsAlive(pid))) continue;
+                try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+}

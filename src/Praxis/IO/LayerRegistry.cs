@@ -1,0 +1,105 @@
+using Praxis.Layers;
+using Praxis.Models;
+
+namespace Praxis.IO;
+
+/// <summary>
+/// Maps Keras class names (<c>"Dense"</c>, <c>"Conv2D"</c>, …) to factories that rebuild a layer from its saved
+/// <c>config</c>, and layer types back to their class names. Loading never resolves a type named by a file: a class
+/// name that is not registered here is an error.
+/// </summary>
+/// <remarks>
+/// <para><b>Adding a layer.</b> Give it a <c>GetConfig()</c> that returns every constructor argument under Keras'
+/// snake_case keys, then add one line to <see cref="RegisterBuiltIns"/> below (library layers) or call
+/// <see cref="Register{T}"/> at start-up (your own layers):</para>
+/// <code>
+/// LayerRegistry.Register("Conv2D", c => new Conv2D(c.GetInt("filters"), c.GetIntTuple("kernel_size", 2),
+///     activation: c.GetActivation("activation"), name: c.Name));
+/// </code>
+/// <para>The round-trip test in <c>tests/Praxis.Tests/IO</c> builds every registered class it has a sample for; add
+/// one for a new layer. <c>name</c> and <c>trainable</c> are applied by the loader; weights are matched by name
+/// (<c>{layer}/{weight}</c>) after the graph is rebuilt.</para>
+/// </remarks>
+public static class LayerRegistry
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<string, Func<LayerConfig, Layer>> Factories = new(StringComparer.Ordinal);
+    private static readonly Dictionary<Type, string> Names = new();
+
+    static LayerRegistry() => RegisterBuiltIns();
+
+    /// <summary>The library's layers. One line per layer: keep it sorted by area, add yours here.</summary>
+    private static void RegisterBuiltIns()
+    {
+        // Foundation
+        Register("InputLayer", ModelConfig.InputLayerFromConfig);
+        Register("Dense", c => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
+        Register("Activation", c => new Activation(c.GetActivation("activation"), c.Name));
+        // Models nest as layers.
+        Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
+        Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);
+    }
+
+    /// <summary>
+    /// Registers (or replaces) the factory for <paramref name="className"/> and maps type <typeparamref name="T"/>
+    /// (exactly, not its subclasses) to that name for saving.
+    /// </summary>
+    public static void Register<T>(string className, Func<LayerConfig, T> factory) where T : Layer
+    {
+        ArgumentException.ThrowIfNullOrEmpty(className);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Gate)
+        {
+            Factories[className] = factory;
+            Names[typeof(T)] = className;
+        }
+    }
+
+    /// <summary>Adds another class name that loads with an existing factory (e.g. Keras' <c>"Model"</c> for <c>"Functional"</c>).</summary>
+    public static void RegisterAlias(string alias, string className)
+    {
+        lock (Gate)
+        {
+            if (!Factories.TryGetValue(className, out var f)) throw new ArgumentException($"'{className}' is not registered.");
+            Factories[alias] = f;
+        }
+    }
+
+    /// <summary>The registered class names.</summary>
+    public static IReadOnlyList<string> ClassNames
+    {
+        get { lock (Gate) return Factories.Keys.Order(StringComparer.Ordinal).ToList(); }
+    }
+
+    /// <summary>True when layers of this exact type can be saved.</summary>
+    public static bool IsRegistered(Type layerType)
+    {
+        lock (Gate) return Names.ContainsKey(layerType);
+    }
+
+    /// <summary>The class name a layer is saved under; throws naming the layer when its type is not registered.</summary>
+    public static string GetClassName(Layer layer)
+    {
+        lock (Gate)
+            if (Names.TryGetValue(layer.GetType(), out var n)) return n;
+        throw new NotSupportedException($"Layer '{layer.Name}' is a {layer.GetType().FullName}, which is not registered for saving. " +
+            $"Call LayerRegistry.Register(\"{layer.GetType().Name}\", config => new {layer.GetType().Name}(...)) once at start-up.");
+    }
+
+    /// <summary>Builds a layer from its class name and config; unknown names and bad configs raise <see cref="InvalidDataException"/>.</summary>
+    internal static Layer Create(string className, LayerConfig config)
+    {
+        Func<LayerConfig, Layer>? factory;
+        lock (Gate) Factories.TryGetValue(className, out factory);
+        if (factory == null)
+            throw new InvalidDataException($"{config.Source}: layer '{SafeTensorsFile.Clip(config.Name ?? "?")}' has class '{SafeTensorsFile.Clip(className)}', which is not registered " +
+                $"(known: {string.Join(", ", ClassNames)}). Register custom layers with LayerRegistry.Register before loading.");
+        Layer layer;
+        try { layer = factory(config); }
+        catch (InvalidDataException) { throw; }
+        catch (Exception e) when (ModelConfig.IsConfigFault(e)) { throw config.Error($"the saved config is not valid for this layer: {e.Message}"); }
+        if (!config.GetBool("trainable", true)) layer.Trainable = false;
+        return layer;
+    }
+}

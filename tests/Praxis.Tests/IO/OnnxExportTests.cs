@@ -1,0 +1,122 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Praxis.IO.Onnx;
+using Praxis.Layers;
+using Praxis.Models;
+using static Praxis.Keras;
+
+namespace Praxis.Tests.IO;
+
+/// <summary>Exports models and runs them in ONNX Runtime, comparing with <c>Predict</c> to 1e-5.</summary>
+[Collection("Global state")]
+public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    internal const double Tolerance = 1e-5;
+
+    /// <summary>Runs an exported file in ONNX Runtime on the given inputs (Keras layouts) and returns all outputs.</summary>
+    internal static float[][] RunOnnx(string path, params Tensor[] inputs)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        using var session = new InferenceSession(path, options);
+        var names = session.InputMetadata.Keys.ToArray();
+        Assert.Equal(inputs.Length, names.Length);
+        var feeds = inputs.Select((t, i) => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<float>(t.ToArray(), t.Shape.ToArray()))).ToList();
+        using var results = session.Run(feeds);
+        return results.Select(r => r.AsTensor<float>().ToArray()).ToArray();
+    }
+
+    /// <summary>Exports, runs in ONNX Runtime, and asserts every output matches Predict within <see cref="Tolerance"/>.</summary>
+    internal static double AssertMatches(Model model, string path, int opset, params Tensor[] inputs)
+    {
+        model.ExportOnnx(path, opset);
+        var expected = model.PredictMany(inputs);
+        var actual = RunOnnx(path, inputs);
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int o = 0; o < expected.Length; o++)
+        {
+            var e = expected[o].ToArray();
+            Assert.Equal(e.Length, actual[o].Length);
+            for (int i = 0; i < e.Length; i++)
+            {
+                double diff = Math.Abs(e[i] - actual[o][i]);
+                worst = Math.Max(worst, diff);
+                Assert.True(diff <= Tolerance, $"output {o} element {i}: Praxis {e[i]:R}, ONNX Runtime {actual[o][i]:R} (|diff| {diff:E2} > {Tolerance})");
+            }
+        }
+        return worst;
+    }
+
+    [Fact]
+    public void SeedMlpRunsInOnnxRuntimeAndMatchesPredict()
+    {
+        SetRandomSeed(2);
+        ClearSession();
+        var (x, y) = SaveLoadTests.MnistSlice(512);
+        var model = SaveLoadTests.SeedMlp();
+        model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0);
+        using var dir = new TempDir();
+        double worst = AssertMatches(model, dir.File("mlp.onnx"), OnnxExporter.DefaultOpset, x.SliceRows(0, 256));
+        output.WriteLine($"seed MLP: max |Praxis - ONNX Runtime| = {worst:E2} over 256 MNIST images");
+        // The file is plain ONNX: opset 17 of the default domain, IR 8, symbolic batch.
+        var proto = Praxis.IO.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir.File("mlp.onnx")));
+        Assert.Equal(17, proto.OpsetImport.Single().Version);
+        Assert.Equal(8, proto.IrVersion);
+        Assert.Equal("N", proto.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.Equal(784, proto.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.Contains(proto.Graph.Node, n => n.OpType == "Softmax");
+    }
+
+    [Theory]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(20)]
+    public void EveryActivationMatchesAtEachOpset(int opset)
+    {
+        SetRandomSeed(3);
+        ClearSession();
+        var i = Input(shape: [6]);
+        var x = i;
+        foreach (var name in new[] { "relu", "elu", "gelu", "tanh", "swish", "silu", "softplus", "leaky_relu", "sigmoid", "linear" })
+            x = new Dense(6, activation: name).Apply(x);
+        x = new Activation("log_softmax").Apply(new Dense(5).Apply(x));
+        var model = new Model(i, new Activation("softmax").Apply(x));
+        using var dir = new TempDir();
+        AssertMatches(model, dir.File("act.onnx"), opset, Tensor.RandomNormal(new Shape(7, 6), 0, 2, new Rng(1)));
+    }
+
+    [Fact]
+    public void NestedMultiInputMultiOutputAndRank3GraphsMatch()
+    {
+        SetRandomSeed(4);
+        ClearSession();
+        var inner = new Sequential([new InputLayer([5]), new Dense(5, activation: "tanh"), new Dense(5, useBias: false)]);
+        var a = Input(shape: [3, 5]);   // Dense on a rank-3 input: MatMul + Add
+        var b = Input(shape: [5]);
+        var shared = new Dense(5, activation: "relu");
+        var ya = new Dense(4, activation: "elu").Apply(shared.Apply(a));
+        var yb = new Dense(2, activation: "sigmoid").Apply(inner.Apply(shared.Apply(b)));
+        var model = new Model([a, b], [ya, yb]);
+        using var dir = new TempDir();
+        AssertMatches(model, dir.File("graph.onnx"), 17,
+            Tensor.RandomNormal(new Shape(4, 3, 5), rng: new Rng(1)), Tensor.RandomNormal(new Shape(4, 5), rng: new Rng(2)));
+    }
+
+    [Fact]
+    public void UnsupportedRequestsFailClearly()
+    {
+        ClearSession();
+        var model = SaveLoadTests.SeedMlp();
+        using var dir = new TempDir();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.ExportOnnx(dir.File("old.onnx"), opset: 12));
+        Assert.Contains("Softmax changed meaning at 13", e.Message);
+        Assert.False(File.Exists(dir.File("old.onnx")));
+        Activations.Register("cube_test", t => t * t * t);
+        var i = Input(shape: [2]);
+        var cube = new Model(i, new Dense(2, activation: "cube_test").Apply(i));
+        var n = Assert.Throws<NotSupportedException>(() => cube.ExportOnnx(dir.File("cube.onnx")));
+        Assert.Contains("Activation 'cube_test'", n.Message);
+        OnnxExporter.RegisterActivation("cube_test", (g, x, h) => g.Node("Mul", [g.Node("Mul", [x, x], h), x], h));
+        AssertMatches(cube, dir.File("cube.onnx"), 17, Tensor.RandomNormal(new Shape(3, 2), rng: new Rng(5)));
+    }
+}
