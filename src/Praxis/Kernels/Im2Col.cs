@@ -83,6 +83,56 @@ internal static class Im2Col
         }
     }
 
+    /// <summary>
+    /// True when the K-major layout (<see cref="ForwardKMajor"/>) is the better one: a single input channel with unit
+    /// horizontal stride (the first layer of a grayscale convnet), where a row-major im2col row is made of runs of
+    /// KW floats but a K-major row is a run of OW consecutive pixels.
+    /// </summary>
+    public static bool PreferKMajor(in ConvGeometry g) => g.C == 1 && g.SW == 1 && !g.IsPointwise;
+
+    /// <summary>
+    /// colT (K, ld) ← the transposed im2col matrix of one sample, written to columns [column, column + OH·OW): entry
+    /// (kh·KW + kw, p) is the input under tap (kh, kw) of output pixel p. Only for C = 1 and unit horizontal stride.
+    /// </summary>
+    public static void ForwardKMajor(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> colT, int ld, int column)
+    {
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                Span<float> row = colT.Slice((kh * g.KW + kw) * ld + column, g.OutPixels);
+                int shift = kw * g.DW - g.PadLeft;               // iw = ow + shift
+                int lo = Math.Clamp(-shift, 0, g.OW), hi = Math.Clamp(g.W - shift, lo, g.OW); // ow range inside the image
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    Span<float> dst = row.Slice(oh * g.OW, g.OW);
+                    int ih = oh * g.SH - g.PadTop + kh * g.DH;
+                    if ((uint)ih >= (uint)g.H) { dst.Clear(); continue; }
+                    dst[..lo].Clear();
+                    x.Slice(ih * g.W + lo + shift, hi - lo).CopyTo(dst[lo..hi]);
+                    dst[hi..].Clear();
+                }
+            }
+    }
+
+    /// <summary>dx (H, W, 1) += the columns [column, column + OH·OW) of colT (K, ld) scattered back; the adjoint of <see cref="ForwardKMajor"/>.</summary>
+    public static void Col2ImAddKMajor(in ConvGeometry g, ReadOnlySpan<float> colT, int ld, int column, Span<float> dx)
+    {
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                ReadOnlySpan<float> row = colT.Slice((kh * g.KW + kw) * ld + column, g.OutPixels);
+                int shift = kw * g.DW - g.PadLeft;
+                int lo = Math.Clamp(-shift, 0, g.OW), hi = Math.Clamp(g.W - shift, lo, g.OW);
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    int ih = oh * g.SH - g.PadTop + kh * g.DH;
+                    if ((uint)ih >= (uint)g.H || hi == lo) continue;
+                    Span<float> d = dx.Slice(ih * g.W + lo + shift, hi - lo);
+                    TensorPrimitives.Add(d, row.Slice(oh * g.OW + lo, hi - lo), d);
+                }
+            }
+    }
+
     // Runs are as short as one float (a grayscale image's pixel): a plain loop beats a memmove call below ~16.
     private static void Copy(ReadOnlySpan<float> src, Span<float> dst)
     {

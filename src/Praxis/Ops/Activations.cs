@@ -1,4 +1,5 @@
 using Praxis.Autograd;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Praxis;
@@ -22,7 +23,15 @@ internal sealed class ReluOp(Tensor x) : UnaryOp(x)
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++)
+        // Branch-free: half the units are off, so a branch on y > 0 mispredicts constantly.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= gx.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var g = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(y.Slice(i)), Vector<float>.Zero), new Vector<float>(gy.Slice(i)), Vector<float>.Zero);
+                (new Vector<float>(gx.Slice(i)) + g).CopyTo(gx.Slice(i));
+            }
+        for (; i < gx.Length; i++)
             if (y[i] > 0f) gx[i] += gy[i];
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Praxis.Autograd;
 using Praxis.Kernels;
@@ -39,7 +40,7 @@ public sealed partial class Tensor
 internal sealed class Conv2DOp : Op
 {
     private readonly ConvGeometry _g;
-    private readonly bool _hasBias, _relu;
+    private readonly bool _hasBias, _relu, _kMajor;
     private readonly ConvWork _work;
 
     public Conv2DOp(Tensor x, Tensor kernel, Tensor? bias, Size2 strides, Padding padding, Size2 dilation, bool relu, string who)
@@ -59,6 +60,7 @@ internal sealed class Conv2DOp : Op
         _g = ConvGeometry.Create(who, x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], (kernel.Shape[0], kernel.Shape[1]), f, strides, dilation, padding);
         _hasBias = bias is not null;
         _relu = relu;
+        _kMajor = Im2Col.PreferKMajor(_g);
         _work = new ConvWork(_g, colPerSample: _g.IsPointwise ? 0 : _g.OutPixels * _g.K, dzPerSample: relu ? _g.OutPixels * f : 0);
         Output = new Tensor(new Shape(_g.N, _g.OH, _g.OW, f));
     }
@@ -86,19 +88,32 @@ internal sealed class Conv2DOp : Op
         {
             var (s0, count) = _work.Samples(chunk);
             int rows = count * p;
-            ReadOnlySpan<float> a;
-            if (g.IsPointwise) a = x.Slice(s0 * inSample, rows * k);
-            else
-            {
-                Span<float> col = _work.Col[lane];
-                for (int s = 0; s < count; s++) Im2Col.Forward(g, x.Slice((s0 + s) * inSample, inSample), col.Slice(s * p * k, p * k));
-                a = col[..(rows * k)];
-            }
+            ReadOnlySpan<float> a = Lower(lane, x, s0, count);
             Span<float> yc = y.Slice(s0 * p * f, rows * f);
             if (_hasBias) for (int r = 0; r < rows; r++) b.CopyTo(yc.Slice(r * f, f));
-            Gemm.Sgemm(false, false, rows, f, k, 1f, a, k, w, f, _hasBias ? 1f : 0f, yc, f);
+            // y (rows×F) = col (rows×K) · W (K×F); the K-major col is stored transposed.
+            if (_kMajor) Gemm.Sgemm(true, false, rows, f, k, 1f, a, rows, w, f, _hasBias ? 1f : 0f, yc, f);
+            else Gemm.Sgemm(false, false, rows, f, k, 1f, a, k, w, f, _hasBias ? 1f : 0f, yc, f);
             if (_relu) TensorPrimitives.Max(yc, 0f, yc);
         }
+    }
+
+    /// <summary>
+    /// The im2col matrix of samples [s0, s0 + count) in the lane's scratch: (rows × K) row-major, or (K × rows) in the
+    /// K-major layout; for a pointwise convolution, the input itself.
+    /// </summary>
+    private ReadOnlySpan<float> Lower(int lane, ReadOnlySpan<float> x, int s0, int count)
+    {
+        ref readonly var g = ref _g;
+        int k = g.K, p = g.OutPixels, inSample = g.InPixels * g.C, rows = count * p;
+        if (g.IsPointwise) return x.Slice(s0 * inSample, rows * k);
+        Span<float> col = _work.Col[lane].AsSpan(0, rows * k);
+        for (int s = 0; s < count; s++)
+        {
+            if (_kMajor) Im2Col.ForwardKMajor(g, x.Slice((s0 + s) * inSample, inSample), col, rows, s * p);
+            else Im2Col.Forward(g, x.Slice((s0 + s) * inSample, inSample), col.Slice(s * p * k, p * k));
+        }
+        return col;
     }
 
     public override void Backward()
@@ -131,25 +146,26 @@ internal sealed class Conv2DOp : Op
             if (_relu)
             {
                 Span<float> masked = _work.Dz[lane].AsSpan(0, rows * f);
-                ConvWork.ReluMask(y.Slice(s0 * p * f, rows * f), dz, masked);
+                ConvWork.ReluMask(y.Slice(s0 * p * f, rows * f), dz, masked, f, pb);
                 dz = masked;
             }
-            if (gb) ConvWork.AddRowSums(dz, f, pb);
+            else if (gb) ConvWork.AddRowSums(dz, f, pb);
             if (gw)
             {
-                ReadOnlySpan<float> a;
-                if (g.IsPointwise) a = x.Slice(s0 * inSample, rows * k);
-                else
-                {
-                    for (int s = 0; s < count; s++) Im2Col.Forward(g, x.Slice((s0 + s) * inSample, inSample), col.Slice(s * p * k, p * k));
-                    a = col[..(rows * k)];
-                }
-                // dW (K×F) += colᵀ · dz; the first chunk of the lane overwrites its partial.
-                Gemm.Sgemm(true, false, k, f, rows, 1f, a, k, dz, f, chunk == c0 ? 0f : 1f, pw, f);
+                // dW (K×F) += colᵀ · dz (im2col recomputed); the first chunk of the lane overwrites its partial.
+                ReadOnlySpan<float> a = Lower(lane, x, s0, count);
+                if (_kMajor) Gemm.Sgemm(false, false, k, f, rows, 1f, a, rows, dz, f, chunk == c0 ? 0f : 1f, pw, f);
+                else Gemm.Sgemm(true, false, k, f, rows, 1f, a, k, dz, f, chunk == c0 ? 0f : 1f, pw, f);
             }
             if (gx)
             {
                 if (g.IsPointwise) Gemm.Sgemm(false, true, rows, k, f, 1f, dz, f, w, f, 1f, dx.Slice(s0 * inSample, rows * k), k);
+                else if (_kMajor)
+                {
+                    // dcolᵀ (K×rows) = W · dzᵀ, then scattered back onto each sample's input.
+                    Gemm.Sgemm(false, true, k, rows, f, 1f, w, f, dz, f, 0f, col, rows);
+                    for (int s = 0; s < count; s++) Im2Col.Col2ImAddKMajor(g, col, rows, s * p, dx.Slice((s0 + s) * inSample, inSample));
+                }
                 else
                 {
                     // dcol (rows×K) = dz · Wᵀ, then scattered back onto each sample's input.
@@ -238,15 +254,42 @@ internal sealed class ConvWork
         for (int i = 0; i < Lanes; i++) TensorPrimitives.Add(grad, partials![i], grad);
     }
 
-    /// <summary>dz = dy where y &gt; 0, else 0 (the ReLU derivative, from the output).</summary>
-    public static void ReluMask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
+    /// <summary>
+    /// dz = dy where y &gt; 0, else 0 (the ReLU derivative, read from the output), over rows of <paramref name="f"/>
+    /// channels; when <paramref name="sums"/> is not empty it also gets the column sums of dz (the bias gradient), in the
+    /// same pass.
+    /// </summary>
+    public static void ReluMask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int f, Span<float> sums)
     {
+        int vc = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && f % vc == 0)
+        {
+            bool sum = !sums.IsEmpty;
+            for (int r = 0; r < dz.Length; r += f)
+                for (int j = 0; j < f; j += vc)
+                {
+                    var v = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(y.Slice(r + j)), Vector<float>.Zero),
+                        new Vector<float>(dy.Slice(r + j)), Vector<float>.Zero);
+                    v.CopyTo(dz.Slice(r + j));
+                    if (sum) (new Vector<float>(sums.Slice(j)) + v).CopyTo(sums.Slice(j));
+                }
+            return;
+        }
         for (int i = 0; i < dz.Length; i++) dz[i] = y[i] > 0f ? dy[i] : 0f;
+        if (!sums.IsEmpty) AddRowSums(dz, f, sums);
     }
 
     /// <summary>sums (F) += Σ over the rows of m (R×F).</summary>
     public static void AddRowSums(ReadOnlySpan<float> m, int f, Span<float> sums)
     {
+        int vc = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && f % vc == 0)
+        {
+            for (int r = 0; r < m.Length; r += f)
+                for (int j = 0; j < f; j += vc)
+                    (new Vector<float>(sums.Slice(j)) + new Vector<float>(m.Slice(r + j))).CopyTo(sums.Slice(j));
+            return;
+        }
         for (int r = 0; r < m.Length; r += f) TensorPrimitives.Add(sums, m.Slice(r, f), sums);
     }
 }

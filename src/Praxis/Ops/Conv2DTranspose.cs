@@ -141,10 +141,10 @@ internal sealed class Conv2DTransposeOp : Op
             if (_relu)
             {
                 Span<float> masked = _work.Dz[lane].AsSpan(0, count * outSample);
-                ConvWork.ReluMask(y.Slice(s0 * outSample, count * outSample), dz, masked);
+                ConvWork.ReluMask(y.Slice(s0 * outSample, count * outSample), dz, masked, c, pb);
                 dz = masked;
             }
-            if (gb) ConvWork.AddRowSums(dz, c, pb);
+            else if (gb) ConvWork.AddRowSums(dz, c, pb);
             ReadOnlySpan<float> a;
             if (g.IsPointwise) a = dz;
             else

@@ -39,7 +39,9 @@ internal sealed class DropoutOp : Op
         var m = _mask.AsSpan();
         for (int i = 0; i < m.Length; i++)
         {
-            m[i] = _gen.Next() >= _threshold ? _scale : 0f;
+            // Branch-free keep bit: the subtraction borrows (bit 63 set) exactly when the draw is below the threshold.
+            ulong drop = ((ulong)_gen.Next() - _threshold) >> 63;
+            m[i] = _scale * (1 - drop);
             y[i] = x[i] * m[i];
         }
     }

@@ -137,7 +137,10 @@ internal sealed class MaxPool2DOp : Pool2DOp
     private static void Start(ReadOnlySpan<float> v, int at, Span<float> y, Span<int> arg)
     {
         v.CopyTo(y);
-        for (int i = 0; i < arg.Length; i++) arg[i] = at + i;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= arg.Length - Vector<int>.Count; i += Vector<int>.Count) (new Vector<int>(at + i) + Vector<int>.Indices).CopyTo(arg.Slice(i));
+        for (; i < arg.Length; i++) arg[i] = at + i;
     }
 
     // y = max(y, v) per channel, recording where each new maximum came from.
@@ -163,7 +166,32 @@ internal sealed class MaxPool2DOp : Pool2DOp
     protected override void BackwardSample(int n, ReadOnlySpan<float> dy, Span<float> dx)
     {
         ReadOnlySpan<int> arg = _argmax.AsSpan(n * dy.Length, dy.Length);
-        for (int i = 0; i < dy.Length; i++) dx[arg[i]] += dy[i];
+        int c = G.C, vc = Vector<int>.Count;
+        bool disjoint = G.SH >= G.KH && G.SW >= G.KW;
+        if (!disjoint || !Vector.IsHardwareAccelerated || Vector<float>.Count != vc || c % vc != 0)
+        {
+            for (int i = 0; i < dy.Length; i++) dx[arg[i]] += dy[i];
+            return;
+        }
+        // Windows do not overlap: each input position belongs to one window, so instead of scattering, every position of
+        // every window takes dy where it was the argmax and 0 elsewhere, a vector at a time.
+        for (int oh = 0; oh < G.OH; oh++)
+            for (int ow = 0; ow < G.OW; ow++)
+            {
+                int o = (oh * G.OW + ow) * c;
+                var (h0, h1, w0, w1) = Window(oh, ow);
+                for (int ih = h0; ih < h1; ih++)
+                    for (int iw = w0; iw < w1; iw++)
+                    {
+                        int at = (ih * G.W + iw) * c;
+                        for (int j = 0; j < c; j += vc)
+                        {
+                            var hit = Vector.Equals(new Vector<int>(arg.Slice(o + j)), new Vector<int>(at + j) + Vector<int>.Indices);
+                            var g = Vector.ConditionalSelect(hit, new Vector<float>(dy.Slice(o + j)), Vector<float>.Zero);
+                            (new Vector<float>(dx.Slice(at + j)) + g).CopyTo(dx.Slice(at + j));
+                        }
+                    }
+            }
     }
 }
 

@@ -60,6 +60,10 @@ public class ConvOpTests
         [1, 6, 5, 3, 1, 1, 4, 2, 2, 1, 1, true],
         [1, 4, 4, 2, 4, 4, 3, 1, 1, 1, 1, false],
         [1, 3, 3, 2, 5, 5, 2, 1, 1, 1, 1, true],
+        [2, 7, 6, 1, 3, 3, 4, 1, 1, 1, 1, false], // one channel, unit horizontal stride: the K-major im2col
+        [1, 7, 6, 1, 3, 2, 3, 2, 1, 1, 2, true],
+        [1, 5, 5, 1, 4, 4, 2, 1, 1, 1, 1, true],
+        [1, 3, 8, 1, 2, 5, 2, 1, 1, 2, 2, true],
     ];
 
     [Theory]
@@ -76,17 +80,19 @@ public class ConvOpTests
         GradCheck.Check(t => Tensor.Conv2D(t[0], t[1], null, (sh, sw), pad, (dh, dw)), GradCheck.Rand(_rng, n, h, w, c), GradCheck.Rand(_rng, kh, kw, c, f));
     }
 
-    [Fact]
-    public void Conv2DBatchSplitIntoManyChunksMatchesReference()
+    [Theory]
+    [InlineData(12, 16)]
+    [InlineData(28, 1)] // the K-major layout
+    public void Conv2DBatchSplitIntoManyChunksMatchesReference(int size, int channels)
     {
-        // 40 samples of a large im2col row exceed one chunk, so several chunks and lanes are used.
-        var x = GradCheck.Rand(_rng, 40, 12, 12, 16);
-        var k = GradCheck.Rand(_rng, 3, 3, 16, 8);
+        // 40 samples exceed one chunk, so several chunks and lanes are used.
+        var x = GradCheck.Rand(_rng, 40, size, size, channels);
+        var k = GradCheck.Rand(_rng, 3, 3, channels, 8);
         var b = GradCheck.Rand(_rng, 8);
         AssertClose(Reference(x, k, b, 1, 1, 1, 1, false), Tensor.Conv2D(x, k, b), 1e-3f);
         // Gradients over chunks and lanes equal the gradients of one sample at a time.
         x.RequiresGrad = k.RequiresGrad = b.RequiresGrad = true;
-        var r = GradCheck.Rand(_rng, 40, 10, 10, 8);
+        var r = GradCheck.Rand(_rng, 40, size - 2, size - 2, 8);
         (Tensor.Conv2D(x, k, b) * r).Sum().Backward();
         var gk = new float[k.Size];
         var gb = new float[b.Size];
@@ -107,13 +113,15 @@ public class ConvOpTests
         AssertClose(Tensor.FromArray(gb, b.Shape.ToArray()), b.Grad!, 1e-3f);
     }
 
-    [Fact]
-    public void FusedReluEqualsConvThenRelu()
+    [Theory]
+    [InlineData(5)]
+    [InlineData(16)] // a multiple of the vector width: the vectorised mask
+    public void FusedReluEqualsConvThenRelu(int filters)
     {
         var x = GradCheck.Rand(_rng, 3, 6, 6, 2);
-        var k = GradCheck.Rand(_rng, 3, 3, 2, 5);
-        var b = GradCheck.Rand(_rng, 5);
-        var r = GradCheck.Rand(_rng, 3, 6, 6, 5);
+        var k = GradCheck.Rand(_rng, 3, 3, 2, filters);
+        var b = GradCheck.Rand(_rng, filters);
+        var r = GradCheck.Rand(_rng, 3, 6, 6, filters);
         Tensor[] Grads(bool fused)
         {
             var (xc, kc, bc) = (x.Clone(), k.Clone(), b.Clone());
@@ -196,13 +204,15 @@ public class ConvOpTests
         return s;
     }
 
-    [Fact]
-    public void Conv2DTransposeFusedReluEqualsUnfused()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void Conv2DTransposeFusedReluEqualsUnfused(int filters)
     {
         var x = GradCheck.Rand(_rng, 2, 3, 3, 4);
-        var k = GradCheck.Rand(_rng, 3, 3, 2, 4);
-        var b = GradCheck.Rand(_rng, 2);
-        var r = GradCheck.Rand(_rng, 2, 6, 6, 2);
+        var k = GradCheck.Rand(_rng, 3, 3, filters, 4);
+        var b = GradCheck.Rand(_rng, filters);
+        var r = GradCheck.Rand(_rng, 2, 6, 6, filters);
         Tensor[] Run(bool fused)
         {
             var (xc, kc, bc) = (x.Clone(), k.Clone(), b.Clone());

@@ -44,6 +44,9 @@ public class PoolingOpTests
         { 1, 7, 6, 9, 3, 3, 2, 2, true },
         { 1, 7, 6, 2, 3, 2, 1, 1, false },
         { 1, 5, 7, 17, 3, 3, 1, 2, true },
+        { 2, 6, 6, 16, 2, 2, 2, 2, false }, // channels a multiple of the vector width: the vectorised paths
+        { 1, 5, 7, 8, 2, 2, 2, 2, true },
+        { 1, 7, 7, 8, 2, 3, 3, 3, false },
     };
 
     [Theory]
