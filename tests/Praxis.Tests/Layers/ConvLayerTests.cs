@@ -4,6 +4,7 @@ using Praxis.Models;
 namespace Praxis.Tests.Layers;
 
 /// <summary>The image layers: Keras shapes, configs and errors; gradients through layers; training vs inference.</summary>
+[Collection("Global state")]
 public class ConvLayerTests
 {
     private readonly Rng _rng = new(17);
@@ -293,6 +294,47 @@ public class ConvLayerTests
         bn.Trainable = false;
         model.Fit(x, y, epochs: 2, batchSize: 4, verbose: 0);
         Assert.Equal(before, bn.MovingMean.ToArray());
+    }
+
+    private sealed class AllocationProbe : Praxis.Callbacks.Callback
+    {
+        public long At5, At25;
+
+        public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
+        {
+            if (batch == 5) At5 = GC.GetAllocatedBytesForCurrentThread();
+            else if (batch == 25) At25 = GC.GetAllocatedBytesForCurrentThread();
+        }
+    }
+
+    [Fact]
+    public void ConvnetFitAllocatesNothingPerStep()
+    {
+        // Every new op replays without allocating: conv (both im2col layouts, fused ReLU), pooling, batch norm, dropout.
+        Keras.SetRandomSeed(5);
+        var x = Tensor.RandomUniform(new Shape(16 * 30, 12, 12, 1));
+        var labels = Tensor.Zeros(16 * 30);
+        for (int i = 0; i < labels.Size; i++) labels.Span[i] = i % 10;
+        var y = Keras.ToCategorical(labels, 10);
+        var model = new Sequential(
+        [
+            new InputLayer([12, 12, 1]),
+            new Conv2D(8, 3, activation: "relu"),
+            new BatchNormalization(),
+            new MaxPooling2D(2),
+            new Conv2D(16, 3, padding: "same", activation: "relu"),
+            new AveragePooling2D(2),
+            new Conv2DTranspose(4, 2, strides: 2),
+            new UpSampling2D(2),
+            new GlobalMaxPooling2D(),
+            new Dropout(0.3f),
+            new Dense(10, activation: "softmax"),
+        ]);
+        model.Compile("adam", "categorical_crossentropy", ["accuracy"]);
+        var probe = new AllocationProbe();
+        model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [probe]);
+        double perStep = (probe.At25 - probe.At5) / 20.0;
+        Assert.True(perStep < 16, $"{perStep} bytes allocated per training step after warm-up");
     }
 
     [Fact]

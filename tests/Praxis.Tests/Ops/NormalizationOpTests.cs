@@ -1,6 +1,7 @@
 namespace Praxis.Tests.Ops;
 
 /// <summary>Dropout and batch normalization ops: statistics, training vs inference, gradients.</summary>
+[Collection("Global state")]
 public class NormalizationOpTests
 {
     private readonly Rng _rng = new(3);
