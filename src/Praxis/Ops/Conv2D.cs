@@ -79,7 +79,7 @@ internal sealed class Conv2DOp : Op
     private void ForwardLane(int lane)
     {
         ref readonly var g = ref _g;
-        int k = g.K, f = g.F, p = g.OutPixels, inSample = g.InPixels * g.C;
+        int k = g.K, f = g.F, p = g.OutPixels;
         ReadOnlySpan<float> x = X.Span, w = W.Span;
         ReadOnlySpan<float> b = _hasBias ? Inputs[2].Span : default;
         Span<float> y = Output.Span;
