@@ -114,53 +114,47 @@ internal sealed class MaxPool2DOp : Pool2DOp
 
     protected override void ForwardSample(int n, ReadOnlySpan<float> x, Span<float> y)
     {
-        int c = G.C;
+        int c = G.C, vc = Vector<float>.Count;
         Span<int> arg = _argmax.AsSpan(n * G.OutPixels * c, G.OutPixels * c);
+        bool vectors = Vector.IsHardwareAccelerated && Vector<int>.Count == vc;
+        int cv = vectors ? c - c % vc : 0; // channels done a vector at a time; the rest one by one
         for (int oh = 0; oh < G.OH; oh++)
             for (int ow = 0; ow < G.OW; ow++)
             {
                 int o = (oh * G.OW + ow) * c;
-                Span<float> yo = y.Slice(o, c);
-                Span<int> ao = arg.Slice(o, c);
                 var (h0, h1, w0, w1) = Window(oh, ow);
-                bool first = true;
-                for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++)
-                    {
-                        int at = (ih * G.W + iw) * c;
-                        if (first) { Start(x.Slice(at, c), at, yo, ao); first = false; }
-                        else Update(x.Slice(at, c), at, yo, ao);
-                    }
+                int first = (h0 * G.W + w0) * c;
+                // The running maximum and its index stay in registers over the window.
+                for (int j = 0; j < cv; j += vc)
+                {
+                    var best = new Vector<float>(x.Slice(first + j));
+                    var at = new Vector<int>(first + j) + Vector<int>.Indices;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                        {
+                            int p = (ih * G.W + iw) * c + j;
+                            var v = new Vector<float>(x.Slice(p));
+                            var gt = Vector.GreaterThan(v, best);
+                            best = Vector.ConditionalSelect(gt, v, best);
+                            at = Vector.ConditionalSelect(gt, new Vector<int>(p) + Vector<int>.Indices, at);
+                        }
+                    best.CopyTo(y.Slice(o + j));
+                    at.CopyTo(arg.Slice(o + j));
+                }
+                for (int j = cv; j < c; j++)
+                {
+                    float best = x[first + j];
+                    int at = first + j;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
+                        {
+                            int p = (ih * G.W + iw) * c + j;
+                            if (x[p] > best) { best = x[p]; at = p; }
+                        }
+                    y[o + j] = best;
+                    arg[o + j] = at;
+                }
             }
-    }
-
-    private static void Start(ReadOnlySpan<float> v, int at, Span<float> y, Span<int> arg)
-    {
-        v.CopyTo(y);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= arg.Length - Vector<int>.Count; i += Vector<int>.Count) (new Vector<int>(at + i) + Vector<int>.Indices).CopyTo(arg.Slice(i));
-        for (; i < arg.Length; i++) arg[i] = at + i;
-    }
-
-    // y = max(y, v) per channel, recording where each new maximum came from.
-    private static void Update(ReadOnlySpan<float> v, int at, Span<float> y, Span<int> arg)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<float>.Count == Vector<int>.Count)
-        {
-            var iota = Vector<int>.Indices;
-            for (; i <= v.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var vv = new Vector<float>(v.Slice(i));
-                var vy = new Vector<float>(y.Slice(i));
-                var gt = Vector.GreaterThan(vv, vy);
-                Vector.ConditionalSelect(gt, vv, vy).CopyTo(y.Slice(i));
-                Vector.ConditionalSelect(gt, new Vector<int>(at + i) + iota, new Vector<int>(arg.Slice(i))).CopyTo(arg.Slice(i));
-            }
-        }
-        for (; i < v.Length; i++)
-            if (v[i] > y[i]) { y[i] = v[i]; arg[i] = at + i; }
     }
 
     protected override void BackwardSample(int n, ReadOnlySpan<float> dy, Span<float> dx)
@@ -180,17 +174,18 @@ internal sealed class MaxPool2DOp : Pool2DOp
             {
                 int o = (oh * G.OW + ow) * c;
                 var (h0, h1, w0, w1) = Window(oh, ow);
-                for (int ih = h0; ih < h1; ih++)
-                    for (int iw = w0; iw < w1; iw++)
-                    {
-                        int at = (ih * G.W + iw) * c;
-                        for (int j = 0; j < c; j += vc)
+                for (int j = 0; j < c; j += vc)
+                {
+                    var a = new Vector<int>(arg.Slice(o + j));
+                    var g = new Vector<float>(dy.Slice(o + j));
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++)
                         {
-                            var hit = Vector.Equals(new Vector<int>(arg.Slice(o + j)), new Vector<int>(at + j) + Vector<int>.Indices);
-                            var g = Vector.ConditionalSelect(hit, new Vector<float>(dy.Slice(o + j)), Vector<float>.Zero);
-                            (new Vector<float>(dx.Slice(at + j)) + g).CopyTo(dx.Slice(at + j));
+                            int p = (ih * G.W + iw) * c + j;
+                            var hit = Vector.Equals(a, new Vector<int>(p) + Vector<int>.Indices);
+                            (new Vector<float>(dx.Slice(p)) + Vector.ConditionalSelect(hit, g, Vector<float>.Zero)).CopyTo(dx.Slice(p));
                         }
-                    }
+                }
             }
     }
 }
