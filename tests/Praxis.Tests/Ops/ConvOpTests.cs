@@ -127,7 +127,7 @@ public class ConvOpTests
             var (xc, kc, bc) = (x.Clone(), k.Clone(), b.Clone());
             xc.RequiresGrad = kc.RequiresGrad = bc.RequiresGrad = true;
             var y = fused
-                ? Tensor.Conv2D(xc, kc, bc, 1, Kernels.Padding.Same, 1, relu: true, "test")
+                ? Tensor.Conv2D(xc, kc, bc, 1, global::Praxis.Kernels.Padding.Same, 1, relu: true, "test")
                 : Tensor.Conv2D(xc, kc, bc, 1, "same").Relu();
             (y * r).Sum().Backward();
             return [y, xc.Grad!, kc.Grad!, bc.Grad!];
@@ -218,7 +218,7 @@ public class ConvOpTests
             var (xc, kc, bc) = (x.Clone(), k.Clone(), b.Clone());
             xc.RequiresGrad = kc.RequiresGrad = bc.RequiresGrad = true;
             var y = fused
-                ? Tensor.Conv2DTranspose(xc, kc, bc, 2, Kernels.Padding.Same, null, 1, relu: true, "test")
+                ? Tensor.Conv2DTranspose(xc, kc, bc, 2, global::Praxis.Kernels.Padding.Same, null, 1, relu: true, "test")
                 : Tensor.Conv2DTranspose(xc, kc, bc, 2, "same").Relu();
             (y * r).Sum().Backward();
             return [y, xc.Grad!, kc.Grad!, bc.Grad!];
