@@ -19,6 +19,7 @@
 //
 // Run:   dotnet run -c Release --project examples/MnistCnn [-- --epochs N --seed S --validation-split F]
 // Bench: dotnet run -c Release --project examples/MnistCnn -- --bench [--epochs 2]   (no per-epoch evaluation)
+// --threads N sets the kernel threads (default: one per core).
 using System.Diagnostics;
 using System.Globalization;
 using Praxis;
@@ -33,6 +34,7 @@ bool bench = args.Contains("--bench");
 int epochs = ArgInt("--epochs", bench ? 2 : 12);
 int seed = ArgInt("--seed", 42);
 double validationSplit = double.Parse(Arg("--validation-split", "0"), CultureInfo.InvariantCulture);
+if (args.Contains("--threads")) Praxis.Kernels.KernelPool.NumThreads = ArgInt("--threads", Environment.ProcessorCount);
 SetRandomSeed(seed);
 
 var load = Stopwatch.StartNew();
@@ -41,7 +43,7 @@ xTrain = xTrain.Reshape(-1, 28, 28, 1); // np.expand_dims(x, -1): channels last
 xTest = xTest.Reshape(-1, 28, 28, 1);
 yTrain = ToCategorical(yTrain, 10);
 yTest = ToCategorical(yTest, 10);
-Console.WriteLine($"load_s={load.Elapsed.TotalSeconds:F3} train={xTrain.Shape[0]} test={xTest.Shape[0]} seed={seed} threads={Environment.ProcessorCount}");
+Console.WriteLine($"load_s={load.Elapsed.TotalSeconds:F3} train={xTrain.Shape[0]} test={xTest.Shape[0]} seed={seed} threads={Praxis.Kernels.KernelPool.NumThreads}");
 
 var model = new Sequential(
 [
