@@ -40,7 +40,7 @@ public static class Activations
     static Activations()
     {
         Register("linear", x => x);
-        Register("relu", x => x.Relu());
+        Registry["relu"] = Relu = new ActivationFunction("relu", x => x.Relu());
         Register("sigmoid", x => x.Sigmoid());
         Register("tanh", x => x.Tanh());
         Register("softmax", x => x.Softmax(-1));
@@ -52,6 +52,9 @@ public static class Activations
         Register("silu", x => x.Swish());
         Register("softplus", x => x.Softplus());
     }
+
+    /// <summary>The built-in ReLU, which convolution layers fuse into their op (unless "relu" is re-registered).</summary>
+    internal static ActivationFunction Relu { get; }
 
     /// <summary>Adds (or replaces) a named activation.</summary>
     public static void Register(string name, Func<Tensor, Tensor> apply) => Registry[name] = new ActivationFunction(name, apply);

@@ -34,6 +34,14 @@ public class OpGradientTests
         GradCheck.Check(t => t[0].Tanh(), GradCheck.Rand(_rng, 2, 5));
     }
 
+    private Tensor AwayFromKink(params int[] shape)
+    {
+        var x = GradCheck.Rand(_rng, shape);
+        var s = x.Span;
+        for (int i = 0; i < s.Length; i++) if (MathF.Abs(s[i]) < 0.05f) s[i] = -0.3f;
+        return x;
+    }
+
     [Fact]
     public void ReluAwayFromKink()
     {
@@ -41,6 +49,7 @@ public class OpGradientTests
         var s = x.Span;
         for (int i = 0; i < s.Length; i++) if (MathF.Abs(s[i]) < 0.05f) s[i] = 0.3f; // finite differences need |x| > eps
         GradCheck.Check(t => t[0].Relu(), x);
+        GradCheck.Check(t => t[0].Relu(), AwayFromKink(3, 16)); // vectorised backward
         GradCheck.Check(t => t[0].Abs(), x);
         GradCheck.Check(t => t[0].Clip(-0.5f, 0.5f), x);
     }

@@ -1,0 +1,156 @@
+using Praxis.Initializers;
+using Praxis.Kernels;
+
+namespace Praxis.Layers;
+
+/// <summary>
+/// 2-D convolution over channels-last images (Keras <c>Conv2D</c>): input (batch, height, width, channels), kernel
+/// (kernel_height, kernel_width, channels, filters), output (batch, new_height, new_width, filters) with
+/// new_height = ⌊(height − (kernel_height − 1)·dilation − 1)/stride⌋ + 1 for "valid" padding and ⌈height/stride⌉ for
+/// "same" (likewise for the width). Defaults match Keras: strides 1, "valid", dilation 1, no activation, bias on,
+/// Glorot-uniform kernel, zero bias. A ReLU activation is fused into the convolution.
+/// </summary>
+/// <remarks>Unlike Keras, strides and dilation greater than 1 may be combined.</remarks>
+public class Conv2D : Layer
+{
+    private readonly Padding _padding;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="filters">Number of output channels.</param>
+    /// <param name="kernelSize">Kernel height and width: <c>3</c> or <c>(3, 5)</c>.</param>
+    /// <param name="strides">Strides (default 1).</param>
+    /// <param name="padding"><c>"valid"</c> (default) or <c>"same"</c>.</param>
+    /// <param name="dilationRate">Dilation rate (default 1).</param>
+    /// <param name="activation">A Keras activation name or null for linear.</param>
+    /// <param name="useBias">Whether to add a bias (default true).</param>
+    /// <param name="kernelInitializer">Default <c>glorot_uniform</c>.</param>
+    /// <param name="biasInitializer">Default <c>zeros</c>.</param>
+    /// <param name="name">Layer name; generated when null (<c>conv2d</c>, <c>conv2d_1</c>, …).</param>
+    public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", Size2? dilationRate = null,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        string? name = null) : base(name)
+    {
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D needs a positive number of filters; got {filters}.");
+        Filters = filters;
+        KernelSize = kernelSize.RequirePositive("kernel_size");
+        Strides = (strides ?? 1).RequirePositive("strides");
+        _padding = ConvGeometry.ParsePadding(padding, $"Layer '{Name}' (Conv2D)");
+        DilationRate = (dilationRate ?? 1).RequirePositive("dilation_rate");
+        Activation = activation ?? Activations.Get("linear");
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? new Zeros();
+    }
+
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>Kernel height and width.</summary>
+    public Size2 KernelSize { get; }
+
+    /// <summary>Strides.</summary>
+    public Size2 Strides { get; }
+
+    /// <summary><c>"valid"</c> or <c>"same"</c>.</summary>
+    public string Padding => ConvGeometry.Name(_padding);
+
+    /// <summary>Dilation rate.</summary>
+    public Size2 DilationRate { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public ActivationFunction Activation { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The bias initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The (kernel_height, kernel_width, in_channels, filters) kernel, once built.</summary>
+    public Tensor Kernel { get; private set; } = null!;
+
+    /// <summary>The (filters) bias, once built (null without bias).</summary>
+    public Tensor? Bias { get; private set; }
+
+    private string Who => $"Layer '{Name}' (Conv2D)";
+
+    /// <inheritdoc />
+    public override void Build(Shape inputShape)
+    {
+        ImageInput.Check(this, inputShape);
+        int channels = inputShape[3];
+        ComputeOutputShapes([inputShape]); // rejects a kernel larger than a known input
+        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, Filters), KernelInitializer);
+        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        InputSpec = new InputSpec(rank: 4, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, -1, channels));
+        Built = true;
+    }
+
+    /// <inheritdoc />
+    public override Tensor Call(Tensor input, bool training)
+    {
+        bool fuseRelu = ReferenceEquals(Activation, Activations.Relu);
+        var y = Tensor.Conv2D(input, Kernel, Bias, Strides, _padding, DilationRate, fuseRelu, Who);
+        return fuseRelu ? y : Activation.Apply(y);
+    }
+
+    /// <inheritdoc />
+    public override Shape[] ComputeOutputShapes(Shape[] inputShapes)
+    {
+        var s = inputShapes[0];
+        ImageInput.RequireRank4(this, s);
+        return [new Shape(s[0],
+            ConvGeometry.OutputLengthOrUnknown(Who, "height", s[1], KernelSize.Height, Strides.Height, DilationRate.Height, _padding),
+            ConvGeometry.OutputLengthOrUnknown(Who, "width", s[2], KernelSize.Width, Strides.Width, DilationRate.Width, _padding),
+            Filters)];
+    }
+
+    /// <inheritdoc />
+    public override Dictionary<string, object?> GetConfig()
+    {
+        var c = base.GetConfig();
+        c["filters"] = Filters;
+        c["kernel_size"] = KernelSize.ToArray();
+        c["strides"] = Strides.ToArray();
+        c["padding"] = Padding;
+        c["data_format"] = "channels_last";
+        c["dilation_rate"] = DilationRate.ToArray();
+        c["activation"] = Activation.Name;
+        c["use_bias"] = UseBias;
+        c["kernel_initializer"] = KernelInitializer.Name;
+        c["bias_initializer"] = BiasInitializer.Name;
+        return c;
+    }
+}
+
+/// <summary>Checks shared by the image layers: rank 4, channels last, channels known.</summary>
+internal static class ImageInput
+{
+    /// <summary>Throws a clear error for anything but a (batch, height, width, channels) input.</summary>
+    public static void RequireRank4(Layer layer, Shape shape)
+    {
+        if (shape.Rank == 4) return;
+        string hint = shape.Rank == 3
+            ? $" For single-channel images add a channels axis: shape {new Shape(shape[0], shape[1], shape[2], 1)}, e.g. Input(shape: [{shape[1]}, {shape[2]}, 1]) and x.Reshape(-1, {shape[1]}, {shape[2]}, 1)."
+            : "";
+        throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.GetType().Name}) expects a 4-D input (batch, height, width, channels), channels last; got shape {shape}.{hint}");
+    }
+
+    /// <summary>
+    /// <see cref="RequireRank4"/>, a known channel count, and a guard against channels-first data: a square image of
+    /// side ≥ 8 with 1, 3 or 4 "rows" (e.g. (None, 1, 28, 28) or (None, 3, 32, 32)) is almost certainly (N, C, H, W).
+    /// </summary>
+    public static void Check(Layer layer, Shape shape)
+    {
+        RequireRank4(layer, shape);
+        if (shape[3] <= 0)
+            throw new ShapeMismatchException($"Layer '{layer.Name}' ({layer.GetType().Name}) needs a known number of channels (last axis); got input shape {shape}.");
+        if (shape[1] is 1 or 3 or 4 && shape[2] >= 8 && shape[2] == shape[3])
+            throw new ShapeMismatchException(
+                $"Layer '{layer.Name}' ({layer.GetType().Name}) got input shape {shape}, which looks channels-first (batch, channels, height, width). " +
+                $"Praxis, like Keras by default, is channels-last: reorder the data to (batch, height, width, channels), here {new Shape(shape[0], shape[2], shape[3], shape[1])}.");
+    }
+}
