@@ -36,9 +36,49 @@ public static class LayerRegistry
         Register("Dense", c => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
             c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
         Register("Activation", c => new Activation(c.GetActivation("activation"), c.Name));
+        // Images (channels last only, as Praxis computes them)
+        Register("Conv2D", c => new Conv2D(c.GetInt("filters"), Size(c, "kernel_size", null), Size(c, "strides", 1), Padding(c),
+            Size(c, "dilation_rate", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), ChannelsLast(c)));
+        Register("Conv2DTranspose", c => new Conv2DTranspose(c.GetInt("filters"), Size(c, "kernel_size", null), Size(c, "strides", 1), Padding(c),
+            c.Has("output_padding") ? Size(c, "output_padding", null) : null, Size(c, "dilation_rate", 1), c.GetActivation("activation"),
+            c.GetBool("use_bias", true), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), ChannelsLast(c)));
+        Register("MaxPooling2D", c => new MaxPooling2D(Size(c, "pool_size", 2), c.Has("strides") ? Size(c, "strides", null) : null, Padding(c), ChannelsLast(c)));
+        Register("AveragePooling2D", c => new AveragePooling2D(Size(c, "pool_size", 2), c.Has("strides") ? Size(c, "strides", null) : null, Padding(c), ChannelsLast(c)));
+        Register("GlobalAveragePooling2D", c => new GlobalAveragePooling2D(c.GetBool("keepdims", false), ChannelsLast(c)));
+        Register("GlobalMaxPooling2D", c => new GlobalMaxPooling2D(c.GetBool("keepdims", false), ChannelsLast(c)));
+        Register("Flatten", c => new Flatten(ChannelsLast(c)));
+        Register("Reshape", c => new Reshape(c.GetIntArray("target_shape"), c.Name));
+        Register("UpSampling2D", c => new UpSampling2D(Size(c, "size", 2), c.GetChoice("interpolation", "nearest", "nearest", "bilinear"), ChannelsLast(c)));
+        Register("Dropout", c => new Dropout(c.GetFloat("rate"), c.GetOptionalInt("seed"), c.Name));
+        Register("BatchNormalization", c => new BatchNormalization(c.GetInt("axis", -1), c.GetFloat("momentum", 0.99f), c.GetFloat("epsilon", 1e-3f),
+            c.GetBool("center", true), c.GetBool("scale", true), c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"),
+            c.GetInitializer("moving_mean_initializer", "zeros"), c.GetInitializer("moving_variance_initializer", "ones"), c.Name));
+        // Activation layers
+        Register("ReLU", c => new ReLU(c.Has("max_value") ? c.GetFloat("max_value") : null, c.GetFloat("negative_slope", 0f), c.GetFloat("threshold", 0f), c.Name));
+        Register("LeakyReLU", c => new LeakyReLU(c.GetFloat("negative_slope", 0.3f), c.Name));
+        Register("ELU", c => new ELU(c.GetFloat("alpha", 1f), c.Name));
+        Register("Softmax", c => new Softmax(c.GetInt("axis", -1), c.Name));
+        Register("PReLU", c => new PReLU(c.GetInitializer("alpha_initializer", "zeros"), c.Has("shared_axes") ? c.GetIntArray("shared_axes") : null, c.Name));
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);
+    }
+
+    /// <summary>A Keras "int or pair" argument as a <see cref="Size2"/>; <paramref name="fallback"/> when absent (null: required).</summary>
+    private static Size2 Size(LayerConfig c, string key, int? fallback)
+    {
+        var v = c.GetIntTuple(key, 2, fallback is int f ? [f, f] : null);
+        return new Size2(v[0], v[1]);
+    }
+
+    private static string Padding(LayerConfig c) => c.GetChoice("padding", "valid", "valid", "same");
+
+    /// <summary>Rejects channels_first configs (Praxis computes channels last) and returns the layer name.</summary>
+    private static string? ChannelsLast(LayerConfig c)
+    {
+        c.GetChoice("data_format", "channels_last", "channels_last");
+        return c.Name;
     }
 
     /// <summary>

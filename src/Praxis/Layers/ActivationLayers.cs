@@ -178,7 +178,7 @@ public sealed class PReLU : Layer
     public override Dictionary<string, object?> GetConfig()
     {
         var c = base.GetConfig();
-        c["alpha_initializer"] = AlphaInitializer.Name;
+        c["alpha_initializer"] = AlphaInitializer.ToConfigValue();
         c["shared_axes"] = _sharedAxes.Length == 0 ? null : SharedAxes;
         return c;
     }

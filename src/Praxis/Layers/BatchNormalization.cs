@@ -115,10 +115,10 @@ public sealed class BatchNormalization : Layer
         c["epsilon"] = Epsilon;
         c["center"] = Center;
         c["scale"] = Scale;
-        c["beta_initializer"] = BetaInitializer.Name;
-        c["gamma_initializer"] = GammaInitializer.Name;
-        c["moving_mean_initializer"] = MovingMeanInitializer.Name;
-        c["moving_variance_initializer"] = MovingVarianceInitializer.Name;
+        c["beta_initializer"] = BetaInitializer.ToConfigValue();
+        c["gamma_initializer"] = GammaInitializer.ToConfigValue();
+        c["moving_mean_initializer"] = MovingMeanInitializer.ToConfigValue();
+        c["moving_variance_initializer"] = MovingVarianceInitializer.ToConfigValue();
         return c;
     }
 }

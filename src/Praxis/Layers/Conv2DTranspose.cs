@@ -126,8 +126,8 @@ public class Conv2DTranspose : Layer
         c["dilation_rate"] = DilationRate.ToArray();
         c["activation"] = Activation.Name;
         c["use_bias"] = UseBias;
-        c["kernel_initializer"] = KernelInitializer.Name;
-        c["bias_initializer"] = BiasInitializer.Name;
+        c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }

@@ -6,7 +6,7 @@ namespace Praxis.Layers;
 /// passes through unchanged. A new mask is drawn at every training step. With a <c>seed</c> the layer has its own
 /// generator; otherwise masks come from the global one (<c>Keras.SetRandomSeed</c>).
 /// </summary>
-public sealed class Dropout : Layer
+public sealed class Dropout : Layer, Praxis.IO.IRandomStateful
 {
     private readonly Rng? _rng;
 
@@ -27,6 +27,9 @@ public sealed class Dropout : Layer
 
     /// <summary>The layer's seed, if any.</summary>
     public int? Seed { get; }
+
+    /// <summary>The layer's own generator (with a seed), saved in checkpoints so a resumed Fit draws the same masks.</summary>
+    Rng? Praxis.IO.IRandomStateful.OwnRandom => _rng;
 
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) => training && Rate > 0f ? input.Dropout(Rate, _rng) : input;

@@ -8,10 +8,11 @@ public sealed partial class Tensor
     /// Inverted dropout: each element is zeroed with probability <paramref name="rate"/> and the survivors are scaled
     /// by 1/(1 − rate), so the expected value is unchanged and inference needs no rescaling. This always drops; the
     /// <c>Dropout</c> layer calls it only in training. The mask is drawn inside the op's forward pass, so a replayed
-    /// training step draws a fresh mask each time, from a generator seeded once from <paramref name="rng"/> (the global
-    /// <see cref="Rng"/> by default): runs are reproducible under <c>Keras.SetRandomSeed</c>.
+    /// training step draws a fresh mask each time, from a seed drawn at that step from <paramref name="rng"/> (the
+    /// global <see cref="Rng"/> by default): runs are reproducible under <c>Keras.SetRandomSeed</c>, and since all the
+    /// randomness lives in a serialisable <see cref="Rng"/>, a checkpoint resumes the same masks.
     /// </summary>
-    public Tensor Dropout(float rate, Rng? rng = null) => Engine.Record(new DropoutOp(this, rate, (rng ?? Rng.Global).NextSeed()));
+    public Tensor Dropout(float rate, Rng? rng = null) => Engine.Record(new DropoutOp(this, rate, rng));
 }
 
 /// <summary>y = x · m with m = 1/(1 − rate) with probability 1 − rate, else 0; dy/dx = m.</summary>
@@ -22,12 +23,14 @@ internal sealed class DropoutOp : Op
     private readonly float _scale;
     private SplitMix32 _gen;
 
-    public DropoutOp(Tensor x, float rate, int seed) : base(x)
+    private readonly Rng? _rng;
+
+    public DropoutOp(Tensor x, float rate, Rng? rng) : base(x)
     {
         if (!(rate >= 0f && rate < 1f)) throw new ArgumentOutOfRangeException(nameof(rate), $"Dropout rate must be in [0, 1); got {rate}.");
         _threshold = (uint)Math.Min(rate * 4294967296.0, uint.MaxValue);
         _scale = 1f / (1f - rate);
-        _gen = new SplitMix32((uint)seed);
+        _rng = rng;
         _mask = new float[x.Size];
         Output = new Tensor(x.Shape);
     }
@@ -37,6 +40,9 @@ internal sealed class DropoutOp : Op
         ReadOnlySpan<float> x = Inputs[0].Span;
         Span<float> y = Output.Span;
         var m = _mask.AsSpan();
+        // One draw per step from the (serialisable) generator seeds this step's mask stream: checkpoints that save the
+        // generator's state resume exactly, wherever the step was recorded.
+        _gen = new SplitMix32((uint)(_rng ?? Rng.Global).NextSeed());
         for (int i = 0; i < m.Length; i++)
         {
             // Branch-free keep bit: the subtraction borrows (bit 63 set) exactly when the draw is below the threshold.

@@ -171,6 +171,23 @@ public class SaveLoadTests
         ["Activation"] = () => ([5], new Activation("leaky_relu")),
         ["Functional"] = () => ([4], SmallFunctional()),
         ["Sequential"] = () => ([4], new Sequential([new InputLayer([4]), new Dense(2)])),
+        // Images
+        ["Conv2D"] = () => ([7, 6, 2], new Conv2D(3, (3, 2), strides: (2, 1), padding: "same", dilationRate: 1, activation: "relu", biasInitializer: "ones")),
+        ["Conv2DTranspose"] = () => ([4, 5, 2], new Conv2DTranspose(3, 3, strides: 2, padding: "same", outputPadding: (1, 0), activation: "tanh")),
+        ["MaxPooling2D"] = () => ([5, 5, 2], new MaxPooling2D(3, strides: 2, padding: "same")),
+        ["AveragePooling2D"] = () => ([6, 4, 2], new AveragePooling2D((2, 1))),
+        ["GlobalAveragePooling2D"] = () => ([3, 4, 2], new GlobalAveragePooling2D(keepdims: true)),
+        ["GlobalMaxPooling2D"] = () => ([3, 4, 2], new GlobalMaxPooling2D()),
+        ["Flatten"] = () => ([3, 4, 2], new Flatten()),
+        ["Reshape"] = () => ([3, 4, 2], new Reshape([4, -1])),
+        ["UpSampling2D"] = () => ([3, 2, 2], new UpSampling2D((2, 3), interpolation: "bilinear")),
+        ["Dropout"] = () => ([5], new Dropout(0.3f, seed: 4)),
+        ["BatchNormalization"] = () => ([3, 3, 4], new BatchNormalization(momentum: 0.9f, epsilon: 1e-2f, center: false, movingVarianceInitializer: new Constant(2f))),
+        ["ReLU"] = () => ([5], new ReLU(maxValue: 0.5f, negativeSlope: 0.1f, threshold: -0.2f)),
+        ["LeakyReLU"] = () => ([5], new LeakyReLU(0.05f)),
+        ["ELU"] = () => ([5], new ELU(0.7f)),
+        ["Softmax"] = () => ([3, 4], new Softmax(axis: 1)),
+        ["PReLU"] = () => ([3, 4, 2], new PReLU(new RandomUniform(-1f, 1f), sharedAxes: [1, 2])),
     };
 
     private static Model SmallFunctional()

@@ -3,7 +3,7 @@ using Praxis.Layers;
 namespace Praxis.IO.Onnx;
 
 /// <summary>The library's ONNX converters: one registration per layer type and per activation name.</summary>
-internal static class OnnxConverters
+internal static partial class OnnxConverters
 {
     /// <summary>Add the converter of a new library layer here (one line, or a method below for longer ones).</summary>
     internal static void RegisterBuiltIns()
@@ -27,6 +27,7 @@ internal static class OnnxConverters
         OnnxExporter.Register<InputLayer>((layer, call) => [call.Inputs[0]]);
         OnnxExporter.Register<Activation>((layer, call) => [call.Graph.Activation(layer.Function, call.Inputs[0], layer.Name)]);
         OnnxExporter.Register<Dense>(Dense);
+        RegisterImageLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
