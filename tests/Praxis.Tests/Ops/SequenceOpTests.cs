@@ -247,3 +247,28 @@ public class SequenceOpTests
         Assert.Throws<ArgumentException>(() => Tensor.SimpleRnn(R(2, 3, 3), R(3, 2), R(2, 2), null, options: new RecurrentOptions(Activation: "softmax")));
     }
 }
+
+/// <summary>The vectorized exact GELU against the double-precision erf reference, across the range and in the tails.</summary>
+public class GeluKernelTests
+{
+    [Fact]
+    public void MatchesDoublePrecisionReference()
+    {
+        int n = 1601;
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -8f + i * 0.01f;
+        var t = Tensor.FromArray(x);
+        t.RequiresGrad = true;
+        var y = t.Gelu();
+        y.Sum().Backward();
+        for (int i = 0; i < n; i++)
+        {
+            double v = x[i], phi = 0.5 * (1 + SpecialFunctions.Erf((float)(v / Math.Sqrt(2))));
+            double dens = Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI);
+            Assert.True(Math.Abs(y[i] - v * phi) <= 1e-6 + 1e-6 * Math.Abs(v * phi), $"gelu({v}) = {y[i]}, expected {v * phi}");
+            Assert.True(Math.Abs(t.Grad![i] - (phi + v * dens)) <= 2e-6, $"gelu'({v}) = {t.Grad![i]}, expected {phi + v * dens}");
+        }
+        // Far tail: x·Φ(x) is tiny but must stay accurate, not cancel to 0 or go positive.
+        Assert.InRange(Tensor.FromArray([-6f]).Gelu().Item(), -6.2e-9f, -5.8e-9f);
+    }
+}
