@@ -12,6 +12,8 @@ namespace Praxis.Kernels;
 /// </remarks>
 public static class Gemm
 {
+    [ThreadStatic] private static float[]? _scratch;
+
     /// <summary>
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C. Row-major; <paramref name="lda"/>, <paramref name="ldb"/>,
     /// <paramref name="ldc"/> are row strides of the stored matrices (A is stored k×m when <paramref name="transA"/>).
@@ -33,7 +35,7 @@ public static class Gemm
         if (transB)
         {
             // Materialise B^T block-wise is simplest for the placeholder.
-            bt = new float[k * n];
+            bt = _scratch is { } sc && sc.Length >= k * n ? sc : (_scratch = new float[k * n]);
             for (int p = 0; p < k; p++)
                 for (int j = 0; j < n; j++) bt[p * n + j] = b[j * ldb + p];
         }

@@ -7,7 +7,7 @@ namespace Praxis.Models;
 
 public partial class Model
 {
-    private readonly Dictionary<(int Batch, int Mode), CompiledStep> _steps = new();
+    private readonly Dictionary<long, CompiledStep> _steps = new(); // key: batch size · 4 + mode
     private Dictionary<string, double> _logs = new();
     private int[] _order = [];
 
@@ -20,7 +20,9 @@ public partial class Model
     public Loss? Loss { get; private set; }
 
     /// <summary>The metrics set by <see cref="Compile"/>.</summary>
-    public IReadOnlyList<Metric> Metrics { get; private set; } = [];
+    public IReadOnlyList<Metric> Metrics => _metrics;
+
+    private Metric[] _metrics = [];
 
     /// <summary>Set by a callback to end <see cref="Fit(Tensor, Tensor, int, int, int, IEnumerable{Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/> after the current epoch.</summary>
     public bool StopTraining { get; set; }
@@ -34,8 +36,8 @@ public partial class Model
     {
         Optimizer = optimizer;
         Loss = loss;
-        Metrics = (metrics ?? []).ToList();
-        foreach (var m in Metrics)
+        _metrics = (metrics ?? []).ToArray();
+        foreach (var m in _metrics)
             if (m is Accuracy a) a.Resolve(loss.Name);
         InvalidateSteps();
     }
@@ -109,7 +111,7 @@ public partial class Model
             for (int i = 0; i < n; i++) _order[i] = i;
             if (shuffle) Rng.Global.Shuffle(_order);
             lossMean.Reset();
-            foreach (var m in Metrics) m.Reset();
+            foreach (var m in _metrics) m.Reset();
             for (int b = 0; b < steps; b++)
             {
                 int start = b * batchSize, count = Math.Min(batchSize, n - start);
@@ -120,7 +122,7 @@ public partial class Model
                 float loss = TrainStep(step);
                 lossMean.Add(loss, count);
                 logs["loss"] = lossMean.Result();
-                foreach (var m in Metrics)
+                foreach (var m in _metrics)
                 {
                     m.Update(step.Target!, step.Outputs[0]);
                     logs[m.Name] = m.Result();
@@ -161,8 +163,8 @@ public partial class Model
         RequireCompiled("TrainOnBatch");
         int n = CheckData(x, y, "x", "y");
         var step = GetStep(n, ModeTrain, x, y);
-        for (int i = 0; i < x.Length; i++) x[i].Span.CopyTo(step.Inputs[i].Span);
-        y.Span.CopyTo(step.Target!.Span);
+        for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
+        CopyRows(y, 0, step.Target!);
         float loss = TrainStep(step);
         return BatchLogs(step, loss);
     }
@@ -176,8 +178,8 @@ public partial class Model
         RequireCompiled("TestOnBatch");
         int n = CheckData(x, y, "x", "y");
         var step = GetStep(n, ModeTest, x, y);
-        for (int i = 0; i < x.Length; i++) x[i].Span.CopyTo(step.Inputs[i].Span);
-        y.Span.CopyTo(step.Target!.Span);
+        for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
+        CopyRows(y, 0, step.Target!);
         step.Forward();
         return BatchLogs(step, step.Loss!.Span[0]);
     }
@@ -185,7 +187,7 @@ public partial class Model
     private Dictionary<string, double> BatchLogs(CompiledStep step, float loss)
     {
         var logs = new Dictionary<string, double> { ["loss"] = loss };
-        foreach (var m in Metrics)
+        foreach (var m in _metrics)
         {
             m.Reset();
             m.Update(step.Target!, step.Outputs[0]);
@@ -219,19 +221,19 @@ public partial class Model
     {
         int n = y.Shape[0];
         var lossMean = new MeanMetric("loss");
-        foreach (var m in Metrics) m.Reset();
+        foreach (var m in _metrics) m.Reset();
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
             var step = GetStep(count, ModeTest, x, y);
-            for (int i = 0; i < x.Length; i++) x[i].SliceRows(start, count).Span.CopyTo(step.Inputs[i].Span);
-            y.SliceRows(start, count).Span.CopyTo(step.Target!.Span);
+            for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
+            CopyRows(y, start, step.Target!);
             step.Forward();
             lossMean.Add(step.Loss!.Span[0], count);
-            foreach (var m in Metrics) m.Update(step.Target!, step.Outputs[0]);
+            foreach (var m in _metrics) m.Update(step.Target!, step.Outputs[0]);
         }
         var result = new Dictionary<string, double> { ["loss"] = lossMean.Result() };
-        foreach (var m in Metrics) result[m.Name] = m.Result();
+        foreach (var m in _metrics) result[m.Name] = m.Result();
         return result;
     }
 
@@ -251,7 +253,7 @@ public partial class Model
         {
             int count = Math.Min(batchSize, n - start);
             var step = GetStep(count, ModePredict, x, null);
-            for (int i = 0; i < x.Length; i++) x[i].SliceRows(start, count).Span.CopyTo(step.Inputs[i].Span);
+            for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
             step.Forward();
             results ??= step.Outputs.Select(o => new Tensor(o.Shape.With(0, n))).ToArray();
             for (int o = 0; o < results.Length; o++) step.Outputs[o].Span.CopyTo(results[o].SliceRows(start, count).Span);
@@ -294,23 +296,36 @@ public partial class Model
     private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor? y)
     {
         long version = StructureVersion;
-        if (_steps.TryGetValue((batch, mode), out var step) && step.Version == version) return step;
+        long key = (long)batch * 4 + mode;
+        if (_steps.TryGetValue(key, out var step) && step.Version == version) return step;
+        return CreateStep(batch, mode, x, y, key, version);
+    }
+
+    // Separate from GetStep so the lambdas' captured state is allocated only when a step is created, not on every lookup.
+    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor? y, long key, long version)
+    {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
         var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
         Shape? targetShape = y?.Shape.With(0, batch);
         Func<Tensor, Tensor, Tensor>? loss = mode == ModePredict ? null : Loss!.Compute;
-        step = new CompiledStep(this, inShapes, targetShape, mode == ModeTrain, loss, version);
-        _steps[(batch, mode)] = step;
+        var step = new CompiledStep(this, inShapes, targetShape, mode == ModeTrain, loss, version);
+        _steps[key] = step;
         if (mode == ModeTrain) _trainable = TrainableWeights;
         return step;
+    }
+
+    /// <summary>Copies the rows of <paramref name="source"/> starting at row <paramref name="start"/> into <paramref name="dest"/> (which fixes the count).</summary>
+    private static void CopyRows(Tensor source, int start, Tensor dest)
+    {
+        int row = source.Shape[0] == 0 ? 0 : source.Size / source.Shape[0];
+        source.CopyTo(dest.Span, start * row);
     }
 
     /// <summary>Copies rows order[start..start+count) of <paramref name="source"/> into <paramref name="dest"/>.</summary>
     private static void GatherRows(Tensor source, int[] order, int start, int count, Tensor dest)
     {
         int row = source.Shape[0] == 0 ? 0 : source.Size / source.Shape[0];
-        ReadOnlySpan<float> src = source.Span;
         Span<float> dst = dest.Span;
-        for (int i = 0; i < count; i++) src.Slice(order[start + i] * row, row).CopyTo(dst.Slice(i * row, row));
+        for (int i = 0; i < count; i++) source.CopyTo(dst.Slice(i * row, row), order[start + i] * row);
     }
 }

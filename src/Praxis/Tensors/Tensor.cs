@@ -247,10 +247,17 @@ public sealed partial class Tensor
     /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="what"/> when any element is NaN or infinite.</summary>
     public void EnsureFinite(string what)
     {
-        var s = Span;
-        for (int i = 0; i < s.Length; i++)
-            if (!float.IsFinite(s[i]))
-                throw new ArgumentException($"{what} contains {(float.IsNaN(s[i]) ? "NaN" : "an infinite value")} at flat index {i} (shape {Shape}).");
+        int i = Storage.IndexOfNonFinite(Offset, Size);
+        if (i >= 0)
+            throw new ArgumentException($"{what} contains {(float.IsNaN(Span[i]) ? "NaN" : "an infinite value")} at flat index {i} (shape {Shape}).");
+    }
+
+    /// <summary>Copies elements [start, start + destination.Length) into <paramref name="destination"/> (reads compact storage without expanding it).</summary>
+    public void CopyTo(Span<float> destination, int start = 0)
+    {
+        if (start < 0 || start + destination.Length > Size)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Elements [{start}, {start + destination.Length}) are out of range for shape {Shape}.");
+        Storage.CopyTo(Offset + start, destination);
     }
 
     /// <summary>A short description with shape and leading values, like PyTorch's repr.</summary>
