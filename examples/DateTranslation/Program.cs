@@ -24,7 +24,7 @@ using static Praxis.Keras;
 
 int seed = ArgInt("--seed", 42);
 int nTrain = ArgInt("--train", 30000), nTest = ArgInt("--test", 2000);
-int epochs = ArgInt("--epochs", 12), batchSize = ArgInt("--batch", 64);
+int epochs = ArgInt("--epochs", 4), batchSize = ArgInt("--batch", 64);
 const int inLen = 32, outLen = 10;
 SetRandomSeed(seed);
 

@@ -95,8 +95,9 @@ internal sealed class LayerNormOp : Op
             float meanDnX = TensorPrimitives.Dot(dn, xhat) / _n;
             // dx += r·(dn − mean(dn) − x̂·mean(dn·x̂))
             var gxr = gx.Slice(r * _n, _n);
-            float rs = _rstd[r];
-            for (int j = 0; j < _n; j++) gxr[j] += rs * (dn[j] - meanDn - xhat[j] * meanDnX);
+            TensorPrimitives.Subtract(dn, meanDn, dn);
+            TensorPrimitives.MultiplyAdd(xhat, -meanDnX, dn, dn);
+            TensorPrimitives.MultiplyAdd(dn, _rstd[r], gxr, gxr);
         }
     }
 }
