@@ -12,7 +12,7 @@ namespace Praxis.Layers;
 /// combined with the attention mask as in Keras; the output carries the query's mask.
 /// </summary>
 /// <remarks>
-/// Without return_attention_scores the attention is one fused op (<see cref="Tensor.DotProductAttention"/>) that reads
+/// Without return_attention_scores the attention is one fused op (<see cref="Tensor.DotProductAttention(Tensor, Tensor, Tensor, int, Tensor?, float?, bool)"/>) that reads
 /// the heads in place; with it the same math is composed from MatMul, Permute and MaskedSoftmax. Keras' dropout and
 /// attention_axes are not offered.
 /// </remarks>
@@ -174,26 +174,26 @@ public sealed class MultiHeadAttention : Layer
         Tensor? attentionMask = inputs.Length > 3 ? inputs[3] : null;
         int b = query.Shape[0], t = query.Shape[1], s = value.Shape[1];
 
-        // Projections to heads: (B, T, D) · (D, N·H) → (B, T, N, H).
-        var q = Project(query, QueryKernel, QueryBias).Reshape(b, t, NumHeads, KeyDim);
-        var k = Project(key, KeyKernel, KeyBias).Reshape(b, s, NumHeads, KeyDim);
-        var v = Project(value, ValueKernel, ValueBias).Reshape(b, s, NumHeads, ValueDim);
+        // Projections to heads packed in the features: (B, T, D) · (D, N·H) → (B, T, N·H), the layout of (B, T, N, H).
+        var q = Project(query, QueryKernel, QueryBias);
+        var k = Project(key, KeyKernel, KeyBias);
+        var v = Project(value, ValueKernel, ValueBias);
         var mask = CombineMasks(query.Mask, value.Mask, ReferenceEquals(key, value) ? null : key.Mask, attentionMask, t, s);
 
-        Tensor heads, scores = null!;
-        if (!returnScores) heads = Tensor.DotProductAttention(q, k, v, mask, 1f / MathF.Sqrt(KeyDim), causal);
+        Tensor heads, scores = null!; // heads: (B, T, N·Hv)
+        if (!returnScores) heads = Tensor.DotProductAttention(q, k, v, NumHeads, mask, 1f / MathF.Sqrt(KeyDim), causal);
         else
         {
             // The same math from MatMul, Permute and MaskedSoftmax, keeping the probabilities.
-            var qh = q.Permute(0, 2, 1, 3);                   // (B, N, T, H)
-            var kt = k.Permute(0, 2, 3, 1);                   // (B, N, H, S)
-            var vh = v.Permute(0, 2, 1, 3);                   // (B, N, S, Hv)
+            var qh = q.Reshape(b, t, NumHeads, KeyDim).Permute(0, 2, 1, 3);   // (B, N, T, H)
+            var kt = k.Reshape(b, s, NumHeads, KeyDim).Permute(0, 2, 3, 1);   // (B, N, H, S)
+            var vh = v.Reshape(b, s, NumHeads, ValueDim).Permute(0, 2, 1, 3); // (B, N, S, Hv)
             var logits = Tensor.MatMul(qh, kt) * (1f / MathF.Sqrt(KeyDim));
             scores = logits.MaskedSoftmax(mask?.Reshape(b, 1, t, s), causal);
-            heads = Tensor.MatMul(scores, vh).Permute(0, 2, 1, 3); // (B, T, N, Hv)
+            heads = Tensor.MatMul(scores, vh).Permute(0, 2, 1, 3).Reshape(b, t, NumHeads * ValueDim);
         }
         int dOut = OutputKernel.Shape[2];
-        var output = Tensor.Linear(heads.Reshape(b, t, NumHeads * ValueDim), OutputKernel.Reshape(NumHeads * ValueDim, dOut), OutputBias);
+        var output = Tensor.Linear(heads, OutputKernel.Reshape(NumHeads * ValueDim, dOut), OutputBias);
         if (query.Mask is { } qm) output.Mask = qm;
         return returnScores ? [output, scores] : [output];
     }

@@ -109,15 +109,23 @@ internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
 /// y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)); dy/dx = Φ(x) + x·φ(x), through the vectorized <see cref="GeluKernel"/>.
 /// The tanh form and its derivative when approximate.
 /// </summary>
-internal sealed class GeluOp(Tensor x, bool approximate) : UnaryOp(x)
+internal sealed class GeluOp : UnaryOp
 {
     private const float SqrtTwoOverPi = 0.79788456080286536f;
+    private readonly bool _approximate;
+    private readonly float[]? _derivative; // exact form in a graph: dy/dx, written by forward so backward is one pass
+
+    public GeluOp(Tensor x, bool approximate) : base(x)
+    {
+        _approximate = approximate;
+        if (!approximate && x.RequiresGrad && Engine.IsGradEnabled) _derivative = new float[x.Size];
+    }
 
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (!approximate)
+        if (!_approximate)
         {
-            GeluKernel.Forward(x, y);
+            GeluKernel.Forward(x, y, _derivative);
             return;
         }
         for (int i = 0; i < y.Length; i++)
@@ -129,7 +137,12 @@ internal sealed class GeluOp(Tensor x, bool approximate) : UnaryOp(x)
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        if (!approximate)
+        if (_derivative is not null)
+        {
+            TensorPrimitives.MultiplyAdd(gy, _derivative, gx, gx);
+            return;
+        }
+        if (!_approximate)
         {
             GeluKernel.Backward(x, gy, gx);
             return;
@@ -179,16 +192,24 @@ internal static class GeluKernel
         return x >= 0f ? 1f - half : half;
     }
 
-    /// <summary>y = x·Φ(x).</summary>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>y = x·Φ(x), and the derivative Φ(x) + x·φ(x) into <paramref name="derivative"/> when given.</summary>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> derivative = default)
     {
         int i = 0, w = Vector512<float>.Count;
+        bool d = !derivative.IsEmpty;
         for (; i <= x.Length - w; i += w)
         {
             var v = Vector512.Create(x.Slice(i, w));
-            (v * Phi(v, out _)).CopyTo(y.Slice(i, w));
+            var phi = Phi(v, out var e);
+            (v * phi).CopyTo(y.Slice(i, w));
+            if (d) (phi + v * e * InvSqrt2Pi).CopyTo(derivative.Slice(i, w));
         }
-        for (; i < x.Length; i++) y[i] = x[i] * Phi(x[i], out _);
+        for (; i < x.Length; i++)
+        {
+            float phi = Phi(x[i], out float e);
+            y[i] = x[i] * phi;
+            if (d) derivative[i] = phi + x[i] * e * InvSqrt2Pi;
+        }
     }
 
     /// <summary>gx += gy·(Φ(x) + x·φ(x)).</summary>

@@ -19,7 +19,15 @@ public sealed partial class Tensor
     /// probabilities (B, N, T, S) for backward.
     /// </remarks>
     public static Tensor DotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? mask = null, float? scale = null, bool isCausal = false) =>
-        Engine.Record(new DotProductAttentionOp(query, key, value, mask, scale, isCausal));
+        Engine.Record(new DotProductAttentionOp(query, key, value, mask, scale, isCausal, null));
+
+    /// <summary>
+    /// The same attention on heads packed in the feature axis: query (B, T, N·H), key (B, S, N·H), value (B, S, N·Hv)
+    /// → (B, T, N·Hv), head n occupying features [n·H, (n+1)·H). The memory layout is that of (B, T, N, H), so a
+    /// multi-head layer can feed its projections in and read the result out without reshapes.
+    /// </summary>
+    public static Tensor DotProductAttention(Tensor query, Tensor key, Tensor value, int numHeads, Tensor? mask = null, float? scale = null, bool isCausal = false) =>
+        Engine.Record(new DotProductAttentionOp(query, key, value, mask, scale, isCausal, numHeads));
 }
 
 /// <summary>
@@ -36,16 +44,18 @@ internal sealed class DotProductAttentionOp : Op
     private readonly float[] _dscores;       // backward scratch, same layout
     private readonly bool[] _uniform;        // (B, N, T) rows with every key dropped
 
-    public DotProductAttentionOp(Tensor q, Tensor k, Tensor v, Tensor? mask, float? scale, bool causal)
+    public DotProductAttentionOp(Tensor q, Tensor k, Tensor v, Tensor? mask, float? scale, bool causal, int? packedHeads)
         : base(mask is null ? [q, k, v] : [q, k, v, mask])
     {
-        if (q.Rank != 4 || k.Rank != 4 || v.Rank != 4)
+        // Packed heads (B, T, N·H) are viewed as (B, T, N, H): the same memory.
+        var (qs, ks, vs) = packedHeads is int heads ? (Unpack(q, heads, "query"), Unpack(k, heads, "key"), Unpack(v, heads, "value")) : (q.Shape, k.Shape, v.Shape);
+        if (qs.Rank != 4 || ks.Rank != 4 || vs.Rank != 4)
             throw new ShapeMismatchException($"DotProductAttention expects query (B, T, N, H), key (B, S, N, H), value (B, S, N, Hv); got {q.Shape}, {k.Shape}, {v.Shape}.");
-        _b = q.Shape[0]; _t = q.Shape[1]; _n = q.Shape[2]; _h = q.Shape[3];
-        _s = k.Shape[1]; _hv = v.Shape[3];
-        if (k.Shape[0] != _b || k.Shape[2] != _n || k.Shape[3] != _h)
+        _b = qs[0]; _t = qs[1]; _n = qs[2]; _h = qs[3];
+        _s = ks[1]; _hv = vs[3];
+        if (ks[0] != _b || ks[2] != _n || ks[3] != _h)
             throw new ShapeMismatchException($"DotProductAttention: key shape {k.Shape} does not fit query shape {q.Shape} (expected ({_b}, S, {_n}, {_h})).");
-        if (v.Shape[0] != _b || v.Shape[1] != _s || v.Shape[2] != _n)
+        if (vs[0] != _b || vs[1] != _s || vs[2] != _n)
             throw new ShapeMismatchException($"DotProductAttention: value shape {v.Shape} does not fit key shape {k.Shape} (expected ({_b}, {_s}, {_n}, Hv)).");
         _scale = scale ?? 1f / MathF.Sqrt(_h);
         _causal = causal;
@@ -71,7 +81,15 @@ internal sealed class DotProductAttentionOp : Op
         _probs = new float[_b * _n * _t * _s];
         _dscores = new float[_probs.Length];
         _uniform = new bool[_b * _n * _t];
-        Output = new Tensor(new Shape(_b, _t, _n, _hv));
+        Output = new Tensor(packedHeads is null ? new Shape(_b, _t, _n, _hv) : new Shape(_b, _t, _n * _hv));
+    }
+
+    private static Shape Unpack(Tensor x, int heads, string what)
+    {
+        if (heads <= 0) throw new ArgumentOutOfRangeException(nameof(heads), $"DotProductAttention: the number of heads must be positive; got {heads}.");
+        if (x.Rank != 3 || x.Shape[2] % heads != 0)
+            throw new ShapeMismatchException($"DotProductAttention with {heads} packed heads expects {what} (batch, time, heads·size) with features divisible by {heads}; got {x.Shape}.");
+        return new Shape(x.Shape[0], x.Shape[1], heads, x.Shape[2] / heads);
     }
 
     public override string Name => "DotProductAttention";

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Praxis.Autograd;
 
 namespace Praxis;
@@ -18,13 +19,15 @@ public sealed partial class Tensor
 /// <summary>
 /// x viewed as (rows, n): x̂ = (x − μ)·r with r = 1/√(σ² + ε); y = x̂·γ + β.
 /// Backward: dβ += Σ_rows dy; dγ += Σ_rows dy·x̂; with g = dy·γ, dx += r·(g − mean(g) − x̂·mean(g·x̂)).
+/// Each row is two passes forward (mean, then variance and output) and two backward (the sums, then dx), in 512-bit
+/// lanes with a scalar tail.
 /// </summary>
 internal sealed class LayerNormOp : Op
 {
     private readonly int _rows, _n;
     private readonly float _eps;
     private readonly Tensor? _gamma, _beta;
-    private readonly float[] _mean, _rstd, _scratch;
+    private readonly float[] _mean, _rstd, _ones, _zeros;
 
     public LayerNormOp(Tensor x, Tensor? gamma, Tensor? beta, float eps, int normalizedRank)
         : base(new[] { x, gamma, beta }.Where(t => t is not null).ToArray()!)
@@ -43,61 +46,109 @@ internal sealed class LayerNormOp : Op
         _rows = x.Size / Math.Max(_n, 1);
         _mean = new float[_rows];
         _rstd = new float[_rows];
-        _scratch = new float[2 * _n];
+        // Stand-ins for a missing γ (ones) or β (zeros), so the kernels have one form.
+        _ones = gamma is null ? Enumerable.Repeat(1f, _n).ToArray() : [];
+        _zeros = beta is null ? new float[_n] : [];
         Output = new Tensor(x.Shape);
     }
 
     public override void Forward()
     {
         ReadOnlySpan<float> x = Inputs[0].Span;
-        ReadOnlySpan<float> g = _gamma is null ? default : _gamma.Span, b = _beta is null ? default : _beta.Span;
+        ReadOnlySpan<float> g = _gamma is null ? _ones : _gamma.Span, b = _beta is null ? _zeros : _beta.Span;
         Span<float> y = Output.Span;
         for (int r = 0; r < _rows; r++)
         {
-            var xr = x.Slice(r * _n, _n);
-            var yr = y.Slice(r * _n, _n);
-            float mean = TensorPrimitives.Sum(xr) / _n;
-            TensorPrimitives.Subtract(xr, mean, yr);
-            float var = TensorPrimitives.SumOfSquares(yr) / _n;
-            float rstd = 1f / MathF.Sqrt(var + _eps);
+            var (mean, rstd) = RowForward(x.Slice(r * _n, _n), g, b, y.Slice(r * _n, _n), _eps);
             _mean[r] = mean;
             _rstd[r] = rstd;
-            if (_gamma is null) TensorPrimitives.Multiply(yr, rstd, yr);
-            else
-            {
-                // y = (x − μ)·r·γ  (+ β below)
-                TensorPrimitives.Multiply(yr, rstd, yr);
-                TensorPrimitives.Multiply(yr, g, yr);
-            }
-            if (_beta is not null) TensorPrimitives.Add(yr, b, yr);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float Mean, float Rstd) RowForward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y, float eps)
+    {
+        int n = x.Length, w = Vector512<float>.Count, j = 0;
+        var acc = Vector512<float>.Zero;
+        for (; j <= n - w; j += w) acc += Vector512.Create(x.Slice(j, w));
+        float sum = Vector512.Sum(acc);
+        for (; j < n; j++) sum += x[j];
+        float mean = sum / n;
+        var vm = Vector512.Create(mean);
+        acc = Vector512<float>.Zero;
+        for (j = 0; j <= n - w; j += w)
+        {
+            var d = Vector512.Create(x.Slice(j, w)) - vm;
+            acc += d * d;
+        }
+        float ss = Vector512.Sum(acc);
+        for (; j < n; j++) ss += (x[j] - mean) * (x[j] - mean);
+        float rstd = 1f / MathF.Sqrt(ss / n + eps);
+        var vr = Vector512.Create(rstd);
+        for (j = 0; j <= n - w; j += w)
+        {
+            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
+            (xh * Vector512.Create(g.Slice(j, w)) + Vector512.Create(b.Slice(j, w))).CopyTo(y.Slice(j, w));
+        }
+        for (; j < n; j++) y[j] = (x[j] - mean) * rstd * g[j] + b[j];
+        return (mean, rstd);
     }
 
     public override void Backward()
     {
         Tensor x = Inputs[0];
         ReadOnlySpan<float> xs = x.Span, gy = OutGrad;
-        ReadOnlySpan<float> g = _gamma is null ? default : _gamma.Span;
+        ReadOnlySpan<float> g = _gamma is null ? _ones : _gamma.Span;
         Span<float> gx = x.RequiresGrad ? GradSpan(x) : default;
         Span<float> gg = _gamma is { RequiresGrad: true } ? GradSpan(_gamma) : default;
         Span<float> gb = _beta is { RequiresGrad: true } ? GradSpan(_beta) : default;
-        Span<float> xhat = _scratch.AsSpan(0, _n), dn = _scratch.AsSpan(_n, _n);
         for (int r = 0; r < _rows; r++)
+            RowBackward(xs.Slice(r * _n, _n), gy.Slice(r * _n, _n), g, _mean[r], _rstd[r], gx.IsEmpty ? gx : gx.Slice(r * _n, _n), gg, gb);
+    }
+
+    // Pass 1: dβ += dy; dγ += dy·x̂; Σ dy·γ and Σ dy·γ·x̂. Pass 2: dx += r·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)).
+    private static void RowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> g, float mean, float rstd,
+        Span<float> dx, Span<float> dg, Span<float> db)
+    {
+        int n = x.Length, w = Vector512<float>.Count, j = 0;
+        var vm = Vector512.Create(mean);
+        var vr = Vector512.Create(rstd);
+        var s1 = Vector512<float>.Zero;
+        var s2 = Vector512<float>.Zero;
+        for (; j <= n - w; j += w)
         {
-            var gyr = gy.Slice(r * _n, _n);
-            TensorPrimitives.Subtract(xs.Slice(r * _n, _n), _mean[r], xhat);
-            TensorPrimitives.Multiply(xhat, _rstd[r], xhat);
-            if (!gb.IsEmpty) TensorPrimitives.Add(gb, gyr, gb);
-            if (!gg.IsEmpty) TensorPrimitives.MultiplyAdd(gyr, xhat, gg, gg);
-            if (gx.IsEmpty) continue;
-            if (_gamma is null) gyr.CopyTo(dn); else TensorPrimitives.Multiply(gyr, g, dn);
-            float meanDn = TensorPrimitives.Sum(dn) / _n;
-            float meanDnX = TensorPrimitives.Dot(dn, xhat) / _n;
-            // dx += r·(dn − mean(dn) − x̂·mean(dn·x̂))
-            var gxr = gx.Slice(r * _n, _n);
-            TensorPrimitives.Subtract(dn, meanDn, dn);
-            TensorPrimitives.MultiplyAdd(xhat, -meanDnX, dn, dn);
-            TensorPrimitives.MultiplyAdd(dn, _rstd[r], gxr, gxr);
+            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
+            var d = Vector512.Create(dy.Slice(j, w));
+            if (!db.IsEmpty) (Vector512.Create(db.Slice(j, w)) + d).CopyTo(db.Slice(j, w));
+            if (!dg.IsEmpty) (Vector512.Create(dg.Slice(j, w)) + d * xh).CopyTo(dg.Slice(j, w));
+            var dn = d * Vector512.Create(g.Slice(j, w));
+            s1 += dn;
+            s2 += dn * xh;
+        }
+        float sum1 = Vector512.Sum(s1), sum2 = Vector512.Sum(s2);
+        for (; j < n; j++)
+        {
+            float xh = (x[j] - mean) * rstd;
+            if (!db.IsEmpty) db[j] += dy[j];
+            if (!dg.IsEmpty) dg[j] += dy[j] * xh;
+            float dn = dy[j] * g[j];
+            sum1 += dn;
+            sum2 += dn * xh;
+        }
+        if (dx.IsEmpty) return;
+        float m1 = sum1 / n, m2 = sum2 / n;
+        var vm1 = Vector512.Create(m1);
+        var vm2 = Vector512.Create(m2);
+        for (j = 0; j <= n - w; j += w)
+        {
+            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
+            var dn = Vector512.Create(dy.Slice(j, w)) * Vector512.Create(g.Slice(j, w));
+            (Vector512.Create(dx.Slice(j, w)) + vr * (dn - vm1 - xh * vm2)).CopyTo(dx.Slice(j, w));
+        }
+        for (; j < n; j++)
+        {
+            float xh = (x[j] - mean) * rstd;
+            dx[j] += rstd * (dy[j] * g[j] - m1 - xh * m2);
         }
     }
 }

@@ -153,6 +153,11 @@ public class SequenceOpTests
         var fa = fused.ToArray(); var ra = reference.ToArray();
         for (int i = 0; i < fa.Length; i++) Assert.Equal(ra[i], fa[i], 5);
         GradCheck.Check(t => Tensor.DotProductAttention(t[0], t[1], t[2], mask, isCausal: causal), R(2, 3, 2, 4), R(2, 3, 2, 4), R(2, 3, 2, 5));
+        // Heads packed in the features: the same numbers, shape (B, T, N·Hv).
+        var packed = Tensor.DotProductAttention(q.Reshape(2, 3, 8), k.Reshape(2, 3, 8), v.Reshape(2, 3, 10), 2, mask, isCausal: causal);
+        Assert.Equal(new Shape(2, 3, 10), packed.Shape);
+        Assert.Equal(fa, packed.ToArray());
+        GradCheck.Check(t => Tensor.DotProductAttention(t[0], t[1], t[2], 2, mask, isCausal: causal), R(2, 3, 4), R(2, 3, 4), R(2, 3, 6));
     }
 
     [Fact]
@@ -164,6 +169,7 @@ public class SequenceOpTests
         Assert.Throws<ShapeMismatchException>(() => Tensor.DotProductAttention(R(2, 3, 1, 4), R(2, 5, 1, 3), R(2, 5, 1, 6)));
         Assert.Throws<ShapeMismatchException>(() => Tensor.DotProductAttention(R(2, 3, 4), R(2, 5, 4), R(2, 5, 4)));
         Assert.Throws<ShapeMismatchException>(() => Tensor.DotProductAttention(R(2, 3, 1, 4), R(2, 5, 1, 4), R(2, 5, 1, 6), Tensor.Ones(3, 4)));
+        Assert.Throws<ShapeMismatchException>(() => Tensor.DotProductAttention(R(2, 3, 5), R(2, 3, 5), R(2, 3, 5), 2));
     }
 
     private static Tensor Flat(params Tensor[] ts) => Tensor.Concat(ts.Select(t => t.Reshape(-1)).ToArray(), 0);
