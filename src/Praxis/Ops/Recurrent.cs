@@ -222,13 +222,14 @@ internal sealed class RecurrentOp : MultiOutputOp
         ReadOnlySpan<float> x = Inputs[0].Span;
         ReadOnlySpan<float> w = Inputs[1].Span, r = Inputs[2].Span;
         // Time-major copy of the input in processing order, and the mask.
+        ReadOnlySpan<float> mask = _iMask >= 0 ? Inputs[_iMask].Span : default;
         for (int s = 0; s < _t; s++)
         {
             int tau = InputTime(s);
             for (int b = 0; b < _b; b++)
             {
                 x.Slice((b * _t + tau) * _d, _d).CopyTo(_xs.AsSpan((s * _b + b) * _d, _d));
-                _mask[s * _b + b] = _iMask < 0 || Inputs[_iMask].Span[b * _t + tau] != 0f ? 1f : 0f;
+                _mask[s * _b + b] = mask.IsEmpty || mask[b * _t + tau] != 0f ? 1f : 0f;
             }
         }
         // pre = xs·W + b_input for every step at once.
