@@ -122,7 +122,7 @@ for (int epoch = 0; epoch < epochs; epoch++)
         $"held-out greedy exact match={exact:P2} (chars {chars:P2}) elapsed={clock.Elapsed.TotalSeconds:F0}s");
 }
 var (finalExact, _) = GreedyAccuracy(xTest, testPairs, showErrors: 10);
-Console.WriteLine($"date_translation_exact_match={finalExact:F4} on {nTest} held-out dates; train_s={clock.Elapsed.TotalSeconds:F1}");
+Console.WriteLine($"date_translation_exact_match={finalExact:F4} on {nTest} held-out dates; wall_s={clock.Elapsed.TotalSeconds:F1} (training and per-epoch greedy evaluation)");
 foreach (var s in new[] { "3 May 1979", "tuesday, june 4 2024", "5/7/91", "Jan 1, 2000", "31.12.1999", "SEPTEMBER 9, 2009" })
     Console.WriteLine($"  {s,-24} → {Translate(s)}");
 
