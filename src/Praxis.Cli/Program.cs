@@ -1,1 +1,1 @@
-Console.WriteLine("praxis");
+return Praxis.Cli.PraxisCli.Run(args, Praxis.Cli.CliContext.FromProcess());

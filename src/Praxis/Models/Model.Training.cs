@@ -24,7 +24,8 @@ public partial class Model
 
     private Metric[] _metrics = [];
 
-    /// <summary>Set by a callback to end <see cref="Fit(Tensor, Tensor, int, int, int, IEnumerable{Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/> after the current epoch.</summary>
+    /// <summary>Set by a callback to end <see cref="Fit(Tensor, Tensor, int, int, int, IEnumerable{Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/>:
+    /// checked after every batch (the epoch then ends early, still running validation and the epoch-end hooks) and before every epoch.</summary>
     public bool StopTraining { get; set; }
 
     /// <summary>
@@ -92,10 +93,14 @@ public partial class Model
         }
 
         int steps = (n + batchSize - 1) / batchSize;
-        var history = new History();
-        var cbs = new List<Callback> { history };
-        if (verbose > 0) cbs.Add(new ProgressLogger(verbose));
+        // Keras order: the caller's callbacks first, then History and the progress logger, so that what a callback adds
+        // to the epoch logs (e.g. learning_rate from ReduceLROnPlateau) is recorded and shown. A History or
+        // ProgressLogger passed in replaces the default one.
+        var cbs = new List<Callback>();
         if (callbacks != null) cbs.AddRange(callbacks);
+        var history = cbs.OfType<History>().FirstOrDefault();
+        if (history == null) cbs.Add(history = new History());
+        if (verbose > 0 && !cbs.Any(c => c is ProgressLogger)) cbs.Add(new ProgressLogger(verbose));
         var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose };
         foreach (var cb in cbs) { cb.Model = this; cb.Params = parameters; }
 
@@ -128,6 +133,7 @@ public partial class Model
                     logs[m.Name] = m.Result();
                 }
                 foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
+                if (StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
             }
             if (valY != null)
             {

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Praxis.Cli.Imaging;
+using Praxis.Cli.Journal;
+using Praxis.Cli.Plotting;
+using Praxis.Cli.Recipes;
+using Praxis.Cli.Training;
+using Praxis.Models;
+using Spectre.Console;
+
+namespace Praxis.Cli.Commands;
+
+/// <summary><c>praxis evaluate</c>, <c>predict</c>, <c>summary</c> and <c>plot</c>: commands over trained runs.</summary>
+public static class ModelCommands
+{
+    /// <summary>Rebuilds a run's model from its recipe and puts its trained weights back.</summary>
+    public static (Recipe Recipe, Model Model) LoadModel(RunFolder run)
+    {
+        var recipe = RecipeRegistry.Get(run.Recipe);
+        double lr = run.Config["learning_rate"]?.GetValue<double>() ?? recipe.DefaultLearningRate;
+        var model = recipe.Build(new RecipeSettings(lr));
+        run.LoadWeights(model);
+        return (recipe, model);
+    }
+
+    private static RunFolder PickRun(string root, string? reference) =>
+        reference == null ? RunStore.LatestWithWeights(root) : RunStore.Resolve(root, reference);
+
+    /// <summary>Evaluates a run's model on its dataset's test set; optionally writes the confusion matrix and mistakes.</summary>
+    public static int Evaluate(CliContext ctx, string root, string? reference, string? picturesDir, bool json)
+    {
+        var run = PickRun(root, reference);
+        var (recipe, model) = LoadModel(run);
+        var data = DatasetRegistry.Get(recipe.Dataset).Load();
+        var x = recipe.PrepareInputs(data.TestX);
+        var metrics = model.Evaluate(x, recipe.PrepareTargets(data.TestY, data.ClassNames.Count), batchSize: 256);
+        var analysis = new Classification(model.Predict(x, batchSize: 256), data.TestY);
+        if (picturesDir != null)
+        {
+            Directory.CreateDirectory(picturesDir);
+            analysis.SavePictures(data.TestX, data.ClassNames, "test set", Path.Combine(picturesDir, RunFolder.ConfusionFile), Path.Combine(picturesDir, RunFolder.MisclassifiedFile));
+        }
+        if (json)
+        {
+            var o = new JsonObject { ["run"] = run.Id, ["test_samples"] = analysis.Count };
+            foreach (var (k, v) in metrics) o[k] = v;
+            var recall = new JsonObject();
+            for (int c = 0; c < data.ClassNames.Count; c++) recall[data.ClassNames[c]] = Recall(analysis, c);
+            o["recall"] = recall;
+            ctx.Out.WriteLine(o.ToJsonString(RunFolder.Compact));
+            return 0;
+        }
+        ctx.Out.WriteLine($"Run {run.Id} ({recipe.Name}) on the {recipe.Dataset} test set, {analysis.Count:N0} images:");
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Test accuracy: {LogFormat.Percent(metrics["accuracy"])} - test loss: {metrics["loss"]:F4} ({analysis.Count - analysis.Correct:N0} misclassified)"));
+        var table = new Table { Border = ctx.IsTerminal ? TableBorder.Rounded : TableBorder.Ascii2 };
+        table.AddColumns("Class", "Images", "Recall", "Most often mistaken for");
+        for (int c = 0; c < data.ClassNames.Count; c++)
+        {
+            int total = 0, worst = -1;
+            for (int j = 0; j < data.ClassNames.Count; j++)
+            {
+                total += analysis.Confusion[c, j];
+                if (j != c && analysis.Confusion[c, j] > 0 && (worst < 0 || analysis.Confusion[c, j] > analysis.Confusion[c, worst])) worst = j;
+            }
+            table.AddRow(data.ClassNames[c], total.ToString(CultureInfo.InvariantCulture), LogFormat.Percent(Recall(analysis, c), 1),
+                worst < 0 ? "-" : $"{data.ClassNames[worst]} ({analysis.Confusion[c, worst]})");
+        }
+        ctx.Console.Write(table);
+        if (picturesDir != null) ctx.Out.WriteLine($"Wrote {Path.Combine(picturesDir, RunFolder.ConfusionFile)} and {Path.Combine(picturesDir, RunFolder.MisclassifiedFile)}.");
+        return 0;
+    }
+
+    private static double Recall(Classification a, int c)
+    {
+        int total = 0;
+        for (int j = 0; j < a.Confusion.GetLength(1); j++) total += a.Confusion[c, j];
+        return total == 0 ? 0 : (double)a.Confusion[c, c] / total;
+    }
+
+    /// <summary>Class probabilities for an image (PNG, JPEG, …) or every image of an IDX file.</summary>
+    public static int Predict(CliContext ctx, string root, string file, string? reference, ImageInput.Invert invert, int limit, bool json)
+    {
+        var run = PickRun(root, reference);
+        var (recipe, model) = LoadModel(run);
+        var dataset = DatasetRegistry.Get(recipe.Dataset);
+        var (h, w) = dataset.ImageSize;
+        var input = ImageInput.Load(file, h, w, invert);
+        var probs = model.Predict(recipe.PrepareInputs(input.Images), batchSize: 256);
+        int n = probs.Shape[0], k = probs.Shape[1];
+        var p = probs.ToArray();
+        var names = dataset.ClassNames;
+
+        if (json)
+        {
+            var items = new JsonArray();
+            for (int i = 0; i < n; i++)
+            {
+                var dist = new JsonObject();
+                for (int c = 0; c < k; c++) dist[names[c]] = Math.Round(p[i * k + c], 6);
+                items.Add(new JsonObject { ["index"] = i, ["predicted"] = names[ArgMax(p, i, k)], ["confidence"] = Math.Round(p[i * k + ArgMax(p, i, k)], 6), ["probabilities"] = dist });
+            }
+            ctx.Out.WriteLine(new JsonObject { ["file"] = file, ["format"] = input.Format, ["run"] = run.Id, ["predictions"] = items }.ToJsonString(RunFolder.Compact));
+            return 0;
+        }
+
+        foreach (var note in input.Notes) ctx.Error.WriteLine($"note: {note}");
+        if (n == 1)
+        {
+            int best = ArgMax(p, 0, k);
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {names[best]} ({LogFormat.Percent(p[best], 1)})   [model: run {run.Id}]"));
+            if (ctx.IsTerminal)
+            {
+                var chart = new BarChart { Width = 60, MaxValue = 100, Label = "[grey]probability of each class, %[/]" };
+                for (int c = 0; c < k; c++)
+                    chart.AddItem(names[c], Math.Round(100 * p[c], 1), c == best ? Color.Green : Color.Grey);
+                ctx.Console.Write(chart);
+            }
+            else
+            {
+                for (int c = 0; c < k; c++)
+                    ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c],-3} {LogFormat.Percent(p[c]),8}  {new string('#', (int)Math.Round(40 * p[c]))}"));
+            }
+            return 0;
+        }
+        ctx.Out.WriteLine($"{file}: {n:N0} images ({input.Format}); model: run {run.Id}");
+        var counts = new int[k];
+        for (int i = 0; i < n; i++) counts[ArgMax(p, i, k)]++;
+        for (int i = 0; i < Math.Min(n, limit); i++)
+        {
+            int best = ArgMax(p, i, k);
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  #{i,-6} {names[best],-3} ({LogFormat.Percent(p[i * k + best], 1)})"));
+        }
+        if (n > limit) ctx.Out.WriteLine($"  … {n - limit:N0} more (--limit N shows more, --json gives all)");
+        ctx.Out.WriteLine("Predicted classes: " + string.Join(", ", Enumerable.Range(0, k).Select(c => $"{names[c]}: {counts[c]:N0}")));
+        return 0;
+    }
+
+    private static int ArgMax(float[] p, int row, int k)
+    {
+        int best = 0;
+        for (int c = 1; c < k; c++) if (p[row * k + c] > p[row * k + best]) best = c;
+        return best;
+    }
+
+    /// <summary>Model summaries: of a recipe, of a run, or of every recipe.</summary>
+    public static int Summary(CliContext ctx, string root, string? what)
+    {
+        if (what == null)
+        {
+            foreach (var r in RecipeRegistry.All)
+            {
+                ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {r.DefaultEpochs} epochs, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
+                ctx.Out.Write(r.Build(new RecipeSettings(r.DefaultLearningRate)).SummaryString());
+                ctx.Out.WriteLine();
+            }
+            return 0;
+        }
+        var recipe = RecipeRegistry.All.FirstOrDefault(r => string.Equals(r.Name, what, StringComparison.OrdinalIgnoreCase));
+        if (recipe != null)
+        {
+            ctx.Out.WriteLine($"{recipe.Name}: {recipe.Description}");
+            ctx.Out.Write(recipe.Build(new RecipeSettings(recipe.DefaultLearningRate)).SummaryString());
+            return 0;
+        }
+        RunFolder run;
+        try { run = RunStore.Resolve(root, what); }
+        catch (CliException e)
+        {
+            throw new CliException($"'{what}' is neither a recipe ({string.Join(", ", RecipeRegistry.All.Select(r => r.Name))}) nor a run: {e.Message}");
+        }
+        ctx.Out.WriteLine($"Run {run.Id} ({run.Recipe})");
+        string summary = run.File(RunFolder.SummaryFile);
+        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary) : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
+        return 0;
+    }
+
+    /// <summary>Draws training curves: of one run (into its folder by default), or of several runs overlaid.</summary>
+    public static int Plot(CliContext ctx, string root, string[] references, string? output)
+    {
+        var runs = references.Length == 0 ? [RunStore.Resolve(root, "latest")] : references.Select(r => RunStore.Resolve(root, r)).ToList();
+        string path;
+        if (runs.Count == 1)
+        {
+            var r = runs[0];
+            path = output ?? r.File(RunFolder.CurvesFile);
+            string acc = r.Test("accuracy") is double a ? " · test accuracy " + LogFormat.Percent(a) : "";
+            Charts.SaveCurves(r.ReadMetrics(), $"{r.Recipe} · {r.Id}{acc}", path);
+        }
+        else
+        {
+            path = output ?? Path.Combine(Environment.CurrentDirectory, "compare.png");
+            Charts.SaveComparison(runs.Select(r => (r.Id, r.ReadMetrics())).ToList(), $"{runs.Count} runs compared", path);
+        }
+        ctx.Out.WriteLine($"Wrote {RunsCommands.Rel(path)}");
+        return 0;
+    }
+}

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Praxis.Models;
+
+namespace Praxis.Cli.Journal;
+
+/// <summary>
+/// One entry of the practice journal: the folder <c>runs/&lt;time&gt;-&lt;recipe&gt;/</c> that <c>praxis train</c>
+/// writes. It holds <c>config.json</c> (everything that defines the run), <c>environment.json</c> (where it ran),
+/// <c>summary.txt</c>, <c>metrics.csv</c> (one row per epoch, written as training goes), <c>result.json</c> (status,
+/// timings, best and final metrics, test metrics), the pictures and the trained weights.
+/// </summary>
+public sealed class RunFolder
+{
+    /// <summary>File names inside a run folder.</summary>
+    public const string ConfigFile = "config.json", EnvironmentFile = "environment.json", ResultFile = "result.json",
+        MetricsFile = "metrics.csv", SummaryFile = "summary.txt", CurvesFile = "curves.png", ConfusionFile = "confusion.png",
+        MisclassifiedFile = "misclassified.png", WeightsFile = "weights.bin";
+
+    /// <summary>Indented JSON that keeps characters such as → and ' readable.</summary>
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One-line JSON for --json output.</summary>
+    internal static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private RunFolder(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Id = System.IO.Path.GetFileName(Path.TrimEnd(System.IO.Path.DirectorySeparatorChar));
+    }
+
+    /// <summary>The folder's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>The folder name, e.g. <c>20261129-101500-seed-mlp</c>.</summary>
+    public string Id { get; }
+
+    /// <summary>A file inside the folder.</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Creates a new, empty run folder under <paramref name="root"/> named after the time and recipe.</summary>
+    public static RunFolder Create(string root, string recipe, DateTime localTime)
+    {
+        Directory.CreateDirectory(root);
+        string stem = localTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + recipe;
+        for (int i = 1; ; i++)
+        {
+            string candidate = System.IO.Path.Combine(root, i == 1 ? stem : $"{stem}-{i}");
+            // CreateDirectory succeeds on an existing folder, so claim the name by creating config.json exclusively.
+            Directory.CreateDirectory(candidate);
+            try
+            {
+                using (new FileStream(System.IO.Path.Combine(candidate, ConfigFile), FileMode.CreateNew)) { }
+                return new RunFolder(candidate);
+            }
+            catch (IOException) when (System.IO.File.Exists(System.IO.Path.Combine(candidate, ConfigFile)))
+            {
+                // taken by an earlier run in the same second
+            }
+        }
+    }
+
+    /// <summary>Opens an existing run folder (it must hold <c>config.json</c>).</summary>
+    public static RunFolder Open(string path)
+    {
+        if (!System.IO.File.Exists(System.IO.Path.Combine(path, ConfigFile)))
+            throw new CliException($"'{path}' is not a run folder (no {ConfigFile}).");
+        return new RunFolder(path);
+    }
+
+    /// <summary>Writes a JSON file atomically (temp file, then rename), so readers never see half a file.</summary>
+    public void WriteJson(string name, JsonNode node)
+    {
+        string path = File(name), tmp = path + ".tmp";
+        System.IO.File.WriteAllText(tmp, node.ToJsonString(Indented) + "\n", new UTF8Encoding(false));
+        System.IO.File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a JSON object from the folder, or null if the file is missing or empty.</summary>
+    public JsonObject? ReadJson(string name)
+    {
+        string path = File(name);
+        if (!System.IO.File.Exists(path) || new FileInfo(path).Length == 0) return null;
+        try
+        {
+            return JsonNode.Parse(System.IO.File.ReadAllText(path)) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{path}: not valid JSON ({e.Message}).");
+        }
+    }
+
+    /// <summary>The run's configuration (recipe, hyper-parameters, seed, …).</summary>
+    public JsonObject Config => _config ??= ReadJson(ConfigFile) ?? new JsonObject();
+
+    /// <summary>Where the run happened (CPU, threads, versions).</summary>
+    public JsonObject Environment => _environment ??= ReadJson(EnvironmentFile) ?? new JsonObject();
+
+    /// <summary>Status, timings and metrics; empty while a run has not written it yet.</summary>
+    public JsonObject Result => _result ??= ReadJson(ResultFile) ?? new JsonObject();
+
+    private JsonObject? _config, _environment, _result;
+
+    /// <summary>The recipe that made the run.</summary>
+    public string Recipe => Config["recipe"]?.GetValue<string>() ?? "?";
+
+    /// <summary>When the run started (from result.json, else the folder name), local time.</summary>
+    public DateTime Started
+    {
+        get
+        {
+            if (Result["started_at"]?.GetValue<string>() is { } s && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t))
+                return t.ToLocalTime();
+            return DateTime.TryParseExact(Id.Length >= 15 ? Id[..15] : Id, "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var u)
+                ? u : Directory.GetCreationTime(Path);
+        }
+    }
+
+    /// <summary>Seconds spent in <c>Fit</c>.</summary>
+    public double TrainSeconds => Result["train_seconds"]?.GetValue<double>() ?? 0;
+
+    /// <summary><c>completed</c>, <c>stopped early</c>, <c>interrupted</c>, <c>diverged</c>, <c>failed</c> or <c>running</c>.</summary>
+    public string Status => Result["status"]?.GetValue<string>() ?? "running";
+
+    /// <summary>A test metric (e.g. <c>accuracy</c>), if the run got that far.</summary>
+    public double? Test(string metric) => Result["test"]?[metric]?.GetValue<double>();
+
+    /// <summary>The per-epoch metrics from <c>metrics.csv</c>.</summary>
+    public MetricsTable ReadMetrics() => MetricsTable.Read(File(MetricsFile));
+
+    // ------------------------------------------------------------------ weights (until model files land)
+
+    /// <summary>
+    /// Saves the model's weights in order (<see cref="Model.GetWeights"/>) with their names and shapes:
+    /// "PRXW", version 1, count, then per weight its name, rank, dims and float32 values (little-endian).
+    /// The model is rebuilt from the recipe in config.json and these weights put back with <see cref="LoadWeights"/>.
+    /// </summary>
+    public void SaveWeights(Model model)
+    {
+        string path = File(WeightsFile), tmp = path + ".tmp";
+        using (var w = new BinaryWriter(System.IO.File.Create(tmp)))
+        {
+            var ws = model.Weights;
+            w.Write("PRXW"u8);
+            w.Write(1);
+            w.Write(ws.Count);
+            foreach (var t in ws)
+            {
+                w.Write(t.Name ?? "");
+                w.Write(t.Rank);
+                for (int d = 0; d < t.Rank; d++) w.Write(t.Shape[d]);
+                foreach (float v in t.ToArray()) w.Write(v);
+            }
+        }
+        System.IO.File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Puts saved weights back into <paramref name="model"/> (built by the same recipe), checking every shape.</summary>
+    public void LoadWeights(Model model)
+    {
+        string path = File(WeightsFile);
+        if (!System.IO.File.Exists(path))
+            throw new CliException($"run {Id} has no trained weights ({WeightsFile}); it did not finish training.");
+        using var r = new BinaryReader(System.IO.File.OpenRead(path));
+        try
+        {
+            if (!r.ReadBytes(4).AsSpan().SequenceEqual("PRXW"u8) || r.ReadInt32() != 1)
+                throw new CliException($"{path}: not a Praxis weights file (bad header).");
+            var ws = model.Weights;
+            int count = r.ReadInt32();
+            if (count != ws.Count) throw new CliException($"{path}: holds {count} weights but recipe '{Recipe}' builds a model with {ws.Count}.");
+            var values = new List<float[]>(count);
+            for (int i = 0; i < count; i++)
+            {
+                string name = r.ReadString();
+                int rank = r.ReadInt32();
+                var dims = new int[rank];
+                for (int d = 0; d < rank; d++) dims[d] = r.ReadInt32();
+                var shape = new Shape(dims);
+                if (shape != ws[i].Shape)
+                    throw new CliException($"{path}: weight '{name}' has shape {shape}, but the model's weight '{ws[i].Name}' has shape {ws[i].Shape}.");
+                var v = new float[shape.Size];
+                for (int k = 0; k < v.Length; k++) v[k] = r.ReadSingle();
+                values.Add(v);
+            }
+            model.SetWeights(values);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CliException($"{path}: truncated weights file.");
+        }
+    }
+}
+
+/// <summary>Per-epoch metrics as read from a CSVLogger file: column name → values, in epoch order.</summary>
+public sealed class MetricsTable
+{
+    /// <summary>The 0-based epoch of each row.</summary>
+    public List<int> Epochs { get; } = new();
+
+    /// <summary>Column name (without <c>epoch</c>) → values (NaN where the file says NA).</summary>
+    public Dictionary<string, List<double>> Columns { get; } = new();
+
+    /// <summary>Number of rows.</summary>
+    public int Count => Epochs.Count;
+
+    /// <summary>Reads a CSV written by <see cref="Praxis.Callbacks.CSVLogger"/>; a missing file gives an empty table.</summary>
+    public static MetricsTable Read(string path)
+    {
+        var table = new MetricsTable();
+        if (!System.IO.File.Exists(path)) return table;
+        var lines = System.IO.File.ReadAllLines(path);
+        if (lines.Length == 0) return table;
+        var header = lines[0].Split(',');
+        if (header[0] != "epoch") throw new CliException($"{path}: expected a CSV whose first column is 'epoch'; found '{header[0]}'.");
+        for (int c = 1; c < header.Length; c++) table.Columns[header[c]] = new List<double>();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            var f = lines[i].Split(',');
+            if (f.Length != header.Length) throw new CliException($"{path}: line {i + 1} has {f.Length} fields; the header has {header.Length}.");
+            table.Epochs.Add(int.Parse(f[0], CultureInfo.InvariantCulture));
+            for (int c = 1; c < header.Length; c++)
+                table.Columns[header[c]].Add(double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN);
+        }
+        return table;
+    }
+}

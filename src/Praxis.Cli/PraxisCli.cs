@@ -1,0 +1,201 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using Praxis.Cli.Commands;
+using Praxis.Cli.Imaging;
+using Praxis.Cli.Recipes;
+using Praxis.Cli.Training;
+
+namespace Praxis.Cli;
+
+/// <summary>
+/// The <c>praxis</c> command: <c>train</c>, <c>evaluate</c>, <c>predict</c>, <c>summary</c>, <c>plot</c>, <c>runs</c>
+/// and <c>datasets</c>. Run it with <c>dotnet run --project src/Praxis.Cli -- train seed-mlp</c>.
+/// </summary>
+public static class PraxisCli
+{
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
+    public static int Run(string[] args, CliContext ctx)
+    {
+        var root = Build(ctx);
+        var config = new InvocationConfiguration
+        {
+            Output = ctx.Out,
+            Error = ctx.Error,
+            ProcessTerminationTimeout = null, // train handles Ctrl+C itself: it stops after the batch and saves the run
+        };
+        return root.Parse(args).Invoke(config);
+    }
+
+    /// <summary>Builds the command tree, each action writing to <paramref name="ctx"/>.</summary>
+    public static Command Build(CliContext ctx)
+    {
+        var runsDir = new Option<string>("--runs-dir")
+        {
+            Description = "Folder of run folders [default: $PRAXIS_RUNS or ./runs]",
+            HelpName = "dir",
+            Recursive = true,
+        };
+        // A plain Command rather than RootCommand, whose name would be the entry assembly's (Praxis.Cli), not "praxis".
+        var root = new Command("praxis", "Praxis: train, inspect and compare deep-learning models; every training run is kept in a journal (./runs).")
+        {
+            new HelpOption { Recursive = true },
+            new VersionOption(),
+        };
+        root.Options.Add(runsDir);
+        root.Subcommands.Add(TrainCommand(ctx, runsDir));
+        root.Subcommands.Add(EvaluateCommand(ctx, runsDir));
+        root.Subcommands.Add(PredictCommand(ctx, runsDir));
+        root.Subcommands.Add(SummaryCommand(ctx, runsDir));
+        root.Subcommands.Add(PlotCommand(ctx, runsDir));
+        root.Subcommands.Add(RunsCommand(ctx, runsDir));
+        root.Subcommands.Add(DatasetsCommand(ctx));
+        return root;
+    }
+
+    private static Command TrainCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var recipes = string.Join(", ", RecipeRegistry.All.Select(r => r.Name));
+        var recipe = new Argument<string>("recipe") { Description = $"What to train: {recipes}", HelpName = "recipe" };
+        recipe.CompletionSources.Add(RecipeRegistry.All.Select(r => r.Name).ToArray());
+        var epochs = Positive(new Option<int?>("--epochs", "-e") { Description = "Passes over the training data (recipe default: 5)" });
+        var batch = Positive(new Option<int?>("--batch-size", "-b") { Description = "Samples per gradient step (recipe default: 32)" });
+        var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001)" };
+        lr.Validators.Add(r => { if (r.GetValue(lr) is double v && !(v > 0 && double.IsFinite(v))) r.AddError($"--learning-rate must be a positive number; got {v}."); });
+        var seed = new Option<int>("--seed", "-s") { Description = "Random seed for weights and shuffling", DefaultValueFactory = _ => 42 };
+        var threads = Positive(new Option<int?>("--threads", "-t") { Description = "Compute threads (recorded in the run; the kernels are single-threaded until the parallel kernel pool lands)" });
+        var output = new Option<string?>("--output", "-o") { Description = "Folder to put the run folder in (default: --runs-dir)" };
+        var samples = Positive(new Option<int?>("--samples") { Description = "Train on only the first N training images (quick tries)" });
+        var split = new Option<double?>("--validation-split") { Description = "Fraction of training data held out for validation curves (default 0.1; 0 = none)" };
+        split.Validators.Add(r => { if (r.GetValue(split) is double v && v is < 0 or >= 1) r.AddError($"--validation-split must be in [0, 1); got {v}."); });
+        var early = Positive(new Option<int?>("--early-stopping") { Description = "Stop when val_loss has not improved for N epochs; keep the best weights" });
+        var reduce = Positive(new Option<int?>("--reduce-lr") { Description = "Halve the learning rate when val_loss has not improved for N epochs" });
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final result" };
+        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON lines (one per epoch) instead of text" };
+        var cmd = new Command("train", $"Train a built-in recipe and record the run in the journal. Recipes: {recipes}.")
+        {
+            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, quiet, json,
+        };
+        cmd.SetAction(p => Guard(ctx, () => Trainer.Run(new TrainOptions
+        {
+            Recipe = p.GetValue(recipe)!,
+            Epochs = p.GetValue(epochs),
+            BatchSize = p.GetValue(batch),
+            LearningRate = p.GetValue(lr),
+            Seed = p.GetValue(seed),
+            Threads = p.GetValue(threads),
+            RunsDirectory = p.GetValue(output) ?? RunsDir(p, runsDir),
+            Samples = p.GetValue(samples),
+            ValidationSplit = p.GetValue(split),
+            EarlyStopping = p.GetValue(early),
+            ReduceLrPatience = p.GetValue(reduce),
+            Quiet = p.GetValue(quiet),
+            Json = p.GetValue(json),
+            CommandLine = "praxis " + string.Join(' ', p.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
+        }, ctx)));
+        return cmd;
+    }
+
+    private static Command EvaluateCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var run = new Argument<string?>("run") { Description = "Run to evaluate (name, part of it, number from 'praxis runs', or path); default: the newest trained run", Arity = ArgumentArity.ZeroOrOne };
+        var pictures = new Option<string?>("--pictures", "-p") { Description = "Also write confusion.png and misclassified.png into this folder" };
+        var json = new Option<bool>("--json") { Description = "Print the metrics as JSON" };
+        var cmd = new Command("evaluate", "Evaluate a trained run's model on its test set") { run, pictures, json };
+        cmd.SetAction(p => Guard(ctx, () => ModelCommands.Evaluate(ctx, RunsDir(p, runsDir), p.GetValue(run), p.GetValue(pictures), p.GetValue(json))));
+        return cmd;
+    }
+
+    private static Command PredictCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var file = new Argument<string>("file") { Description = "A PNG/JPEG picture of a digit, or an IDX image file (N, 28, 28)" };
+        var run = new Option<string?>("--run", "-r") { Description = "Run whose model to use (default: the newest trained run)" };
+        var invert = new Option<ImageInput.Invert>("--invert") { Description = "Invert the picture: Auto (when its border is light), Yes or No", DefaultValueFactory = _ => ImageInput.Invert.Auto };
+        var limit = Positive(new Option<int?>("--limit") { Description = "For IDX files: how many images to list (default 10)" });
+        var json = new Option<bool>("--json") { Description = "Print probabilities as JSON" };
+        var cmd = new Command("predict", "Class probabilities for an image file") { file, run, invert, limit, json };
+        cmd.SetAction(p => Guard(ctx, () => ModelCommands.Predict(ctx, RunsDir(p, runsDir), p.GetValue(file)!, p.GetValue(run), p.GetValue(invert), p.GetValue(limit) ?? 10, p.GetValue(json))));
+        return cmd;
+    }
+
+    private static Command SummaryCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var what = new Argument<string?>("recipe-or-run") { Description = "A recipe name or a run; default: every recipe", Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command("summary", "Print a model's layers, output shapes and parameter counts") { what };
+        cmd.SetAction(p => Guard(ctx, () => ModelCommands.Summary(ctx, RunsDir(p, runsDir), p.GetValue(what))));
+        return cmd;
+    }
+
+    private static Command PlotCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var runs = new Argument<string[]>("runs") { Description = "One run (curves) or several (overlaid); default: the newest run", Arity = ArgumentArity.ZeroOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "PNG to write (default: the run's curves.png, or ./compare.png for several runs)" };
+        var cmd = new Command("plot", "Draw training curves (loss and metrics per epoch, training vs validation) as PNG") { runs, output };
+        cmd.SetAction(p => Guard(ctx, () => ModelCommands.Plot(ctx, RunsDir(p, runsDir), p.GetValue(runs) ?? [], p.GetValue(output))));
+        return cmd;
+    }
+
+    private static Command RunsCommand(CliContext ctx, Option<string> runsDir)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the journal as JSON" };
+        var cmd = new Command("runs", "The practice journal: every training run with its best metrics and wall time") { json };
+        cmd.SetAction(p => Guard(ctx, () => RunsCommands.List(ctx, RunsDir(p, runsDir), p.GetValue(json))));
+
+        var a = new Argument<string>("a") { Description = "First run (name, part of it, number from 'praxis runs', 'latest', or path)" };
+        var b = new Argument<string>("b") { Description = "Second run" };
+        var all = new Option<bool>("--all") { Description = "Show identical settings too" };
+        var compare = new Command("compare", "Show two runs side by side: config differences, results, per-epoch metrics") { a, b, all };
+        compare.SetAction(p => Guard(ctx, () => RunsCommands.Compare(ctx, RunsDir(p, runsDir), p.GetValue(a)!, p.GetValue(b)!, p.GetValue(all))));
+        cmd.Subcommands.Add(compare);
+
+        var one = new Argument<string>("run") { Description = "The run" };
+        var show = new Command("show", "Show one run's config, result and environment") { one };
+        show.SetAction(p => Guard(ctx, () => RunsCommands.Show(ctx, RunsDir(p, runsDir), p.GetValue(one)!)));
+        cmd.Subcommands.Add(show);
+        return cmd;
+    }
+
+    private static Command DatasetsCommand(CliContext ctx)
+    {
+        var cmd = new Command("datasets", "List, download and verify datasets");
+        var list = new Command("list", "List known datasets and where local copies are");
+        list.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
+        var name = new Argument<string>("name") { Description = $"Dataset: {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))}" };
+        var download = new Command("download", "Download a dataset into the cache (~/.praxis/datasets), checking SHA-256") { name };
+        download.SetAction(p => Guard(ctx, () => DatasetCommands.Download(ctx, p.GetValue(name)!)));
+        var optName = new Argument<string?>("name") { Description = "Dataset (default: all)", Arity = ArgumentArity.ZeroOrOne };
+        var verify = new Command("verify", "Check the SHA-256 of every local copy") { optName };
+        verify.SetAction(p => Guard(ctx, () => DatasetCommands.Verify(ctx, p.GetValue(optName))));
+        cmd.Subcommands.Add(list);
+        cmd.Subcommands.Add(download);
+        cmd.Subcommands.Add(verify);
+        cmd.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
+        return cmd;
+    }
+
+    private static string RunsDir(ParseResult p, Option<string> option) => p.GetValue(option) ?? CliContext.DefaultRunsDirectory;
+
+    private static Option<int?> Positive(Option<int?> option)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValue(option) is int v && v < 1) r.AddError($"{option.Name} must be at least 1; got {v}.");
+        });
+        return option;
+    }
+
+    /// <summary>Runs an action, turning expected failures into <c>error: …</c> and exit code 1.</summary>
+    private static int Guard(CliContext ctx, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is CliException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
+                                   or ShapeMismatchException or HttpRequestException or InvalidOperationException)
+        {
+            ctx.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

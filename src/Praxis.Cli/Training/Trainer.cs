@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Praxis.Callbacks;
+using Praxis.Cli.Journal;
+using Praxis.Cli.Plotting;
+using Praxis.Cli.Recipes;
+using Praxis.Models;
+using Spectre.Console;
+
+namespace Praxis.Cli.Training;
+
+/// <summary>What <c>praxis train</c> was asked to do; null means the recipe's default.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Recipe name.</summary>
+    public required string Recipe { get; init; }
+
+    /// <summary>Epochs.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Batch size.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>Learning rate.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Random seed (weights, shuffling).</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Compute threads.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Folder that holds run folders.</summary>
+    public required string RunsDirectory { get; init; }
+
+    /// <summary>Use only the first N training samples (quick tries).</summary>
+    public int? Samples { get; init; }
+
+    /// <summary>Validation fraction (0 = none).</summary>
+    public double? ValidationSplit { get; init; }
+
+    /// <summary>EarlyStopping patience on val_loss (restoring the best weights), or null for none.</summary>
+    public int? EarlyStopping { get; init; }
+
+    /// <summary>ReduceLROnPlateau patience on val_loss, or null for none.</summary>
+    public int? ReduceLrPatience { get; init; }
+
+    /// <summary>Print only the final result.</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>Print JSON lines only.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>The command line, for the journal.</summary>
+    public string CommandLine { get; init; } = "";
+}
+
+/// <summary>Runs <c>praxis train</c>: trains a recipe, reports progress, and writes the run's folder in the journal.</summary>
+public static class Trainer
+{
+    /// <summary>Trains and returns the exit code (0 success, 1 diverged or failed, 130 interrupted).</summary>
+    public static int Run(TrainOptions o, CliContext ctx)
+    {
+        var recipe = RecipeRegistry.Get(o.Recipe);
+        var dataset = DatasetRegistry.Get(recipe.Dataset);
+        int epochs = o.Epochs ?? recipe.DefaultEpochs;
+        int batchSize = o.BatchSize ?? recipe.DefaultBatchSize;
+        double lr = o.LearningRate ?? recipe.DefaultLearningRate;
+        double split = o.ValidationSplit ?? recipe.DefaultValidationSplit;
+        int threads = ThreadSettings.Apply(o.Threads);
+        if (split == 0 && (o.EarlyStopping != null || o.ReduceLrPatience != null))
+            throw new CliException($"{(o.EarlyStopping != null ? "--early-stopping" : "--reduce-lr")} watches val_loss, but --validation-split is 0; give a validation fraction such as 0.1.");
+        bool human = !o.Json && !o.Quiet;
+        var wallClock = Stopwatch.StartNew();
+
+        Keras.SetRandomSeed(o.Seed);
+        var data = dataset.Load();
+        var trainImages = data.TrainX;
+        var trainLabels = data.TrainY;
+        if (o.Samples is int s && s < trainImages.Shape[0])
+        {
+            trainImages = trainImages.SliceRows(0, s);
+            trainLabels = trainLabels.SliceRows(0, s);
+        }
+        int classes = data.ClassNames.Count;
+        var xTrain = recipe.PrepareInputs(trainImages);
+        var yTrain = recipe.PrepareTargets(trainLabels, classes);
+        var xTest = recipe.PrepareInputs(data.TestX);
+        var yTest = recipe.PrepareTargets(data.TestY, classes);
+        int n = xTrain.Shape[0], nVal = split > 0 ? n - (int)(n * (1 - split)) : 0;
+
+        var model = recipe.Build(new RecipeSettings(lr));
+        var run = RunFolder.Create(o.RunsDirectory, recipe.Name, DateTime.Now);
+        var started = DateTime.UtcNow;
+        run.WriteJson(RunFolder.ConfigFile, Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, data.TestX.Shape[0]));
+        run.WriteJson(RunFolder.EnvironmentFile, RunEnvironment.Describe(threads, o.Threads));
+        File.WriteAllText(run.File(RunFolder.SummaryFile), model.SummaryString());
+        run.WriteJson(RunFolder.ResultFile, new JsonObject { ["status"] = "running", ["started_at"] = started.ToString("O") });
+
+        if (o.Json)
+            ctx.Out.WriteLine(new JsonObject { ["event"] = "start", ["run"] = run.Path, ["recipe"] = recipe.Name, ["epochs"] = epochs, ["batch_size"] = batchSize, ["learning_rate"] = lr, ["seed"] = o.Seed }.ToJsonString(RunFolder.Compact));
+        else if (human)
+        {
+            ctx.Out.Write(model.SummaryString());
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images"));
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Training {recipe.Name}: {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
+        }
+
+        // Callback messages (early stopping, NaN) must not break a live display: collect them and print afterwards.
+        var messages = new StringWriter();
+        var stop = new StopOnRequest();
+        var nan = new TerminateOnNaN(messages);
+        var clock = new EpochClock();
+        EarlyStopping? early = o.EarlyStopping is int p ? new EarlyStopping("val_loss", patience: p, restoreBestWeights: true, verbose: 1, output: messages) : null;
+        // LogLearningRate first: an epoch's row records the rate it trained with, before ReduceLROnPlateau lowers it.
+        var callbacks = new List<Callback> { new LogLearningRate(), stop, nan };
+        if (early != null) callbacks.Add(early);
+        if (o.ReduceLrPatience is int rp) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, verbose: 1, output: messages));
+        callbacks.Add(new CSVLogger(run.File(RunFolder.MetricsFile)));
+        callbacks.Add(clock);
+
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (stop.Requested) return; // a second Ctrl+C ends the process
+            e.Cancel = true;
+            stop.Request();
+        };
+        Console.CancelKeyPress += onCancel;
+        var trainClock = Stopwatch.StartNew();
+        History history;
+        try
+        {
+            if (o.Json) callbacks.Add(new JsonProgress(ctx.Out));
+            if (human && ctx.IsTerminal)
+            {
+                var profile = ctx.Console.Profile;
+                callbacks.Add(new LiveProgress(ctx.Out, profile.Width, profile.Capabilities.Ansi, lr));
+                history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
+            }
+            else
+            {
+                if (human) callbacks.Add(new PlainProgress(ctx.Out, lr));
+                history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
+            }
+        }
+        catch (Exception e)
+        {
+            run.WriteJson(RunFolder.ResultFile, new JsonObject
+            {
+                ["status"] = "failed", ["error"] = e.Message, ["started_at"] = started.ToString("O"), ["finished_at"] = DateTime.UtcNow.ToString("O"),
+                ["train_seconds"] = Math.Round(trainClock.Elapsed.TotalSeconds, 3),
+            });
+            throw;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        double trainSeconds = trainClock.Elapsed.TotalSeconds;
+        if (human && messages.GetStringBuilder().Length > 0) ctx.Out.Write(messages.ToString());
+
+        string status = nan.TerminatedAtBatch != null ? "diverged" : stop.Requested ? "interrupted" : early is { StoppedEpoch: > 0 } ? "stopped early" : "completed";
+        var result = new JsonObject
+        {
+            ["status"] = status,
+            ["started_at"] = started.ToString("O"),
+            ["train_seconds"] = Math.Round(trainSeconds, 3),
+            ["epochs_run"] = history.Epochs.Count,
+            ["epoch_seconds"] = new JsonArray(clock.Seconds.Select(x => (JsonNode?)Math.Round(x, 3)).ToArray()),
+            ["final"] = LastEpoch(history),
+            ["best"] = BestEpoch(history),
+        };
+        if (early is { StoppedEpoch: > 0 }) result["stopped_epoch"] = early.StoppedEpoch + 1;
+        if (early is { RestoreBestWeights: true }) result["restored_epoch"] = early.BestEpoch + 1;
+
+        // Test set, pictures and weights: even an interrupted run is worth a look; a diverged one has nothing to show.
+        Classification? analysis = null;
+        if (status != "diverged" && history.Epochs.Count > 0)
+        {
+            var test = model.Evaluate(xTest, yTest, batchSize: 256);
+            analysis = new Classification(model.Predict(xTest, batchSize: 256), data.TestY);
+            result["test"] = Metrics(test);
+            result["test_misclassified"] = analysis.Count - analysis.Correct;
+            run.SaveWeights(model);
+            try
+            {
+                Charts.SaveCurves(run.ReadMetrics(), $"{recipe.Name} · {run.Id} · test accuracy {LogFormat.Percent(analysis.Accuracy)}", run.File(RunFolder.CurvesFile));
+                analysis.SavePictures(data.TestX, data.ClassNames, "test set", run.File(RunFolder.ConfusionFile), run.File(RunFolder.MisclassifiedFile));
+            }
+            catch (Exception e) when (e is not CliException)
+            {
+                ctx.Error.WriteLine($"warning: could not draw the run's pictures: {e.Message}");
+            }
+        }
+        result["finished_at"] = DateTime.UtcNow.ToString("O");
+        result["total_seconds"] = Math.Round(wallClock.Elapsed.TotalSeconds, 3);
+        result["peak_memory_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), 1);
+        run.WriteJson(RunFolder.ResultFile, result);
+
+        Report(ctx, o, run, status, history, analysis, result, trainSeconds);
+        return status switch { "diverged" => 1, "interrupted" => 130, _ => 0 };
+    }
+
+    private static History Fit(Model model, Tensor x, Tensor y, int epochs, int batchSize, double split, List<Callback> callbacks) =>
+        model.Fit(x, y, epochs: epochs, batchSize: batchSize, verbose: 0, callbacks: callbacks, validationSplit: split);
+
+    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, History history, Classification? analysis, JsonObject result, double trainSeconds)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, run.Path);
+        if (o.Json)
+        {
+            ctx.Out.WriteLine(new JsonObject { ["event"] = "end", ["run"] = run.Path, ["result"] = result.DeepClone() }.ToJsonString(RunFolder.Compact));
+            return;
+        }
+        string test = analysis == null ? "no test result" : string.Create(CultureInfo.InvariantCulture,
+            $"Test accuracy: {LogFormat.Percent(analysis.Accuracy)} (loss {result["test"]!["loss"]!.GetValue<double>():F4}; {analysis.Count - analysis.Correct:N0} of {analysis.Count:N0} test images misclassified)");
+        if (o.Quiet)
+        {
+            ctx.Out.WriteLine($"{test}. Run: {relative}");
+            return;
+        }
+        string statusNote = status switch
+        {
+            "completed" => "",
+            "stopped early" => $" (stopped early after epoch {result["stopped_epoch"]}; weights from epoch {result["restored_epoch"]})",
+            "interrupted" => " (interrupted)",
+            "diverged" => " (stopped: the loss became NaN or infinite; try a lower --learning-rate)",
+            _ => "",
+        };
+        string best = result["best"] is JsonObject b && b["val_loss"] is { } bv
+            ? string.Create(CultureInfo.InvariantCulture, $"; best val_loss {bv.GetValue<double>():F4} at epoch {b["epoch"]}") : "";
+        string trained = string.Create(CultureInfo.InvariantCulture, $"Trained {history.Epochs.Count} epoch{(history.Epochs.Count == 1 ? "" : "s")} in {LogFormat.Duration(trainSeconds)}{best}{statusNote}.");
+        if (ctx.IsTerminal)
+        {
+            ctx.Console.MarkupLine(analysis == null ? $"[red]{Markup.Escape(test)}[/]" : $"[bold green]{Markup.Escape(test)}[/]");
+            ctx.Console.MarkupLine(Markup.Escape(trained));
+            ctx.Console.MarkupLine($"Run saved to [bold]{Markup.Escape(relative)}[/]");
+        }
+        else
+        {
+            ctx.Out.WriteLine(test);
+            ctx.Out.WriteLine(trained);
+            ctx.Out.WriteLine($"Run saved to {relative}");
+        }
+        ctx.Out.WriteLine(analysis == null
+            ? "  config.json metrics.csv result.json"
+            : "  curves.png confusion.png misclassified.png metrics.csv config.json weights.bin");
+        ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
+    }
+
+    private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
+    {
+        var optimizer = new JsonObject { ["name"] = model.Optimizer!.Name };
+        foreach (var (k, v) in model.Optimizer.GetConfig()) optimizer[k] = v switch
+        {
+            null => null,
+            float f => LogFormat.Clean(f),
+            double d => d,
+            int i => i,
+            bool b => b,
+            _ => v.ToString(),
+        };
+        return new JsonObject
+        {
+            ["recipe"] = recipe.Name,
+            ["description"] = recipe.Description,
+            ["dataset"] = recipe.Dataset,
+            ["model"] = model.Name,
+            ["params"] = model.CountParams(),
+            ["epochs"] = epochs,
+            ["batch_size"] = batchSize,
+            ["learning_rate"] = lr,
+            ["optimizer"] = optimizer,
+            ["loss"] = model.Loss!.Name,
+            ["metrics"] = new JsonArray(model.Metrics.Select(m => (JsonNode?)m.Name).ToArray()),
+            ["validation_split"] = split,
+            ["train_samples"] = nTrain,
+            ["validation_samples"] = nVal,
+            ["test_samples"] = nTest,
+            ["seed"] = o.Seed,
+            ["early_stopping_patience"] = o.EarlyStopping,
+            ["reduce_lr_patience"] = o.ReduceLrPatience,
+            ["command"] = o.CommandLine,
+        };
+    }
+
+    private static JsonObject Metrics(IReadOnlyDictionary<string, double> logs)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in logs) o[k] = double.IsFinite(v) ? v : null;
+        return o;
+    }
+
+    private static JsonObject? LastEpoch(History h)
+    {
+        if (h.Epochs.Count == 0) return null;
+        var o = new JsonObject { ["epoch"] = h.Epochs[^1] + 1 };
+        foreach (var (k, v) in h.Metrics) o[k] = double.IsFinite(v[^1]) ? v[^1] : null;
+        return o;
+    }
+
+    /// <summary>The epoch with the lowest val_loss (or loss without validation), with all its metrics.</summary>
+    private static JsonObject? BestEpoch(History h)
+    {
+        string key = h.Metrics.ContainsKey("val_loss") ? "val_loss" : "loss";
+        if (!h.Metrics.TryGetValue(key, out var values)) return null;
+        int best = -1;
+        for (int i = 0; i < values.Count; i++) if (double.IsFinite(values[i]) && (best < 0 || values[i] < values[best])) best = i;
+        if (best < 0) return null;
+        var o = new JsonObject { ["epoch"] = h.Epochs[best] + 1, ["monitor"] = key };
+        foreach (var (k, v) in h.Metrics) o[k] = double.IsFinite(v[best]) ? v[best] : null;
+        return o;
+    }
+}
+
+/// <summary>The compute-thread setting of a run.</summary>
+public static class ThreadSettings
+{
+    /// <summary>
+    /// Applies a requested thread count and returns the number of threads training will use. The library's kernels are
+    /// single-threaded until the parallel kernel pool lands, so this is 1 for now; the request is recorded either way.
+    /// </summary>
+    public static int Apply(int? requested)
+    {
+        if (requested is < 1) throw new CliException($"--threads must be at least 1; got {requested}.");
+        return 1;
+    }
+}

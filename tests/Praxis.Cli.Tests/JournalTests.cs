@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Praxis.Cli.Journal;
+
+namespace Praxis.Cli.Tests;
+
+[Collection(TrainedRuns.Collection)]
+public class JournalTests(TrainedRuns runs)
+{
+    [Fact]
+    public void RunsListsEveryRunWithBestMetricsAndCumulativeTime()
+    {
+        var r = CliHarness.Run("runs", "--runs-dir", runs.Root);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(Path.GetFileName(runs.FirstDir), r.Out);
+        Assert.Contains(Path.GetFileName(runs.SecondDir), r.Out);
+        var row = r.Lines.Single(l => l.Contains($"| {Path.GetFileName(runs.SecondDir)} |"));
+        Assert.Contains("| completed ", row);
+        Assert.Contains("| 3/3 ", row);
+        double acc = JsonNode.Parse(File.ReadAllText(Path.Combine(runs.SecondDir, "result.json")))!["test"]!["accuracy"]!.GetValue<double>();
+        Assert.Contains($"{100 * acc:F2}%", row);
+        double hours = RunStore.List(runs.Root).Sum(x => x.TrainSeconds) / 3600;
+        Assert.Contains($"2 runs in {runs.Root}; cumulative training time {hours:F3} h", r.Out);
+        Assert.DoesNotContain(r.Out, c => c == '\u001b');
+    }
+
+    [Fact]
+    public void CompareShowsConfigDifferencesAndResultsSideBySide()
+    {
+        var r = CliHarness.Run("runs", "compare", "1", "2", "--runs-dir", runs.Root);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal($"A = {Path.GetFileName(runs.FirstDir)}", r.Lines[0]);
+        Assert.Matches(@"\| learning_rate\s+\| 0\.001\s+\| 0\.003\s+\| differs", r.Out);
+        Assert.Matches(@"\| epochs\s+\| 2\s+\| 3\s+\| differs", r.Out);
+        Assert.Matches(@"\| seed\s+\| 42\s+\| 7\s+\| differs", r.Out);
+        Assert.DoesNotMatch(@"\| batch_size ", r.Out); // identical settings are hidden unless --all
+        Assert.Matches(@"\| test accuracy\s+\| \d+\.\d\d%\s+\| \d+\.\d\d%\s+\| [+-]\d+\.\d\d pp", r.Out);
+        Assert.Matches(@"\| 3\s+\| -\s+\| \d\.\d{4}", r.Out); // epoch 3 exists only in B
+        Assert.Contains("| batch_size", CliHarness.Run("runs", "compare", "1", "2", "--all", "--runs-dir", runs.Root).Out);
+    }
+
+    [Fact]
+    public void RunReferencesResolveByNumberNamePartAndLatest()
+    {
+        string first = Path.GetFileName(runs.FirstDir), second = Path.GetFileName(runs.SecondDir);
+        Assert.Equal(first, RunStore.Resolve(runs.Root, "1").Id);
+        Assert.Equal(second, RunStore.Resolve(runs.Root, "-1").Id);
+        Assert.Equal(second, RunStore.Resolve(runs.Root, "latest").Id);
+        Assert.Equal(first, RunStore.Resolve(runs.Root, first).Id);
+        Assert.Equal(second, RunStore.Resolve(runs.Root, runs.SecondDir).Id);
+        var e = Assert.Throws<CliException>(() => RunStore.Resolve(runs.Root, "seed-mlp"));
+        Assert.Contains("matches 2 runs", e.Message);
+        e = Assert.Throws<CliException>(() => RunStore.Resolve(runs.Root, "nothing-like-this"));
+        Assert.Contains("no run matches 'nothing-like-this'", e.Message);
+    }
+
+    [Fact]
+    public void EvaluateReloadsTheSavedWeightsAndReproducesTheTestResult()
+    {
+        var r = CliHarness.Run("evaluate", "2", "--json", "--runs-dir", runs.Root);
+        Assert.Equal(0, r.ExitCode);
+        var eval = JsonNode.Parse(r.Out)!;
+        var result = JsonNode.Parse(File.ReadAllText(Path.Combine(runs.SecondDir, "result.json")))!;
+        Assert.Equal(result["test"]!["accuracy"]!.GetValue<double>(), eval["accuracy"]!.GetValue<double>());
+        Assert.Equal(result["test"]!["loss"]!.GetValue<double>(), eval["loss"]!.GetValue<double>(), 6);
+
+        var text = CliHarness.Run("evaluate", "--runs-dir", runs.Root); // newest trained run
+        Assert.Contains("Test accuracy: ", text.Out);
+        Assert.Contains("| Class | Images | Recall", text.Out);
+    }
+
+    [Fact]
+    public void DamagedWeightsGiveAClearError()
+    {
+        string copy = Path.Combine(runs.Root, "zz-damaged-copy");
+        Directory.CreateDirectory(copy);
+        try
+        {
+            foreach (var f in Directory.GetFiles(runs.FirstDir)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+            string weights = Path.Combine(copy, "weights.bin");
+            File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
+            var r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("truncated weights file", r.Err);
+        }
+        finally { Directory.Delete(copy, true); }
+    }
+
+    [Fact]
+    public void SummaryShowsRecipesAndRuns()
+    {
+        var r = CliHarness.Run("summary", "seed-mlp");
+        Assert.Contains("Total params: 50,890", r.Out);
+        r = CliHarness.Run("summary", "1", "--runs-dir", runs.Root);
+        Assert.Contains($"Run {Path.GetFileName(runs.FirstDir)}", r.Out);
+        Assert.Contains("dense_1 (Dense)", r.Out);
+    }
+
+    [Fact]
+    public void DatasetsListAndVerifyTheShippedMnist()
+    {
+        var r = CliHarness.Run("datasets", "list");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("mnist", r.Out);
+        Assert.Contains("shipped: ", r.Out);
+        r = CliHarness.Run("datasets", "verify", "mnist");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("ok        train-images-idx3-ubyte.gz", r.Out);
+        Assert.Matches(@"\d+ files verified\.", r.Out);
+    }
+}
