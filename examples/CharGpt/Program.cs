@@ -17,7 +17,6 @@ using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Models;
 using Praxis.Optimizers;
-using Praxis.Text;
 using static Praxis.Keras;
 
 int iters = ArgInt("--iters", 2000);

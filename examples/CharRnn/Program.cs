@@ -14,7 +14,6 @@ using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Models;
 using Praxis.Optimizers;
-using Praxis.Text;
 using static Praxis.Keras;
 
 string corpus = ArgString("--corpus", "moby");

@@ -19,7 +19,6 @@ using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Models;
 using Praxis.Optimizers;
-using Praxis.Text;
 using static Praxis.Keras;
 
 int seed = ArgInt("--seed", 42);

@@ -1,6 +1,5 @@
 using Praxis.Data;
 using Praxis.Optimizers;
-using Praxis.Text;
 
 namespace Praxis.Tests.Training;
 

@@ -1,4 +1,4 @@
-namespace Praxis.Text;
+namespace Praxis;
 
 /// <summary>
 /// Picks the next token from a row of logits, as language-model generation does (nanoGPT's <c>generate</c>, KerasHub's
