@@ -13,8 +13,9 @@ namespace Praxis.Layers;
 /// </summary>
 /// <remarks>
 /// Without return_attention_scores the attention is one fused op (<see cref="Tensor.DotProductAttention(Tensor, Tensor, Tensor, int, Tensor?, float?, bool)"/>) that reads
-/// the heads in place; with it the same math is composed from MatMul, Permute and MaskedSoftmax. Keras' dropout and
-/// attention_axes are not offered.
+/// the heads in place; for self-attention (query, key and value the same tensor) the three projections are one GEMM
+/// into [Q | K | V], read in place by <see cref="Tensor.SelfAttention"/>. With return_attention_scores the same math is
+/// composed from MatMul, Permute and MaskedSoftmax. Keras' dropout and attention_axes are not offered.
 /// </remarks>
 public sealed class MultiHeadAttention : Layer
 {
@@ -174,13 +175,24 @@ public sealed class MultiHeadAttention : Layer
         Tensor? attentionMask = inputs.Length > 3 ? inputs[3] : null;
         int b = query.Shape[0], t = query.Shape[1], s = value.Shape[1];
 
+        var mask = CombineMasks(query.Mask, value.Mask, ReferenceEquals(key, value) ? null : key.Mask, attentionMask, t, s);
+        Tensor heads, scores = null!; // heads: (B, T, N·Hv), the layout of (B, T, N, Hv)
+        if (!returnScores && ReferenceEquals(query, value) && ReferenceEquals(key, value))
+        {
+            // Self-attention: one GEMM projects to [Q | K | V] (the kernels side by side), read in place by the attention.
+            int d = query.Shape[-1], nq = NumHeads * KeyDim, nv = NumHeads * ValueDim;
+            var kernel = Tensor.Concat([QueryKernel.Reshape(d, nq), KeyKernel.Reshape(d, nq), ValueKernel.Reshape(d, nv)], 1);
+            var bias = UseBias ? Tensor.Concat([QueryBias!.Reshape(nq), KeyBias!.Reshape(nq), ValueBias!.Reshape(nv)], 0) : null;
+            heads = Tensor.SelfAttention(Tensor.Linear(query, kernel, bias), NumHeads, KeyDim, ValueDim, mask, 1f / MathF.Sqrt(KeyDim), causal);
+            int dSelf = OutputKernel.Shape[2];
+            var selfOut = Tensor.Linear(heads, OutputKernel.Reshape(nv, dSelf), OutputBias);
+            if (query.Mask is { } m) selfOut.Mask = m;
+            return [selfOut];
+        }
         // Projections to heads packed in the features: (B, T, D) · (D, N·H) → (B, T, N·H), the layout of (B, T, N, H).
         var q = Project(query, QueryKernel, QueryBias);
         var k = Project(key, KeyKernel, KeyBias);
         var v = Project(value, ValueKernel, ValueBias);
-        var mask = CombineMasks(query.Mask, value.Mask, ReferenceEquals(key, value) ? null : key.Mask, attentionMask, t, s);
-
-        Tensor heads, scores = null!; // heads: (B, T, N·Hv)
         if (!returnScores) heads = Tensor.DotProductAttention(q, k, v, NumHeads, mask, 1f / MathF.Sqrt(KeyDim), causal);
         else
         {

@@ -163,6 +163,25 @@ public class SequenceLayerTests
         Assert.Throws<ShapeMismatchException>(() => mha.Apply(R(2, 3, 5), v));
     }
 
+    [Fact]
+    public void SelfAttentionFusesTheProjections()
+    {
+        // mha(x, x) takes the fused [Q | K | V] path; with return_attention_scores it takes the composed one: same numbers.
+        var mha = new MultiHeadAttention(2, 3, valueDim: 4);
+        var x = R(2, 5, 6);
+        var mask = Tensor.FromArray([1f, 1f, 1f, 0f, 0f, 1f, 1f, 1f, 1f, 1f], 2, 5);
+        var xs = WithMask(x.Clone(), mask);
+        var fused = mha.Apply(xs, xs, useCausalMask: true);
+        var composed = mha.Apply(xs, xs, useCausalMask: true, returnAttentionScores: true);
+        var f = fused[0].ToArray(); var c = composed[0].ToArray();
+        for (int i = 0; i < f.Length; i++) Assert.Equal(c[i], f[i], 5);
+        CheckLayer(mha, t => mha.Apply(WithMask(t[0], mask), t[0], useCausalMask: true)[0], R(2, 5, 6));
+        var packed = Tensor.SelfAttention(R(2, 5, 2 * 2 * 3 + 2 * 4), 2, 3, 4, isCausal: true);
+        Assert.Equal(new Shape(2, 5, 8), packed.Shape);
+        GradCheck.Check(t => Tensor.SelfAttention(t[0], 2, 3, 4, mask: Tensor.FromArray([1f, 0f, 1f, 1f, 1f, 1f, 0f, 1f, 1f, 1f], 2, 5).Reshape(2, 1, 1, 5)), R(2, 5, 20));
+        Assert.Throws<ShapeMismatchException>(() => Tensor.SelfAttention(R(2, 5, 19), 2, 3, 4));
+    }
+
     [Theory]
     [InlineData("dot", false)]
     [InlineData("dot", true)]
