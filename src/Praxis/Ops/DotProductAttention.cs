@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Praxis.Autograd;
 using Praxis.Kernels;
 
@@ -169,6 +170,64 @@ internal sealed class DotProductAttentionOp : Op
         }
     }
 
+    // Rows are short (S keys, 64 in nanoGPT's configuration), so each is one or two passes in 512-bit lanes rather
+    // than a chain of library calls.
+
+    /// <summary>The largest of row[0..limit).</summary>
+    private static float PrefixMax(ReadOnlySpan<float> row, int limit)
+    {
+        int w = Vector512<float>.Count, j = 0;
+        float max = float.NegativeInfinity;
+        if (limit >= w)
+        {
+            var vmax = Vector512.Create(row[..w]);
+            for (j = w; j <= limit - w; j += w) vmax = Vector512.Max(vmax, Vector512.Create(row.Slice(j, w)));
+            var h = Vector256.Max(vmax.GetLower(), vmax.GetUpper());
+            var q = Vector128.Max(h.GetLower(), h.GetUpper());
+            max = MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
+        }
+        for (; j < limit; j++) max = MathF.Max(max, row[j]);
+        return max;
+    }
+
+    /// <summary>row[0..limit) ← softmax of itself (given its max); row[limit..) ← 0.</summary>
+    private static void SoftmaxPrefix(Span<float> row, int limit, float max)
+    {
+        int w = Vector512<float>.Count, j = 0;
+        var vm = Vector512.Create(max);
+        var vs = Vector512<float>.Zero;
+        for (; j <= limit - w; j += w)
+        {
+            var e = Vector512.Exp(Vector512.Create(row.Slice(j, w)) - vm);
+            e.CopyTo(row.Slice(j, w));
+            vs += e;
+        }
+        float sum = Vector512.Sum(vs);
+        for (; j < limit; j++)
+        {
+            float e = MathF.Exp(row[j] - max);
+            row[j] = e;
+            sum += e;
+        }
+        row[limit..].Clear();
+        var inv = Vector512.Create(1f / sum);
+        for (j = 0; j <= limit - w; j += w) (Vector512.Create(row.Slice(j, w)) * inv).CopyTo(row.Slice(j, w));
+        for (; j < limit; j++) row[j] *= inv[0];
+    }
+
+    /// <summary>ds ← p ⊙ (ds − Σ ds⊙p): the softmax backward of one row, given dP in <paramref name="ds"/>.</summary>
+    private static void SoftmaxRowBackward(Span<float> ds, ReadOnlySpan<float> p)
+    {
+        int w = Vector512<float>.Count, n = ds.Length, j = 0;
+        var acc = Vector512<float>.Zero;
+        for (; j <= n - w; j += w) acc += Vector512.Create(ds.Slice(j, w)) * Vector512.Create(p.Slice(j, w));
+        float dot = Vector512.Sum(acc);
+        for (; j < n; j++) dot += ds[j] * p[j];
+        var vd = Vector512.Create(dot);
+        for (j = 0; j <= n - w; j += w) (Vector512.Create(p.Slice(j, w)) * (Vector512.Create(ds.Slice(j, w)) - vd)).CopyTo(ds.Slice(j, w));
+        for (; j < n; j++) ds[j] = p[j] * (ds[j] - dot);
+    }
+
     private void ForwardHead(int bn)
     {
         int b = bn / _n, n = bn % _n, ts = _t * _s;
@@ -183,18 +242,16 @@ internal sealed class DotProductAttentionOp : Op
             int limit = _causal ? Math.Min(_s, i + 1) : _s;
             int mo = b * _mb + n * _mn + i * _mt;
             float max = float.NegativeInfinity;
-            for (int j = 0; j < limit; j++)
-                if ((!_hasMask || mask[mo + j * _ms] != 0f) && row[j] > max) max = row[j];
+            if (!_hasMask) max = PrefixMax(row, limit);
+            else
+                for (int j = 0; j < limit; j++)
+                    if (mask[mo + j * _ms] != 0f && row[j] > max) max = row[j];
             bool uniform = float.IsNegativeInfinity(max);
             _uniform[bn * _t + i] = uniform;
             if (uniform) { row.Fill(1f / _s); continue; }
             if (!_hasMask)
             {
-                var live = row[..limit];
-                TensorPrimitives.Subtract(live, max, live);
-                TensorPrimitives.Exp(live, live);
-                row[limit..].Clear();
-                TensorPrimitives.Multiply(live, 1f / TensorPrimitives.Sum(live), live);
+                SoftmaxPrefix(row, limit, max);
                 continue;
             }
             float sum = 0f;
@@ -232,10 +289,7 @@ internal sealed class DotProductAttentionOp : Op
         {
             var dsr = ds.Slice(i * _s, _s);
             if (_uniform[bn * _t + i]) { dsr.Clear(); continue; }
-            var pr = p.Slice(i * _s, _s);
-            float dot = TensorPrimitives.Dot(dsr, pr);
-            TensorPrimitives.Subtract(dsr, dot, dsr);
-            TensorPrimitives.Multiply(dsr, pr, dsr);
+            SoftmaxRowBackward(dsr, p.Slice(i * _s, _s));
         }
         if (!gq.IsEmpty) // dQ (T×H) += scale · dS K
             Gemm.Sgemm(false, false, _t, _h, _s, _scale, ds, _s, ks[kOff..], _ldk, 1f, gq[qOff..], _ldq);

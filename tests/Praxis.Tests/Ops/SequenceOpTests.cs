@@ -160,6 +160,19 @@ public class SequenceOpTests
         GradCheck.Check(t => Tensor.DotProductAttention(t[0], t[1], t[2], 2, mask, isCausal: causal), R(2, 3, 4), R(2, 3, 4), R(2, 3, 6));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DotProductAttentionLongRowsUseVectorLanes(bool causal)
+    {
+        // 37 keys: full 16-wide lanes and a scalar tail in every row (and every causal prefix length 1..37).
+        var q = R(1, 37, 2, 3); var k = R(1, 37, 2, 3); var v = R(1, 37, 2, 2);
+        var fused = Tensor.DotProductAttention(q, k, v, isCausal: causal).ToArray();
+        var reference = Composed(q, k, v, null, causal).ToArray();
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(reference[i], fused[i], 5);
+        GradCheck.Check(t => Tensor.DotProductAttention(t[0], t[1], t[2], isCausal: causal), R(1, 37, 1, 2), R(1, 37, 1, 2), R(1, 37, 1, 2));
+    }
+
     [Fact]
     public void DotProductAttentionShapesAndErrors()
     {
