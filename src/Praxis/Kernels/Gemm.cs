@@ -1,71 +1,423 @@
-using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Praxis.Kernels;
+
+/// <summary>The instruction set a GEMM call runs on; tests force each one to cover all paths on one machine.</summary>
+internal enum GemmIsa
+{
+    /// <summary>Portable scalar kernel.</summary>
+    Scalar,
+    /// <summary>256-bit vector kernel (AVX2/FMA class).</summary>
+    Vector256,
+    /// <summary>512-bit vector kernel (AVX-512).</summary>
+    Avx512,
+}
 
 /// <summary>
 /// Single-precision general matrix multiply on row-major spans:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, where <c>op(X)</c> is X or its transpose.
 /// </summary>
 /// <remarks>
-/// PLACEHOLDER: a simple blocked, vectorised loop so the rest of the library can be built and tested.
-/// The speed issue replaces it with a packed, register-blocked, multi-threaded kernel behind the same signature.
+/// BLIS-style: blocks of op(A) and op(B) are packed into reused per-thread buffers and multiplied by a
+/// register-blocked micro-kernel (AVX-512, AVX2 or scalar, whichever the hardware accelerates). Large products are
+/// split over <see cref="KernelPool"/>; small ones run on the caller without scheduling or allocating.
 /// </remarks>
-public static class Gemm
+public static unsafe class Gemm
 {
-    [ThreadStatic] private static float[]? _scratch;
+    /// <summary>The fastest kernel this machine accelerates.</summary>
+    internal static readonly GemmIsa BestIsa =
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmIsa.Avx512
+        : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
+        : GemmIsa.Scalar;
+
+    /// <summary>
+    /// Multiply-adds (m·n·k) below which a product runs on the caller only: waking a second thread and
+    /// synchronising costs more than it saves there.
+    /// </summary>
+    internal const long ParallelThreshold = 1L << 21;
 
     /// <summary>
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C. Row-major; <paramref name="lda"/>, <paramref name="ldb"/>,
     /// <paramref name="ldc"/> are row strides of the stored matrices (A is stored k×m when <paramref name="transA"/>).
     /// When beta is 0, C is overwritten (NaNs in C are not propagated), as in BLAS.
     /// </summary>
+    /// <param name="transA">Use Aᵀ: A is stored k×m.</param>
+    /// <param name="transB">Use Bᵀ: B is stored n×k.</param>
+    /// <param name="m">Rows of C and of op(A).</param>
+    /// <param name="n">Columns of C and of op(B).</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product; 0 skips it (A and B are not read).</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A (at least its column count).</param>
+    /// <param name="b">Stored B.</param>
+    /// <param name="ldb">Row stride of stored B (at least its column count).</param>
+    /// <param name="beta">Scale of the existing C; 0 overwrites it.</param>
+    /// <param name="c">C, m×n, updated in place. Must not overlap A or B.</param>
+    /// <param name="ldc">Row stride of C (at least n).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is smaller than its row.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its matrix.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, BestIsa);
+
+    /// <summary><see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> on a chosen kernel.</summary>
+    internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, GemmIsa isa)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix(c.Length, m, n, ldc, nameof(c), nameof(ldc));
         if (m == 0 || n == 0) return;
+        bool product = k > 0 && alpha != 0f;
+        if (product)
+        {
+            // Kernels run on raw pointers, so every element they may touch is bounds-checked here, once.
+            CheckMatrix(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a), nameof(lda));
+            CheckMatrix(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b), nameof(ldb));
+        }
+
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            if (!product)
+            {
+                ScaleC(m, n, beta, pc, ldc);
+                return;
+            }
+            switch (isa)
+            {
+                case GemmIsa.Avx512 when Avx512F.IsSupported:
+                    Run<Avx512Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    break;
+                case GemmIsa.Avx512 or GemmIsa.Vector256 when Vector256.IsHardwareAccelerated:
+                    Run<Vector256Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    break;
+                default:
+                    Run<ScalarKernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    break;
+            }
+        }
+    }
+
+    private static void CheckMatrix(int length, int rows, int cols, int ld, string name, string ldName)
+    {
+        if (rows == 0 || cols == 0) return;
+        if (ld < cols) throw new ArgumentOutOfRangeException(ldName, ld, $"Row stride must be at least {cols}.");
+        if ((long)(rows - 1) * ld + cols > length)
+            throw new ArgumentException($"Span of length {length} is too short for a {rows}×{cols} matrix with row stride {ld}.", name);
+    }
+
+    /// <summary>C = beta · C when there is no product to add (BLAS quick return); beta 0 clears, so NaNs vanish.</summary>
+    private static void ScaleC(int m, int n, float beta, float* c, nint ldc)
+    {
+        if (beta == 1f) return;
         for (int i = 0; i < m; i++)
         {
-            Span<float> ci = c.Slice(i * ldc, n);
-            if (beta == 0f) ci.Clear();
-            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(ci, beta, ci);
+            var row = new Span<float>(c + i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else TensorPrimitives.Multiply(row, beta, row);
         }
-        if (k == 0 || alpha == 0f) return;
-        const int KB = 256;
-        float[]? bt = null;
-        if (transB)
+    }
+
+    private static void Run<K>(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc) where K : IMicroKernel
+    {
+        var p = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        int threads = KernelPool.MaxParallelism;
+        if (threads > 1 && (long)m * n * k >= ParallelThreshold) RunParallel<K>(in p, threads);
+        else RunSerial<K>(in p);
+    }
+
+    /// <summary>The operands of one call, passed by reference between the driver's stages.</summary>
+    private readonly struct Problem(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+    {
+        public readonly bool TransA = transA, TransB = transB;
+        public readonly int M = m, N = n, K = k;
+        public readonly float Alpha = alpha, Beta = beta;
+        public readonly float* A = a, B = b, C = c;
+        public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
+    }
+
+    /// <summary>Splits <paramref name="length"/> into equal blocks of at most <paramref name="max"/>, rounded up to <paramref name="multiple"/>.</summary>
+    private static int BlockSize(int length, int max, int multiple)
+    {
+        int blocks = (length + max - 1) / max;
+        int size = (length + blocks - 1) / blocks;
+        return (size + multiple - 1) / multiple * multiple;
+    }
+
+    [SkipLocalsInit]
+    private static void RunSerial<K>(in Problem p) where K : IMicroKernel
+    {
+        // Equal-sized blocks avoid a thin last block (e.g. k = 784 runs as 2×392, not 512 + 272).
+        int kcMax = BlockSize(p.K, K.KC, 1);
+        int ncMax = BlockSize(p.N, K.NC, K.NR);
+        int mcMax = BlockSize(p.M, K.MC, K.MR);
+        var buffers = PackBuffers.Current;
+        float* packA = buffers.A(mcMax * kcMax);
+        float* packB = buffers.B(ncMax * kcMax);
+
+        // A small product reuses each packed panel only a few times, so packing can cost as much as the multiply.
+        // Where a panel's k-steps are already contiguous rows (B as stored, or Aᵀ), the kernel reads them in place;
+        // only a ragged last panel is packed, because reading a full-width panel there would run past the matrix.
+        // Large products always pack: with power-of-two strides, in-place panels would thrash the L1 sets.
+        bool small = (long)p.M * p.N * p.K < ParallelThreshold;
+        bool directA = small && p.TransA;
+        bool directB = small && !p.TransB;
+        for (int jc = 0; jc < p.N; jc += ncMax)
         {
-            // Materialise B^T block-wise is simplest for the placeholder.
-            bt = _scratch is { } sc && sc.Length >= k * n ? sc : (_scratch = new float[k * n]);
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++) bt[p * n + j] = b[j * ldb + p];
-        }
-        ReadOnlySpan<float> bb = bt ?? b;
-        int ldbb = bt != null ? n : ldb;
-        for (int p0 = 0; p0 < k; p0 += KB)
-        {
-            int p1 = Math.Min(k, p0 + KB);
-            for (int i = 0; i < m; i++)
+            int nc = Math.Min(ncMax, p.N - jc);
+            int panels = (nc + K.NR - 1) / K.NR;
+            for (int pc = 0; pc < p.K; pc += kcMax)
             {
-                Span<float> ci = c.Slice(i * ldc, n);
-                for (int p = p0; p < p1; p++)
+                int kc = Math.Min(kcMax, p.K - pc);
+                float beta = pc == 0 ? p.Beta : 1f;
+                Panels bPanels;
+                if (directB)
                 {
-                    float aip = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
-                    if (aip == 0f) continue;
-                    Axpy(aip, bb.Slice(p * ldbb, n), ci);
+                    int full = nc / K.NR;
+                    if (full < panels)
+                        GemmPacking.PackB<K>(false, p.B, p.Ldb, pc, kc, jc + full * K.NR, nc - full * K.NR, 0, 1, packB);
+                    bPanels = new Panels(p.B + pc * p.Ldb + jc, K.NR, p.Ldb, full, packB, K.NR);
+                }
+                else
+                {
+                    GemmPacking.PackB<K>(p.TransB, p.B, p.Ldb, pc, kc, jc, nc, 0, panels, packB);
+                    bPanels = Panels.Packed(packB, K.NR, kc);
+                }
+                for (int ic = 0; ic < p.M; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, p.M - ic);
+                    Panels aPanels;
+                    if (directA)
+                    {
+                        int full = mc / K.MR;
+                        if (full * K.MR < mc)
+                            GemmPacking.PackA<K>(true, p.A, p.Lda, ic + full * K.MR, mc - full * K.MR, pc, kc, packA);
+                        aPanels = new Panels(p.A + pc * p.Lda + ic, K.MR, p.Lda, full, packA, K.MR);
+                    }
+                    else
+                    {
+                        GemmPacking.PackA<K>(p.TransA, p.A, p.Lda, ic, mc, pc, kc, packA);
+                        aPanels = Panels.Packed(packA, K.MR, kc);
+                    }
+                    MacroKernel<K>(mc, nc, kc, aPanels, bPanels, 0, panels, p.C + ic * p.Ldc + jc, p.Ldc, p.Alpha, beta);
                 }
             }
         }
     }
 
-    private static void Axpy(float s, ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>
+    /// Where the micro-kernel finds panel q of an A or B block: the first <c>full</c> panels at
+    /// <c>first + q·panelStep</c> with k-stride <c>kStride</c>, any later one packed at <c>edge</c> with k-stride
+    /// <c>width</c>.
+    /// </summary>
+    private readonly struct Panels(float* first, nint panelStep, nint kStride, int full, float* edge, int width)
     {
-        int j = 0;
-        if (Vector.IsHardwareAccelerated)
+        /// <summary>All panels packed contiguously, <paramref name="width"/> floats per k-step.</summary>
+        public static Panels Packed(float* buffer, int width, int kc) =>
+            new(buffer, (nint)width * kc, width, int.MaxValue, null, width);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Get(int q, out nint stride)
         {
-            var vs = new Vector<float>(s);
-            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
-                (new Vector<float>(y.Slice(j)) + vs * new Vector<float>(x.Slice(j))).CopyTo(y.Slice(j));
+            if (q < full)
+            {
+                stride = kStride;
+                return first + q * panelStep;
+            }
+            stride = width;
+            return edge;
         }
-        for (; j < x.Length; j++) y[j] += s * x[j];
+    }
+
+    private static void RunParallel<K>(in Problem p, int threads) where K : IMicroKernel
+    {
+        int kcMax = BlockSize(p.K, K.KC, 1);
+        int ncMax = BlockSize(p.N, K.NC, K.NR);
+
+        // Each core packs its own A block into its private L2 and shares the packed B block (via L3). Aim for
+        // two items per thread so a core slowed by other load does not hold up the rest.
+        // A block count that is a multiple of the thread count keeps the last round of items from running on one
+        // core alone (11 blocks on 2 threads would waste 1/12 of the machine).
+        int target = 2 * threads;
+        int mBlocks = (p.M + K.MC - 1) / K.MC;
+        mBlocks = Math.Max(mBlocks, target);
+        mBlocks = (mBlocks + threads - 1) / threads * threads;
+        mBlocks = Math.Max(1, Math.Min(mBlocks, p.M / (4 * K.MR))); // but no thinner than 4 micro-panels
+        int mcMax = BlockSize(p.M, (p.M + mBlocks - 1) / mBlocks, K.MR);
+        mBlocks = (p.M + mcMax - 1) / mcMax;
+
+        // Two B buffers: while one k-block is multiplied, the next is packed into the other by extra items queued
+        // after the compute items. They are claimed last, so they fill the tail where a core would otherwise wait
+        // for the final compute item, and each k-block costs one pool round trip instead of two.
+        nint blockFloats = (nint)ncMax * kcMax;
+        float* packB0 = PackBuffers.Current.B((int)(2 * blockFloats));
+        int packItems = threads;
+        for (int jc = 0; jc < p.N; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, p.N - jc);
+            int panels = (nc + K.NR - 1) / K.NR;
+            int panelsPerPack = (panels + packItems - 1) / packItems;
+            int nChunks = mBlocks >= target ? 1 : Math.Min(panels, (target + mBlocks - 1) / mBlocks);
+            var first = new PackBJob<K>(p.TransB, p.B, p.Ldb, 0, Math.Min(kcMax, p.K), jc, nc, packB0, panelsPerPack, panels);
+            KernelPool.For((panels + panelsPerPack - 1) / panelsPerPack, ref first);
+            for (int pc = 0, block = 0; pc < p.K; pc += kcMax, block++)
+            {
+                int kc = Math.Min(kcMax, p.K - pc);
+                float* packB = packB0 + (block & 1) * blockFloats;
+                int pcNext = pc + kcMax;
+                var next = new PackBJob<K>(p.TransB, p.B, p.Ldb, pcNext, Math.Min(kcMax, p.K - pcNext), jc, nc,
+                    packB0 + ((block + 1) & 1) * blockFloats, panelsPerPack, panels);
+                int computeItems = mBlocks * nChunks;
+                var compute = new ComputeJob<K>(in p, pc, kc, jc, nc, packB, mcMax, nChunks,
+                    panelsPerChunk: (panels + nChunks - 1) / nChunks, panels, pc == 0 ? p.Beta : 1f,
+                    computeItems, next);
+                int nextItems = pcNext < p.K ? (panels + panelsPerPack - 1) / panelsPerPack : 0;
+                KernelPool.For(computeItems + nextItems, ref compute);
+            }
+        }
+    }
+
+    /// <summary>Packs a share of the B block's panels.</summary>
+    private readonly struct PackBJob<K>(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc,
+        float* dst, int panelsPerItem, int panels) : IParallelBody where K : IMicroKernel
+    {
+        public void Invoke(int index)
+        {
+            int q0 = index * panelsPerItem;
+            GemmPacking.PackB<K>(transB, b, ldb, pc, kc, jc, nc, q0, Math.Min(panels, q0 + panelsPerItem), dst);
+        }
+    }
+
+    /// <summary>
+    /// Items below <c>computeItems</c>: one (A block, range of B panels) tile of C; packs the A block into this
+    /// thread's buffer, then multiplies. Later items pack a share of the next k-block of B.
+    /// </summary>
+    private readonly struct ComputeJob<K> : IParallelBody where K : IMicroKernel
+    {
+        private readonly Problem _p;
+        private readonly int _pc, _kc, _jc, _nc, _mcMax, _nChunks, _panelsPerChunk, _panels;
+        private readonly float* _packB;
+        private readonly float _beta;
+        private readonly int _computeItems;
+        private readonly PackBJob<K> _next;
+
+        public ComputeJob(in Problem p, int pc, int kc, int jc, int nc, float* packB, int mcMax, int nChunks,
+            int panelsPerChunk, int panels, float beta, int computeItems, PackBJob<K> next)
+        {
+            _p = p;
+            _computeItems = computeItems;
+            _next = next;
+            _pc = pc; _kc = kc; _jc = jc; _nc = nc; _packB = packB;
+            _mcMax = mcMax; _nChunks = nChunks; _panelsPerChunk = panelsPerChunk; _panels = panels; _beta = beta;
+        }
+
+        public void Invoke(int index)
+        {
+            if (index >= _computeItems)
+            {
+                _next.Invoke(index - _computeItems);
+                return;
+            }
+            int ic = index / _nChunks * _mcMax;
+            int q0 = index % _nChunks * _panelsPerChunk;
+            int q1 = Math.Min(_panels, q0 + _panelsPerChunk);
+            if (q0 >= q1) return;
+            int mc = Math.Min(_mcMax, _p.M - ic);
+            float* packA = PackBuffers.Current.A(_mcMax * _kc);
+            GemmPacking.PackA<K>(_p.TransA, _p.A, _p.Lda, ic, mc, _pc, _kc, packA);
+            MacroKernel<K>(mc, _nc, _kc, Panels.Packed(packA, K.MR, _kc), Panels.Packed(_packB, K.NR, _kc), q0, q1,
+                _p.C + ic * _p.Ldc + _jc, _p.Ldc, _p.Alpha, _beta);
+        }
+    }
+
+    /// <summary>
+    /// Multiplies an mc×kc A block by B panels [q0, q1) into C (C points at the block's top-left corner).
+    /// Each B micro-panel stays in cache while the A block's panels stream past it.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void MacroKernel<K>(int mc, int nc, int kc, in Panels a, in Panels b, int q0, int q1,
+        float* c, nint ldc, float alpha, float beta) where K : IMicroKernel
+    {
+        float* tile = stackalloc float[K.MR * K.NR];
+        for (int q = q0; q < q1; q++)
+        {
+            int nr = Math.Min(K.NR, nc - q * K.NR);
+            float* bp = b.Get(q, out nint sb);
+            float* cq = c + q * K.NR;
+            for (int i = 0; i < mc; i += K.MR)
+            {
+                int mr = Math.Min(K.MR, mc - i);
+                float* ap = a.Get(i / K.MR, out nint sa);
+                float* cij = cq + i * ldc;
+                if (mr == K.MR && nr == K.NR)
+                {
+                    K.Run(kc, ap, sa, bp, sb, cij, ldc, alpha, beta);
+                }
+                else
+                {
+                    // Ragged edge: compute the full padded tile aside, then merge only the valid part.
+                    K.Run(kc, ap, sa, bp, sb, tile, K.NR, 1f, 0f);
+                    MergeTile(tile, K.NR, cij, ldc, mr, nr, alpha, beta);
+                }
+            }
+        }
+    }
+
+    private static void MergeTile(float* tile, int ldt, float* c, nint ldc, int mr, int nr, float alpha, float beta)
+    {
+        for (int i = 0; i < mr; i++)
+        {
+            float* t = tile + i * ldt;
+            float* ci = c + i * ldc;
+            if (beta == 0f)
+                for (int j = 0; j < nr; j++) ci[j] = alpha * t[j];
+            else
+                for (int j = 0; j < nr; j++) ci[j] = alpha * t[j] + beta * ci[j];
+        }
+    }
+}
+
+/// <summary>
+/// Per-thread packing buffers, reused across calls so a warm GEMM allocates nothing. They live on the pinned object
+/// heap, so their 64-byte-aligned addresses stay valid without pinning each call.
+/// </summary>
+internal sealed unsafe class PackBuffers
+{
+    [ThreadStatic] private static PackBuffers? t_current;
+
+    private float[]? _a, _b;
+    private float* _pa, _pb;
+    private int _capA, _capB;
+
+    /// <summary>The calling thread's buffers.</summary>
+    public static PackBuffers Current => t_current ??= new PackBuffers();
+
+    /// <summary>A buffer of at least <paramref name="floats"/> for packed A; contents are not preserved across growth.</summary>
+    public float* A(int floats)
+    {
+        if (floats > _capA) Grow(ref _a, ref _pa, ref _capA, floats);
+        return _pa;
+    }
+
+    /// <summary>A buffer of at least <paramref name="floats"/> for packed B; contents are not preserved across growth.</summary>
+    public float* B(int floats)
+    {
+        if (floats > _capB) Grow(ref _b, ref _pb, ref _capB, floats);
+        return _pb;
+    }
+
+    private static void Grow(ref float[]? array, ref float* aligned, ref int capacity, int floats)
+    {
+        int size = (floats + 4095) & ~4095; // round up so slightly larger calls do not regrow
+        array = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref array[0]);
+        aligned = (float*)((address + 63) & ~(nint)63);
+        capacity = size;
     }
 }

@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using Praxis.Bench.Kernels;
+
+// --quick [--threads N] [--isa Avx512|Vector256|Scalar] [--samples N] [--sample-ms N] [--sizes 256,1024,seed]: Stopwatch medians, one line per shape.
+// Anything else goes to BenchmarkDotNet, e.g. --filter '*Sgemm*'.
+if (args.Contains("--quick"))
+{
+    QuickBench.Run(args);
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(SgemmBenchmarks).Assembly).Run(args);
