@@ -9,6 +9,7 @@
 // uniformly random offsets of the first 90% of the text; validation on the last 10%.
 //
 // Run: dotnet run -c Release --project examples/CharGpt [-- --iters 2000 --seed 1337 --threads N]
+// (--threads sets the kernel pool's size, like torch.set_num_threads; by default every core.)
 using System.Diagnostics;
 using Praxis;
 using Praxis.Data;
@@ -24,6 +25,7 @@ int seed = ArgInt("--seed", 1337);
 int evalInterval = ArgInt("--eval-interval", 250), evalIters = ArgInt("--eval-iters", 20);
 int finalValBatches = ArgInt("--final-val-batches", 200);
 int sampleChars = ArgInt("--sample-chars", 300);
+if (ArgInt("--threads", 0) is > 0 and int threads) Praxis.Kernels.KernelPool.NumThreads = threads;
 const int nLayer = 4, nHead = 4, nEmbd = 128, blockSize = 64, batchSize = 12;
 SetRandomSeed(seed);
 

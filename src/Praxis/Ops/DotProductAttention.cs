@@ -151,14 +151,15 @@ internal sealed class DotProductAttentionOp : Op
         RunHeads(ref body);
     }
 
-    // Heads are independent: each writes its own rows of the output and of dQ, dK, dV.
+    // Heads are independent (each writes its own rows of the output and of dQ, dK, dV): spread them over the pool.
     private void RunHeads(ref HeadBody body)
     {
         int heads = _b * _n;
-        for (int i = 0; i < heads; i++) body.Invoke(i);
+        if (heads > 1 && KernelPool.MaxParallelism > 1) KernelPool.For(heads, ref body);
+        else for (int i = 0; i < heads; i++) body.Invoke(i);
     }
 
-    private struct HeadBody
+    private struct HeadBody : IParallelBody
     {
         public DotProductAttentionOp Op;
         public bool Backward;
