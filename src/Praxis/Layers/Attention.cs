@@ -251,8 +251,8 @@ public sealed class MultiHeadAttention : Layer
         c["value_dim"] = ValueDim;
         c["use_bias"] = UseBias;
         c["output_shape"] = OutputShape;
-        c["kernel_initializer"] = KernelInitializer.Name;
-        c["bias_initializer"] = BiasInitializer.Name;
+        c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }

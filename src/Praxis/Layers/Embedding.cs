@@ -69,7 +69,7 @@ public class Embedding : Layer
         var c = base.GetConfig();
         c["input_dim"] = InputDim;
         c["output_dim"] = OutputDim;
-        c["embeddings_initializer"] = EmbeddingsInitializer.Name;
+        c["embeddings_initializer"] = EmbeddingsInitializer.ToConfigValue();
         c["mask_zero"] = MaskZero;
         return c;
     }
@@ -208,7 +208,7 @@ public sealed class PositionEmbedding : Layer
     {
         var c = base.GetConfig();
         c["sequence_length"] = SequenceLength;
-        c["initializer"] = Initializer.Name;
+        c["initializer"] = Initializer.ToConfigValue();
         return c;
     }
 }

@@ -92,8 +92,8 @@ public sealed class LayerNormalization : Layer
         c["epsilon"] = Epsilon;
         c["center"] = Center;
         c["scale"] = Scale;
-        c["beta_initializer"] = BetaInitializer.Name;
-        c["gamma_initializer"] = GammaInitializer.Name;
+        c["beta_initializer"] = BetaInitializer.ToConfigValue();
+        c["gamma_initializer"] = GammaInitializer.ToConfigValue();
         return c;
     }
 }

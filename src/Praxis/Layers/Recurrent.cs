@@ -166,9 +166,9 @@ public abstract class RecurrentLayer : Layer
         c["units"] = Units;
         c["activation"] = Activation.Name;
         c["use_bias"] = UseBias;
-        c["kernel_initializer"] = KernelInitializer.Name;
-        c["recurrent_initializer"] = RecurrentInitializer.Name;
-        c["bias_initializer"] = BiasInitializer.Name;
+        c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        c["recurrent_initializer"] = RecurrentInitializer.ToConfigValue();
+        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         c["return_sequences"] = ReturnSequences;
         c["return_state"] = ReturnState;
         c["go_backwards"] = GoBackwards;
