@@ -60,6 +60,34 @@ public static class LayerRegistry
         Register("ELU", c => new ELU(c.GetFloat("alpha", 1f), c.Name));
         Register("Softmax", c => new Softmax(c.GetInt("axis", -1), c.Name));
         Register("PReLU", c => new PReLU(c.GetInitializer("alpha_initializer", "zeros"), c.Has("shared_axes") ? c.GetIntArray("shared_axes") : null, c.Name));
+        // Sequences
+        Register("Embedding", c => new Embedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetInitializer("embeddings_initializer", "random_uniform"),
+            c.GetBool("mask_zero", false), c.Name));
+        Register("ReversibleEmbedding", c => new ReversibleEmbedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetBool("tie_weights", true),
+            c.GetInitializer("embeddings_initializer", "random_uniform"), c.GetBool("mask_zero", false), c.Name));
+        Register("PositionEmbedding", c => new PositionEmbedding(c.GetInt("sequence_length"), c.GetInitializer("initializer", "glorot_uniform"), c.Name));
+        Register("SimpleRNN", c => new SimpleRNN(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetBool("use_bias", true),
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+            c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("zero_output_for_mask", false), c.Name));
+        Register("LSTM", c => new LSTM(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+            c.GetBool("unit_forget_bias", true), c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false),
+            c.GetBool("zero_output_for_mask", false), c.Name));
+        Register("GRU", c => new GRU(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+            c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("reset_after", true),
+            c.GetBool("zero_output_for_mask", false), c.Name));
+        Register("Bidirectional", c => new Bidirectional(Recurrent(c, "layer")!, c.Has("merge_mode") ? c.GetChoice("merge_mode", "concat", "concat", "sum", "mul", "ave") : null,
+            Recurrent(c, "backward_layer", required: false), c.Name));
+        Register("TimeDistributed", c => new TimeDistributed(c.GetLayer("layer")!, c.Name));
+        Register("LayerNormalization", c => new LayerNormalization(IntOrInts(c, "axis", -1), c.GetFloat("epsilon", 1e-3f), c.GetBool("center", true), c.GetBool("scale", true),
+            c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"), c.Name));
+        Register("MultiHeadAttention", c => new MultiHeadAttention(c.GetInt("num_heads"), c.GetInt("key_dim"), c.GetOptionalInt("value_dim"), c.GetBool("use_bias", true),
+            c.GetOptionalInt("output_shape"), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
+        Register("Attention", c => new Attention(c.GetBool("use_scale", false), c.GetChoice("score_mode", "dot", "dot", "concat"), c.Name));
+        Register("AdditiveAttention", c => new AdditiveAttention(c.GetBool("use_scale", true), c.Name));
+        Register("Add", c => new Add(c.Name));
+        Register("Concatenate", c => new Concatenate(c.GetInt("axis", -1), c.Name));
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);
@@ -79,6 +107,20 @@ public static class LayerRegistry
     {
         c.GetChoice("data_format", "channels_last", "channels_last");
         return c.Name;
+    }
+
+    /// <summary>A nested recurrent layer (Bidirectional's <c>layer</c> and <c>backward_layer</c>).</summary>
+    private static RecurrentLayer? Recurrent(LayerConfig c, string key, bool required = true)
+    {
+        var layer = c.GetLayer(key, required);
+        return layer is null or RecurrentLayer ? (RecurrentLayer?)layer : throw c.Error($"'{key}' must be a recurrent layer (SimpleRNN, LSTM, GRU); got {layer.GetType().Name}.");
+    }
+
+    /// <summary>Keras' "int or list of ints" (e.g. LayerNormalization's axis).</summary>
+    private static int[] IntOrInts(LayerConfig c, string key, int fallback)
+    {
+        if (!c.Has(key)) return [fallback];
+        return c.Raw.GetProperty(key).ValueKind == System.Text.Json.JsonValueKind.Number ? [c.GetInt(key)] : c.GetIntArray(key);
     }
 
     /// <summary>

@@ -81,7 +81,8 @@ public static class ModelConfig
             foreach (var n in nodes)
             {
                 w.WriteStartArray();
-                foreach (var t in n.Inputs) WriteRef(w, t, nodeIndex!);
+                for (int i = 0; i < n.Inputs.Length; i++)
+                    WriteRef(w, n.Inputs[i], nodeIndex!, i == 0 && n.Arguments.Count > 0 ? n.Arguments : null);
                 w.WriteEndArray();
             }
             w.WriteEndArray();
@@ -96,12 +97,14 @@ public static class ModelConfig
         w.WriteEndArray();
     }
 
-    private static void WriteRef(Utf8JsonWriter w, SymbolicTensor t, Dictionary<Node, int> nodeIndex)
+    /// <summary>[layer, node, tensor] and, on a call's first input, its keyword arguments (Keras 2's layout).</summary>
+    private static void WriteRef(Utf8JsonWriter w, SymbolicTensor t, Dictionary<Node, int> nodeIndex, IReadOnlyDictionary<string, object?>? arguments = null)
     {
         w.WriteStartArray();
         w.WriteStringValue(t.Layer.Name);
         w.WriteNumberValue(nodeIndex[t.Node]);
         w.WriteNumberValue(t.Index);
+        if (arguments != null) ConfigJson.WriteObject(w, arguments, $"call arguments of '{t.Layer.Name}'");
         w.WriteEndArray();
     }
 
@@ -238,18 +241,21 @@ public static class ModelConfig
                 {
                     var refs = nodes[next[i]];
                     var inputs = new SymbolicTensor[refs.GetArrayLength()];
+                    var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
                     bool ready = true;
                     int k = 0;
+                    string where = $"node {next[i]} of '{SafeTensorsFile.Clip(layer.Name)}'";
                     foreach (var r in refs.EnumerateArray())
                     {
-                        var t = Resolve(r, produced, byName, c, $"node {next[i]} of '{SafeTensorsFile.Clip(layer.Name)}'");
+                        var t = Resolve(r, produced, byName, c, where);
                         if (t == null) { ready = false; break; }
+                        ReadArguments(r, arguments, c, where);
                         inputs[k++] = t;
                     }
                     if (!ready) break;
                     if (inputs.Length == 0) throw c.Error($"node {next[i]} of '{SafeTensorsFile.Clip(layer.Name)}' has no inputs.");
                     SymbolicTensor[] outs;
-                    try { outs = layer.ApplyMany(inputs); }
+                    try { outs = arguments.Count == 0 ? layer.ApplyMany(inputs) : layer.ApplyMany(inputs, arguments); }
                     catch (InvalidDataException) { throw; }
                     catch (Exception e) when (IsConfigFault(e))
                     {
@@ -310,6 +316,27 @@ public static class ModelConfig
         if (!produced.TryGetValue((name, node), out var outs)) return null;
         if (index >= outs.Length) throw c.Error($"{where} refers to output {index} of '{SafeTensorsFile.Clip(name)}', which has {outs.Length}.");
         return outs[index];
+    }
+
+    /// <summary>Keyword arguments of a call (a reference's optional fourth element): scalars only, no code, no types.</summary>
+    private static void ReadArguments(JsonElement r, Dictionary<string, object?> arguments, LayerConfig c, string where)
+    {
+        if (r.GetArrayLength() < 4 || r[3].ValueKind == JsonValueKind.Null) return;
+        if (r[3].ValueKind != JsonValueKind.Object) throw c.Error($"{where}: call arguments must be an object; got {SafeTensorsFile.Clip(r[3].GetRawText())}.");
+        foreach (var p in r[3].EnumerateObject())
+        {
+            object? value = p.Value.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.Null => null,
+                JsonValueKind.String => p.Value.GetString(),
+                JsonValueKind.Number when p.Value.TryGetInt32(out int n) => n,
+                JsonValueKind.Number when p.Value.TryGetDouble(out double d) && double.IsFinite(d) => d,
+                _ => throw c.Error($"{where}: call argument '{SafeTensorsFile.Clip(p.Name)}' must be a bool, number, string or null; got {SafeTensorsFile.Clip(p.Value.GetRawText())}."),
+            };
+            arguments[p.Name] = value;
+        }
     }
 
     private static SymbolicTensor[] ResolveList(LayerConfig c, string key, Dictionary<(string, int), SymbolicTensor[]> produced, Dictionary<string, Layer> byName)

@@ -120,17 +120,78 @@ public abstract class Layer
     }
 
     /// <summary>
+    /// The layer's computation with keyword arguments besides the inputs (Keras call arguments such as
+    /// <c>use_causal_mask</c>). Layers that take such arguments override it; the default accepts none.
+    /// </summary>
+    public virtual Tensor[] Call(Tensor[] inputs, bool training, IReadOnlyDictionary<string, object?> arguments)
+    {
+        if (arguments.Count > 0)
+            throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) takes no call arguments; got {string.Join(", ", arguments.Keys)}.");
+        return Call(inputs, training);
+    }
+
+    /// <summary>The empty set of call arguments.</summary>
+    public static readonly IReadOnlyDictionary<string, object?> NoArguments =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, object?>(new Dictionary<string, object?>());
+
+    /// <summary>
+    /// Whether the layer passes the mask of its first input on to its outputs unchanged (Keras <c>supports_masking</c>),
+    /// as layers that transform features step by step do (Dense, LayerNormalization, TimeDistributed). Layers that
+    /// create, change or consume a mask (Embedding, recurrent layers, attention) set <see cref="Tensor.Mask"/> on their
+    /// outputs themselves in <c>Call</c>.
+    /// </summary>
+    public bool SupportsMasking { get; protected set; }
+
+    /// <summary>
+    /// Runs <see cref="Call(Tensor[], bool, IReadOnlyDictionary{string, object?})"/>, then passes the first input's mask on to
+    /// outputs that have none when the layer <see cref="SupportsMasking"/> (and the output still has the masked axes).
+    /// </summary>
+    internal Tensor[] Invoke(Tensor[] inputs, bool training, IReadOnlyDictionary<string, object?> arguments)
+    {
+        var outputs = Call(inputs, training, arguments);
+        if (SupportsMasking && inputs.Length > 0 && inputs[0].Mask is { } mask)
+        {
+            foreach (var o in outputs)
+                if (o.Mask == null && o.Rank >= mask.Rank && o.Shape.Dims[..mask.Rank].SequenceEqual(mask.Shape.Dims)) o.Mask = mask;
+        }
+        return outputs;
+    }
+
+    /// <summary>Checks that a call argument has the expected type and returns it (or <paramref name="fallback"/> when absent).</summary>
+    protected T Argument<T>(IReadOnlyDictionary<string, object?> arguments, string key, T fallback)
+    {
+        if (!arguments.TryGetValue(key, out var v) || v is null) return fallback;
+        if (v is T t) return t;
+        throw new ArgumentException($"Layer '{Name}' ({GetType().Name}): call argument '{key}' must be {typeof(T).Name}; got {v.GetType().Name}.");
+    }
+
+    /// <summary>Throws when <paramref name="arguments"/> holds a key outside <paramref name="known"/>.</summary>
+    protected void CheckArguments(IReadOnlyDictionary<string, object?> arguments, params string[] known)
+    {
+        foreach (var k in arguments.Keys)
+            if (Array.IndexOf(known, k) < 0)
+                throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) has no call argument '{k}'. Known: {string.Join(", ", known)}.");
+    }
+
+    /// <summary>
     /// Output shapes for the given input shapes (batch dimension −1) without real data. The default runs the layer in
     /// inference mode on zeros twice, with unknown dimensions set to 2 and then 3, and marks the output dimensions that
     /// differ as unknown; layers override it when a formula is cheaper.
     /// </summary>
-    public virtual Shape[] ComputeOutputShapes(Shape[] inputShapes)
+    public virtual Shape[] ComputeOutputShapes(Shape[] inputShapes) => DryRunShapes(inputShapes, NoArguments);
+
+    /// <summary>Output shapes for a call with keyword arguments; without arguments, <see cref="ComputeOutputShapes(Shape[])"/>.</summary>
+    public virtual Shape[] ComputeOutputShapes(Shape[] inputShapes, IReadOnlyDictionary<string, object?> arguments) =>
+        arguments.Count == 0 ? ComputeOutputShapes(inputShapes) : DryRunShapes(inputShapes, arguments);
+
+    /// <summary>The generic shape inference: runs the layer on zeros (unknown sizes 2, then 3) and compares.</summary>
+    protected Shape[] DryRunShapes(Shape[] inputShapes, IReadOnlyDictionary<string, object?> arguments)
     {
         Shape[] Run(int fill)
         {
             var inputs = inputShapes.Select(s => new Tensor(new Shape(s.Dims.ToArray().Select(d => d < 0 ? fill : d).ToArray()))).ToArray();
             using var _ = Tensor.NoGrad();
-            return Call(inputs, training: false).Select(t => t.Shape).ToArray();
+            return Call(inputs, false, arguments).Select(t => t.Shape).ToArray();
         }
         var a = Run(2);
         var b = Run(3);
@@ -154,14 +215,21 @@ public abstract class Layer
     public SymbolicTensor Apply(params SymbolicTensor[] inputs) => Single(ApplyMany(inputs));
 
     /// <summary>Calls the layer on symbolic tensors and returns all its outputs (e.g. an RNN with return_state).</summary>
-    public SymbolicTensor[] ApplyMany(params SymbolicTensor[] inputs)
+    public SymbolicTensor[] ApplyMany(params SymbolicTensor[] inputs) => ApplyMany(inputs, NoArguments);
+
+    /// <summary>
+    /// Calls the layer on symbolic tensors with keyword arguments (Keras call arguments, snake_case keys), e.g.
+    /// <c>mha.ApplyMany([x, x], new Dictionary&lt;string, object?&gt; { ["use_causal_mask"] = true })</c>. The arguments are
+    /// stored in the graph node and passed to every later call of the model.
+    /// </summary>
+    public SymbolicTensor[] ApplyMany(SymbolicTensor[] inputs, IReadOnlyDictionary<string, object?> arguments)
     {
         var shapes = inputs.Select(t => t.Shape).ToArray();
         EnsureBuilt(shapes);
         CheckInputs(shapes);
         Shape[] outShapes;
-        using (Tape.Suspend()) outShapes = ComputeOutputShapes(shapes);
-        var node = new Node(this, inputs);
+        using (Tape.Suspend()) outShapes = ComputeOutputShapes(shapes, arguments);
+        var node = new Node(this, inputs, arguments.Count == 0 ? NoArguments : new Dictionary<string, object?>(arguments));
         node.Outputs = outShapes.Select((s, i) => new SymbolicTensor(s, node, i, outShapes.Length == 1 ? Name : $"{Name}:{i}")).ToArray();
         return node.Outputs;
     }
@@ -170,12 +238,15 @@ public abstract class Layer
     public Tensor Apply(Tensor input, bool training = false) => Single(ApplyMany([input], training));
 
     /// <summary>Calls the layer eagerly on concrete tensors, returning all outputs.</summary>
-    public Tensor[] ApplyMany(Tensor[] inputs, bool training = false)
+    public Tensor[] ApplyMany(Tensor[] inputs, bool training = false) => ApplyMany(inputs, NoArguments, training);
+
+    /// <summary>Calls the layer eagerly on concrete tensors with keyword arguments (see the symbolic overload).</summary>
+    public Tensor[] ApplyMany(Tensor[] inputs, IReadOnlyDictionary<string, object?> arguments, bool training = false)
     {
         var shapes = inputs.Select(t => t.Shape).ToArray();
         EnsureBuilt(shapes.Select(s => s.Rank > 0 ? s.With(0, -1) : s).ToArray());
         CheckInputs(shapes);
-        return Call(inputs, training);
+        return Invoke(inputs, training, arguments);
     }
 
     private void EnsureBuilt(Shape[] shapes)
@@ -186,8 +257,14 @@ public abstract class Layer
         Built = true;
     }
 
-    /// <summary>Checks input shapes against <see cref="InputSpec"/>.</summary>
-    protected internal void CheckInputs(Shape[] shapes)
+    /// <summary>Checks input shapes against <see cref="InputSpec"/> (every input by default; see <see cref="CheckInputShapes"/>).</summary>
+    protected internal void CheckInputs(Shape[] shapes) => CheckInputShapes(shapes);
+
+    /// <summary>
+    /// Validates input shapes before a call; the default checks each against <see cref="InputSpec"/>. Layers whose inputs
+    /// differ in kind (a sequence plus initial states, query plus value) override it to check each input its own way.
+    /// </summary>
+    protected virtual void CheckInputShapes(Shape[] shapes)
     {
         if (InputSpec is { } spec)
             foreach (var s in shapes) spec.Check(this, s);

@@ -37,10 +37,11 @@ public sealed class SymbolicTensor
 /// <summary>One call of a layer in a functional graph: its symbolic inputs and outputs.</summary>
 public sealed class Node
 {
-    internal Node(Layer layer, SymbolicTensor[] inputs)
+    internal Node(Layer layer, SymbolicTensor[] inputs, IReadOnlyDictionary<string, object?>? arguments = null)
     {
         Layer = layer;
         Inputs = inputs;
+        Arguments = arguments ?? Layer.NoArguments;
     }
 
     /// <summary>The called layer.</summary>
@@ -48,6 +49,12 @@ public sealed class Node
 
     /// <summary>The symbolic inputs of the call (empty for an input layer).</summary>
     public SymbolicTensor[] Inputs { get; }
+
+    /// <summary>
+    /// Keyword arguments of the call besides the inputs, with Keras names (e.g. <c>use_causal_mask</c> for
+    /// MultiHeadAttention, <c>reverse</c> for ReversibleEmbedding); empty for most layers.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Arguments { get; }
 
     /// <summary>The symbolic outputs of the call.</summary>
     public SymbolicTensor[] Outputs { get; internal set; } = [];

@@ -160,7 +160,7 @@ public partial class Model : Layer
             var args = new Tensor[node.Inputs.Length];
             for (int i = 0; i < args.Length; i++) args[i] = values[node.Inputs[i]];
             node.Layer.CheckInputs(args.Select(a => a.Shape).ToArray());
-            var outs = node.Layer.Call(args, training);
+            var outs = node.Layer.Invoke(args, training, node.Arguments);
             if (outs.Length != node.Outputs.Length)
                 throw new InvalidOperationException($"Layer '{node.Layer.Name}' returned {outs.Length} outputs; expected {node.Outputs.Length}.");
             for (int i = 0; i < outs.Length; i++) values[node.Outputs[i]] = outs[i];

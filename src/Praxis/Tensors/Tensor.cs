@@ -86,6 +86,14 @@ public sealed partial class Tensor
     /// <summary>"softmax" or "sigmoid" when <see cref="Logits"/> is set.</summary>
     internal string? LogitsActivation { get; set; }
 
+    /// <summary>
+    /// The Keras mask carried by this tensor (Keras' <c>_keras_mask</c>): for a sequence batch (batch, time, …) a
+    /// (batch, time) tensor of 1 for real steps and 0 for padding. <c>Embedding(maskZero: true)</c> attaches it;
+    /// layers that support masking (recurrent layers, attention) read it, and layers that only transform features
+    /// pass it on. It is always computed by ops, so a recorded step recomputes it for every new batch.
+    /// </summary>
+    public Tensor? Mask { get; set; }
+
     // ----------------------------------------------------------------- factories
 
     /// <summary>A zero-filled tensor.</summary>

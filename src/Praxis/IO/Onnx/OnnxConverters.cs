@@ -28,6 +28,7 @@ internal static partial class OnnxConverters
         OnnxExporter.Register<Activation>((layer, call) => [call.Graph.Activation(layer.Function, call.Inputs[0], layer.Name)]);
         OnnxExporter.Register<Dense>(Dense);
         RegisterImageLayers();
+        RegisterSequenceLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);

@@ -158,10 +158,13 @@ public sealed class OnnxGraph
 /// <summary>One call of a layer being converted: its ONNX input names and the symbolic shapes around it.</summary>
 public sealed class OnnxLayerCall
 {
-    internal OnnxLayerCall(OnnxGraph graph, string[] inputs, Shape[] inputShapes, Shape[] outputShapes)
+    internal OnnxLayerCall(OnnxGraph graph, string[] inputs, Shape[] inputShapes, Shape[] outputShapes, IReadOnlyDictionary<string, object?> arguments)
     {
-        Graph = graph; Inputs = inputs; InputShapes = inputShapes; OutputShapes = outputShapes;
+        Graph = graph; Inputs = inputs; InputShapes = inputShapes; OutputShapes = outputShapes; Arguments = arguments;
     }
+
+    /// <summary>The call's keyword arguments (e.g. <c>use_causal_mask</c>); empty for most layers.</summary>
+    public IReadOnlyDictionary<string, object?> Arguments { get; }
 
     /// <summary>The graph to add nodes to.</summary>
     public OnnxGraph Graph { get; }
@@ -292,7 +295,7 @@ public static class OnnxExporter
         foreach (var node in model.GraphNodes)
         {
             var ins = node.Inputs.Select(t => values[t]).ToArray();
-            var call = new OnnxLayerCall(g, ins, node.Inputs.Select(t => t.Shape).ToArray(), node.Outputs.Select(t => t.Shape).ToArray());
+            var call = new OnnxLayerCall(g, ins, node.Inputs.Select(t => t.Shape).ToArray(), node.Outputs.Select(t => t.Shape).ToArray(), node.Arguments);
             string[] outs;
             if (node.Layer is Model inner) outs = Inline(inner, ins, g);
             else
