@@ -63,6 +63,13 @@ public sealed class MnistCnnRecipeTests : IDisposable
         Assert.Equal(0, ex.ExitCode);
         Assert.True(new FileInfo(Path.Combine(dir, "model.onnx")).Length > 34826 * 4, "the ONNX file cannot hold the weights");
 
+        // Without summary.txt, summary describes the run from its model file.
+        File.Delete(Path.Combine(dir, "summary.txt"));
+        var summary = CliHarness.Run("summary", "latest", "--runs-dir", _root);
+        Assert.Equal(0, summary.ExitCode);
+        Assert.Contains("conv2d_1 (Conv2D)", summary.Out);
+        Assert.Contains("Total params: 34,826", summary.Out);
+
         // A damaged model file is an error that names it, from every command that loads it.
         string modelFile = Path.Combine(dir, "model.praxis");
         var bytes = File.ReadAllBytes(modelFile);

@@ -173,7 +173,10 @@ public static class ModelCommands
         }
         ctx.Out.WriteLine($"Run {run.Id} ({run.Recipe})");
         string summary = run.File(RunFolder.SummaryFile);
-        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary) : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
+        string model = run.File(RunFolder.ModelFile);
+        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary)
+            : File.Exists(model) ? Model.Load(model, compile: false).SummaryString()
+            : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
         return 0;
     }
 
