@@ -1,5 +1,3 @@
-using Praxis.Cli.Commands;
-using Praxis.Cli.Journal;
 using Praxis.Models;
 
 namespace Praxis.Cli.Tests;
@@ -21,17 +19,19 @@ public class ExportCommandTests(TrainedRuns runs)
         Assert.True(bytes.AsSpan().IndexOf("praxis"u8) > 0, "producer_name 'praxis' not in the file");
         Assert.True(bytes.AsSpan().IndexOf("Softmax"u8) > 0, "no Softmax node in the file");
 
-        // As a model file: same predictions as the journal's model; then that file exports to ONNX too.
+        // A run already keeps its model file; --format praxis says where, or copies it elsewhere with -o.
+        string kept = Path.Combine(runs.SecondDir, "model.praxis");
         var saved = CliHarness.Run("export", "2", "--format", "praxis", "--runs-dir", runs.Root);
         Assert.Equal(0, saved.ExitCode);
-        string modelFile = Path.Combine(runs.SecondDir, "model.praxis");
-        Assert.True(File.Exists(modelFile));
-        var (_, journal) = ModelCommands.LoadModel(RunStore.Resolve(runs.Root, "2"));
+        Assert.StartsWith($"Run {Path.GetFileName(runs.SecondDir)} already keeps its model in {kept} (", saved.Out);
+        string copy = Path.Combine(dir.Path, "copy.praxis");
+        saved = CliHarness.Run("export", "2", "--format", "praxis", "-o", copy, "--runs-dir", runs.Root);
+        Assert.Equal(0, saved.ExitCode);
         var x = Tensor.RandomUniform(new Shape(5, 784), 0, 1, new Rng(1));
-        Assert.Equal(journal.Predict(x).ToArray(), Model.Load(modelFile).Predict(x).ToArray());
-        var again = CliHarness.Run("export", modelFile, "--runs-dir", runs.Root);
+        Assert.Equal(Model.Load(kept).Predict(x).ToArray(), Model.Load(copy).Predict(x).ToArray());
+        var again = CliHarness.Run("export", copy, "--runs-dir", runs.Root);
         Assert.Equal(0, again.ExitCode);
-        Assert.True(File.Exists(Path.ChangeExtension(modelFile, ".onnx")));
+        Assert.True(File.Exists(Path.ChangeExtension(copy, ".onnx")));
     }
 
     [Fact]

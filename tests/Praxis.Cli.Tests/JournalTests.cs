@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Praxis.Cli.Journal;
+using Praxis.Models;
 
 namespace Praxis.Cli.Tests;
 
@@ -54,7 +55,7 @@ public class JournalTests(TrainedRuns runs)
     }
 
     [Fact]
-    public void EvaluateReloadsTheSavedWeightsAndReproducesTheTestResult()
+    public void EvaluateReloadsTheSavedModelAndReproducesTheTestResult()
     {
         var r = CliHarness.Run("evaluate", "2", "--json", "--runs-dir", runs.Root);
         Assert.Equal(0, r.ExitCode);
@@ -69,20 +70,75 @@ public class JournalTests(TrainedRuns runs)
     }
 
     [Fact]
-    public void DamagedWeightsGiveAClearError()
+    public void DamagedModelFileGivesAClearErrorNamingIt()
     {
-        string copy = Path.Combine(runs.Root, "zz-damaged-copy");
-        Directory.CreateDirectory(copy);
+        string copy = CopyRun(runs.FirstDir, "zz-damaged-copy");
         try
         {
-            foreach (var f in Directory.GetFiles(runs.FirstDir)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
-            string weights = Path.Combine(copy, "weights.bin");
-            File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
+            string model = Path.Combine(copy, RunFolder.ModelFile);
+            var bytes = File.ReadAllBytes(model);
+            File.WriteAllBytes(model, bytes[..1000]);
             var r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
+            Assert.Equal(1, r.ExitCode);
+            Assert.StartsWith($"error: {model}: ", r.Err);
+            Assert.Contains("truncated", r.Err);
+
+            bytes[^8] ^= 0x01; // the last weight's bits
+            File.WriteAllBytes(model, bytes);
+            r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
+            Assert.Equal(1, r.ExitCode);
+            Assert.StartsWith($"error: {model}: checksum mismatch", r.Err);
+
+            File.Delete(model);
+            r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("run zz-damaged-copy has no trained model (model.praxis)", r.Err);
+        }
+        finally { Directory.Delete(copy, true); }
+    }
+
+    [Fact]
+    public void ARunFromBeforeModelFilesStillLoadsFromItsWeightsBin()
+    {
+        string copy = CopyRun(runs.SecondDir, "zz-legacy-copy");
+        try
+        {
+            // What praxis train wrote before runs kept model.praxis: the weights in order, "PRXW" version 1.
+            string modelFile = Path.Combine(copy, RunFolder.ModelFile), weights = Path.Combine(copy, RunFolder.LegacyWeightsFile);
+            var trained = Model.Load(modelFile);
+            using (var w = new BinaryWriter(File.Create(weights)))
+            {
+                w.Write("PRXW"u8);
+                w.Write(1);
+                w.Write(trained.Weights.Count);
+                foreach (var t in trained.Weights)
+                {
+                    w.Write(t.Name ?? "");
+                    w.Write(t.Rank);
+                    for (int d = 0; d < t.Rank; d++) w.Write(t.Shape[d]);
+                    foreach (float v in t.ToArray()) w.Write(v);
+                }
+            }
+            File.Delete(modelFile);
+            var r = CliHarness.Run("evaluate", copy, "--json", "--runs-dir", runs.Root);
+            Assert.Equal(0, r.ExitCode);
+            double recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "result.json")))!["test"]!["accuracy"]!.GetValue<double>();
+            Assert.Equal(recorded, JsonNode.Parse(r.Out)!["accuracy"]!.GetValue<double>());
+
+            File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
+            r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("truncated weights file", r.Err);
         }
         finally { Directory.Delete(copy, true); }
+    }
+
+    private string CopyRun(string from, string name)
+    {
+        string copy = Path.Combine(runs.Root, name);
+        Directory.CreateDirectory(copy);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        return copy;
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public class PictureTests(TrainedRuns runs)
         Assert.Contains("no epochs to plot", e.Message);
     }
 
-    private static string WriteDigitPng(string dir, float[] pixels, int index)
+    internal static string WriteDigitPng(string dir, float[] pixels, int index)
     {
         var bytes = pixels.Select(v => (byte)Math.Round(v * 255)).ToArray();
         using var image = SKImage.FromPixelCopy(new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque), bytes);

@@ -27,7 +27,7 @@ public class TrainCommandTests(TrainedRuns runs)
     {
         string dir = runs.FirstDir;
         Assert.Matches(@"^\d{8}-\d{6}-seed-mlp$", Path.GetFileName(dir));
-        foreach (var f in new[] { "config.json", "environment.json", "result.json", "metrics.csv", "summary.txt", "curves.png", "confusion.png", "misclassified.png", "weights.bin" })
+        foreach (var f in new[] { "config.json", "environment.json", "result.json", "metrics.csv", "summary.txt", "curves.png", "confusion.png", "misclassified.png", "model.praxis" })
             Assert.True(File.Exists(Path.Combine(dir, f)), $"{f} missing");
 
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
@@ -94,7 +94,7 @@ public class TrainCommandTests(TrainedRuns runs)
     {
         var r = CliHarness.Run("train", "no-such-recipe", "--runs-dir", runs.Root);
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("unknown recipe 'no-such-recipe'. Known recipes: seed-mlp", r.Err);
+        Assert.Contains("unknown recipe 'no-such-recipe'. Known recipes: seed-mlp, mnist-cnn.", r.Err);
 
         r = CliHarness.Run("train", "seed-mlp", "--epochs", "0", "--runs-dir", runs.Root);
         Assert.NotEqual(0, r.ExitCode);

@@ -29,7 +29,14 @@ public static class ExportCommands
         }
         else
         {
-            var run = source == null ? RunStore.LatestWithWeights(root) : RunStore.Resolve(root, source);
+            var run = source == null ? RunStore.LatestWithModel(root) : RunStore.Resolve(root, source);
+            string kept = run.File(RunFolder.ModelFile);
+            if (format == "praxis" && File.Exists(kept) && Path.GetFullPath(output ?? kept) == kept)
+            {
+                // A run already keeps its model as a model file: re-saving it onto itself would change nothing.
+                ctx.Out.WriteLine($"Run {run.Id} already keeps its model in {kept} ({new FileInfo(kept).Length:N0} bytes; load it with Model.Load).");
+                return 0;
+            }
             (_, model) = ModelCommands.LoadModel(run);
             what = $"run {run.Id}";
             defaultOutput = run.File("model." + format);

@@ -13,18 +13,20 @@ namespace Praxis.Cli.Commands;
 /// <summary><c>praxis evaluate</c>, <c>predict</c>, <c>summary</c> and <c>plot</c>: commands over trained runs.</summary>
 public static class ModelCommands
 {
-    /// <summary>Rebuilds a run's model from its recipe and puts its trained weights back.</summary>
+    /// <summary>
+    /// A run's trained model, loaded from its <c>model.praxis</c> with <see cref="Model.Load"/> (an older run with only
+    /// <c>weights.bin</c> is rebuilt from its recipe), and the recipe, which says how images become inputs.
+    /// </summary>
     public static (Recipe Recipe, Model Model) LoadModel(RunFolder run)
     {
         var recipe = RecipeRegistry.Get(run.Recipe);
         double lr = run.Config["learning_rate"]?.GetValue<double>() ?? recipe.DefaultLearningRate;
-        var model = recipe.Build(new RecipeSettings(lr));
-        run.LoadWeights(model);
+        var model = run.LoadModel(() => recipe.Build(new RecipeSettings(lr)));
         return (recipe, model);
     }
 
     private static RunFolder PickRun(string root, string? reference) =>
-        reference == null ? RunStore.LatestWithWeights(root) : RunStore.Resolve(root, reference);
+        reference == null ? RunStore.LatestWithModel(root) : RunStore.Resolve(root, reference);
 
     /// <summary>Evaluates a run's model on its dataset's test set; optionally writes the confusion matrix and mistakes.</summary>
     public static int Evaluate(CliContext ctx, string root, string? reference, string? picturesDir, bool json)
@@ -171,7 +173,10 @@ public static class ModelCommands
         }
         ctx.Out.WriteLine($"Run {run.Id} ({run.Recipe})");
         string summary = run.File(RunFolder.SummaryFile);
-        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary) : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
+        string model = run.File(RunFolder.ModelFile);
+        ctx.Out.Write(File.Exists(summary) ? File.ReadAllText(summary)
+            : File.Exists(model) ? Model.Load(model, compile: false).SummaryString()
+            : RecipeRegistry.Get(run.Recipe).Build(new RecipeSettings(1e-3)).SummaryString());
         return 0;
     }
 

@@ -11,14 +11,17 @@ namespace Praxis.Cli.Journal;
 /// One entry of the practice journal: the folder <c>runs/&lt;time&gt;-&lt;recipe&gt;/</c> that <c>praxis train</c>
 /// writes. It holds <c>config.json</c> (everything that defines the run), <c>environment.json</c> (where it ran),
 /// <c>summary.txt</c>, <c>metrics.csv</c> (one row per epoch, written as training goes), <c>result.json</c> (status,
-/// timings, best and final metrics, test metrics), the pictures and the trained weights.
+/// timings, best and final metrics, test metrics), the pictures and the trained model (<c>model.praxis</c>).
 /// </summary>
 public sealed class RunFolder
 {
     /// <summary>File names inside a run folder.</summary>
     public const string ConfigFile = "config.json", EnvironmentFile = "environment.json", ResultFile = "result.json",
         MetricsFile = "metrics.csv", SummaryFile = "summary.txt", CurvesFile = "curves.png", ConfusionFile = "confusion.png",
-        MisclassifiedFile = "misclassified.png", WeightsFile = "weights.bin";
+        MisclassifiedFile = "misclassified.png", ModelFile = "model.praxis";
+
+    /// <summary>The raw weights file that runs written before model files kept (read for old runs, never written).</summary>
+    public const string LegacyWeightsFile = "weights.bin";
 
     /// <summary>Indented JSON that keeps characters such as → and ' readable.</summary>
     internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -132,39 +135,42 @@ public sealed class RunFolder
     /// <summary>The per-epoch metrics from <c>metrics.csv</c>.</summary>
     public MetricsTable ReadMetrics() => MetricsTable.Read(File(MetricsFile));
 
-    // ------------------------------------------------------------------ weights (until model files land)
+    // ------------------------------------------------------------------ the trained model
+
+    /// <summary>Whether the run kept a trained model: <c>model.praxis</c>, or an older run's <c>weights.bin</c>.</summary>
+    public bool HasModel => System.IO.File.Exists(File(ModelFile)) || System.IO.File.Exists(File(LegacyWeightsFile));
 
     /// <summary>
-    /// Saves the model's weights in order (<see cref="Model.GetWeights"/>) with their names and shapes:
-    /// "PRXW", version 1, count, then per weight its name, rank, dims and float32 values (little-endian).
-    /// The model is rebuilt from the recipe in config.json and these weights put back with <see cref="LoadWeights"/>.
+    /// Saves the trained model as <c>model.praxis</c> with <see cref="Model.Save"/> (architecture, weights, compile
+    /// settings and optimizer state in one checksummed file, written atomically), so <c>evaluate</c>, <c>predict</c>
+    /// and <c>export</c> load it with <see cref="Model.Load"/> whatever recipe made it.
     /// </summary>
-    public void SaveWeights(Model model)
+    public void SaveModel(Model model) => model.Save(File(ModelFile));
+
+    /// <summary>
+    /// Loads the run's trained model (compiled as it was trained). A run from before model files has only
+    /// <c>weights.bin</c>: then <paramref name="rebuild"/> makes the recipe's model and the weights are put back into it.
+    /// A damaged <c>model.praxis</c> raises <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    public Model LoadModel(Func<Model> rebuild)
     {
-        string path = File(WeightsFile), tmp = path + ".tmp";
-        using (var w = new BinaryWriter(System.IO.File.Create(tmp)))
-        {
-            var ws = model.Weights;
-            w.Write("PRXW"u8);
-            w.Write(1);
-            w.Write(ws.Count);
-            foreach (var t in ws)
-            {
-                w.Write(t.Name ?? "");
-                w.Write(t.Rank);
-                for (int d = 0; d < t.Rank; d++) w.Write(t.Shape[d]);
-                foreach (float v in t.ToArray()) w.Write(v);
-            }
-        }
-        System.IO.File.Move(tmp, path, overwrite: true);
+        string path = File(ModelFile);
+        if (System.IO.File.Exists(path)) return Model.Load(path);
+        if (!System.IO.File.Exists(File(LegacyWeightsFile)))
+            throw new CliException($"run {Id} has no trained model ({ModelFile}); it did not finish training.");
+        var model = rebuild();
+        LoadWeights(model);
+        return model;
     }
 
-    /// <summary>Puts saved weights back into <paramref name="model"/> (built by the same recipe), checking every shape.</summary>
-    public void LoadWeights(Model model)
+    /// <summary>
+    /// Puts an older run's <c>weights.bin</c> back into <paramref name="model"/> (built by the same recipe), checking every
+    /// shape. That format was "PRXW", version 1, count, then per weight its name, rank, dims and float32 values
+    /// (little-endian), in <see cref="Model.GetWeights"/> order.
+    /// </summary>
+    private void LoadWeights(Model model)
     {
-        string path = File(WeightsFile);
-        if (!System.IO.File.Exists(path))
-            throw new CliException($"run {Id} has no trained weights ({WeightsFile}); it did not finish training.");
+        string path = File(LegacyWeightsFile);
         using var r = new BinaryReader(System.IO.File.OpenRead(path));
         try
         {

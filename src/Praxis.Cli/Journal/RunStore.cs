@@ -38,14 +38,14 @@ public static class RunStore
         };
     }
 
-    /// <summary>The newest run with trained weights (for <c>predict</c> and <c>evaluate</c> without a run named).</summary>
-    public static RunFolder LatestWithWeights(string root)
+    /// <summary>The newest run with a trained model (for <c>predict</c>, <c>evaluate</c> and <c>export</c> without a run named).</summary>
+    public static RunFolder LatestWithModel(string root)
     {
         var runs = List(root);
         for (int i = runs.Count - 1; i >= 0; i--)
-            if (File.Exists(runs[i].File(RunFolder.WeightsFile))) return runs[i];
+            if (runs[i].HasModel) return runs[i];
         throw new CliException(runs.Count == 0
             ? $"no runs in '{root}' yet; train one first: praxis train seed-mlp"
-            : $"no run in '{root}' has trained weights; train one first: praxis train seed-mlp");
+            : $"no run in '{root}' has a trained model; train one first: praxis train seed-mlp");
     }
 }

@@ -192,7 +192,7 @@ public static class Trainer
         if (early is { StoppedEpoch: > 0 }) result["stopped_epoch"] = early.StoppedEpoch + 1;
         if (early is { RestoreBestWeights: true }) result["restored_epoch"] = early.BestEpoch + 1;
 
-        // Test set, pictures and weights: even an interrupted run is worth a look; a diverged one has nothing to show.
+        // Test set, pictures and the model: even an interrupted run is worth a look; a diverged one has nothing to show.
         Classification? analysis = null;
         if (status != "diverged" && history.Epochs.Count > 0)
         {
@@ -200,7 +200,7 @@ public static class Trainer
             analysis = new Classification(model.Predict(xTest, batchSize: 256), data.TestY);
             result["test"] = Metrics(test);
             result["test_misclassified"] = analysis.Count - analysis.Correct;
-            run.SaveWeights(model);
+            run.SaveModel(model);
             try
             {
                 Charts.SaveCurves(run.ReadMetrics(), $"{recipe.Name} · {run.Id} · test accuracy {LogFormat.Percent(analysis.Accuracy)}", run.File(RunFolder.CurvesFile));
@@ -292,7 +292,7 @@ public static class Trainer
         }
         ctx.Out.WriteLine(analysis == null
             ? "  config.json metrics.csv result.json"
-            : "  curves.png confusion.png misclassified.png metrics.csv config.json weights.bin");
+            : "  curves.png confusion.png misclassified.png metrics.csv config.json model.praxis");
         ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
     }
 
