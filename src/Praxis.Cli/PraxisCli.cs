@@ -64,7 +64,7 @@ public static class PraxisCli
         var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001)" };
         lr.Validators.Add(r => { if (r.GetValue(lr) is double v && !(v > 0 && double.IsFinite(v))) r.AddError($"--learning-rate must be a positive number; got {v}."); });
         var seed = new Option<int>("--seed", "-s") { Description = "Random seed for weights and shuffling", DefaultValueFactory = _ => 42 };
-        var threads = Positive(new Option<int?>("--threads", "-t") { Description = "Compute threads (recorded in the run; the kernels are single-threaded until the parallel kernel pool lands)" });
+        var threads = Positive(new Option<int?>("--threads", "-t") { Description = "Kernel threads, like torch.set_num_threads (default: one per core; recorded in the run)" });
         var output = new Option<string?>("--output", "-o") { Description = "Folder to put the run folder in (default: --runs-dir)" };
         var samples = Positive(new Option<int?>("--samples") { Description = "Train on only the first N training images (quick tries)" });
         var split = new Option<double?>("--validation-split") { Description = "Fraction of training data held out for validation curves (default 0.1; 0 = none)" };
