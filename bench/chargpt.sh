@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-2}; shift || true
 twin=${CHARGPT_TWIN:-../shared/bench/pytorch/chargpt.py}
 logs=${CHARGPT_LOGS:-/tmp/chargpt-bench}
-mkdir -p "$logs"
+mkdir -p "$logs"; rm -f "$logs"/[ABC]-*.log   # stale logs from an earlier run would join the medians
 dotnet build examples/CharGpt -c Release -nologo -v q >/dev/null
 date -u
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
