@@ -60,21 +60,10 @@ public class DataParallelTests
         var (x, y) = MnistRows(32 * 130);
         var model = SeedModel();
         model.Distribution = new DataParallel(new SingleProcessGroup(), bucketSizeMB: 0.001);
-        var probe = new AllocationProbe();
+        var probe = new AllocationProbe(20, 70, 120);
         model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, callbacks: [probe]);
-        double perStep = (probe.At120 - probe.At20) / 100.0;
+        double perStep = probe.PerStep;
         Assert.True(perStep < 16, $"{perStep} bytes allocated per data-parallel step after warm-up");
-    }
-
-    private sealed class AllocationProbe : Callback
-    {
-        public long At20, At120;
-
-        public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
-        {
-            if (batch == 20) At20 = GC.GetAllocatedBytesForCurrentThread();
-            else if (batch == 120) At120 = GC.GetAllocatedBytesForCurrentThread();
-        }
     }
 
     [Theory]

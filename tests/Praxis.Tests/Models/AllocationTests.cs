@@ -9,22 +9,6 @@ namespace Praxis.Tests.Models;
 [Collection("Global state")]
 public class AllocationTests
 {
-    private sealed class AllocationProbe : Callback
-    {
-        public long At20, At70, At120;
-
-        public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
-        {
-            if (batch == 20) At20 = GC.GetAllocatedBytesForCurrentThread();
-            else if (batch == 70) At70 = GC.GetAllocatedBytesForCurrentThread();
-            else if (batch == 120) At120 = GC.GetAllocatedBytesForCurrentThread();
-        }
-
-        // Two windows of 50 steps: a steady per-step allocation shows in both; a one-off event (a lazily created
-        // runtime structure, say) in at most one.
-        public double PerStep => Math.Min(At70 - At20, At120 - At70) / 50.0;
-    }
-
     [Theory]
     [InlineData("categorical_crossentropy", "adam")]
     [InlineData("sparse_categorical_crossentropy", "sgd")]
@@ -39,7 +23,7 @@ public class AllocationTests
         var outputs = new Dense(10, activation: "softmax").Apply(new Dense(64, activation: "relu").Apply(inputs));
         var model = new Model(inputs, outputs);
         model.Compile(optimizer, loss, ["accuracy"]);
-        var probe = new AllocationProbe();
+        var probe = new AllocationProbe(20, 70, 120);
         model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, callbacks: [probe]);
         double perStep = probe.PerStep;
         Assert.True(perStep < 16, $"{perStep} bytes allocated per training step after warm-up");

@@ -15,17 +15,6 @@ namespace Praxis.Tests.Models;
 [Collection("Global state")]
 public class SequenceAllocationTests
 {
-    private sealed class AllocationProbe : Callback
-    {
-        public long At10, At60;
-
-        public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
-        {
-            if (batch == 10) At10 = GC.GetAllocatedBytesForCurrentThread();
-            else if (batch == 60) At60 = GC.GetAllocatedBytesForCurrentThread();
-        }
-    }
-
     [Fact]
     public void SequenceModelFitAllocatesNothingPerStep()
     {
@@ -48,9 +37,9 @@ public class SequenceAllocationTests
         var opt = new AdamW(weightDecay: 0.1f) { GlobalClipNorm = 1f, Schedule = new CosineDecay(1e-3, 100, warmupTarget: 1e-2, warmupSteps: 10) };
         opt.ExcludeFromWeightDecay(varNames: ["gamma", "beta", "bias"]);
         model.Compile(opt, new SparseCategoricalCrossentropy(fromLogits: true));
-        var probe = new AllocationProbe();
+        var probe = new AllocationProbe(10, 35, 60);
         model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [probe]);
-        double perStep = (probe.At60 - probe.At10) / 50.0;
+        double perStep = probe.PerStep;
         Assert.True(perStep < 16, $"{perStep} bytes allocated per training step after warm-up");
     }
 }
