@@ -1,12 +1,12 @@
 // A DCGAN that draws MNIST digits, trained with the PyTorch-style custom loop (ZeroGrad / Backward / Step) over
 // Praxis' public API, in the shape of the PyTorch DCGAN tutorial and the TensorFlow "dcgan" tutorial:
 //
-//   generator:     z (100) -> Dense(7·7·64, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 64)
-//                  -> Conv2DTranspose(32, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
+//   generator:     z (100) -> Dense(7·7·W, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, W)
+//                  -> Conv2DTranspose(W/2, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
 //                  -> Conv2DTranspose(1, 4, strides 2, same, tanh)                              => (28, 28, 1) in [-1, 1]
 //   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Dropout(0.3)
 //                  -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2) -> Dropout(0.3) -> Flatten -> Dense(1)  (a logit)
-//   both: Adam(2e-4, beta1 0.5); loss: BinaryCrossentropy(fromLogits: true); MNIST scaled to [-1, 1] to match tanh.
+//   W = 128 (--g-width); batch 64 (--batch). Both: Adam(2e-4, beta1 0.5); loss: BinaryCrossentropy(fromLogits: true); MNIST scaled to [-1, 1] to match tanh.
 //
 // Each step: the discriminator learns real -> 1 and G(z).Detach() -> 0; then, with the discriminator frozen
 // (Trainable = false, so backward computes no gradients for its weights), the generator learns to make D(G(z)) -> 1
@@ -18,10 +18,11 @@
 // loaded from --classifier if that file exists): mean top-class confidence, the fraction with confidence >= 0.9, the
 // class histogram.
 //
-// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 128] [--out dcgan-out]
+// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--g-width 128] [--out dcgan-out]
 //       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 2] [--threads N] [--limit N (first N images)]
 using System.Diagnostics;
 using System.Globalization;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Praxis;
 using Praxis.Autograd;
 using Praxis.Data;
@@ -35,7 +36,12 @@ using static Praxis.Keras;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 int epochs = ArgInt("--epochs", 10);
 int seed = ArgInt("--seed", 42);
-int batch = ArgInt("--batch", 128);
+int batch = ArgInt("--batch", 64);
+int width = ArgInt("--g-width", 128); // generator channels at 7×7 (halved at 14×14)
+int dWidth = ArgInt("--d-width", 32); // discriminator filters at 14×14 (doubled at 7×7)
+float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
+float dLr = float.Parse(Arg("--d-lr", "2e-4"), CultureInfo.InvariantCulture);
+float dDropout = float.Parse(Arg("--d-dropout", "0.3"), CultureInfo.InvariantCulture);
 int limit = ArgInt("--limit", 0);
 int classifierEpochs = ArgInt("--classifier-epochs", 2);
 string outDir = Arg("--out", "dcgan-out");
@@ -88,11 +94,11 @@ ClearSession();
 var generator = new Sequential(
 [
     new InputLayer([LatentDim]),
-    new Dense(7 * 7 * 64, useBias: false),
+    new Dense(7 * 7 * width, useBias: false),
     new BatchNormalization(),
     new LeakyReLU(0.2f),
-    new Reshape([7, 7, 64]),
-    new Conv2DTranspose(32, 4, strides: 2, padding: "same", useBias: false),
+    new Reshape([7, 7, width]),
+    new Conv2DTranspose(width / 2, 4, strides: 2, padding: "same", useBias: false),
     new BatchNormalization(),
     new LeakyReLU(0.2f),
     new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
@@ -100,20 +106,20 @@ var generator = new Sequential(
 var discriminator = new Sequential(
 [
     new InputLayer([28, 28, 1]),
-    new Conv2D(32, 4, strides: 2, padding: "same"),
+    new Conv2D(dWidth, 4, strides: 2, padding: "same"),
     new LeakyReLU(0.2f),
-    new Dropout(0.3f),
-    new Conv2D(64, 4, strides: 2, padding: "same"),
+    new Dropout(dDropout),
+    new Conv2D(2 * dWidth, 4, strides: 2, padding: "same"),
     new LeakyReLU(0.2f),
-    new Dropout(0.3f),
+    new Dropout(dDropout),
     new Flatten(),
     new Dense(1),
 ], name: "discriminator");
 generator.Summary();
 discriminator.Summary();
 
-var optG = new Adam(2e-4f, beta1: 0.5f);
-var optD = new Adam(2e-4f, beta1: 0.5f);
+var optG = new Adam(gLr, beta1: 0.5f);
+var optD = new Adam(dLr, beta1: 0.5f);
 var bce = new BinaryCrossentropy(fromLogits: true);
 var gParams = generator.TrainableWeights;
 var dParams = discriminator.TrainableWeights;
@@ -125,6 +131,7 @@ var zeros = Tensor.Zeros(batch, 1);
 var noise = new Rng(seed + 1);                                                           // the training latents
 var gridZ = Tensor.RandomNormal(new Shape(64, LatentDim), rng: new Rng(seed + 2));        // fixed: the 8×8 grids
 var evalZ = Tensor.RandomNormal(new Shape(EvalSamples, LatentDim), rng: new Rng(seed + 3)); // fixed: the scoring
+var evalZCold = evalZ * 0.7f; // the same latents at a lower temperature (an extra figure: fewer odd samples, less variety)
 int steps = n / batch; // full batches only (BatchNormalization and the loss see batch-sized tensors)
 int[] order = new int[n];
 for (int i = 0; i < n; i++) order[i] = i;
@@ -138,6 +145,10 @@ bool eager = args.Contains("--eager");
 Tape? dTape = null, gTape = null;
 List<Op> dOrder = [], gOrder = [];
 Tensor fake = null!, realLogits = null!, fakeLogits = null!, dLoss = null!, gLoss = null!;
+
+// An exponential moving average of the generator's weights (Yazıcı et al. 2019), sampled beside the live weights.
+const float EmaDecay = 0.999f;
+var ema = gParams.Select(p => p.ToArray()).ToArray();
 
 double trainTotal = 0;
 for (int epoch = 1; epoch <= epochs; epoch++)
@@ -182,6 +193,7 @@ for (int epoch = 1; epoch <= epochs; epoch++)
         if (eager) gLoss.Backward(); else Engine.Run(gOrder, gLoss, null);
         optG.Step(gParams);
         discriminator.Trainable = true;
+        for (int i = 0; i < gParams.Count; i++) TensorPrimitives.Lerp(ema[i], gParams[i].Span, 1f - EmaDecay, ema[i]);
 
         dLossSum += dLoss.Item();
         gLossSum += gLoss.Item();
@@ -194,12 +206,44 @@ for (int epoch = 1; epoch <= epochs; epoch++)
     string png = Path.Combine(outDir, "samples", $"epoch_{epoch:D3}.png");
     Png.SaveGrid(png, generator.Predict(gridZ, 64), columns: 8, low: -1f, high: 1f);
     var probs = classifier.Predict(ToUnit(generator.Predict(evalZ, 250)), 250);
+    var probsEma = classifier.Predict(ToUnit(SampleWithEma(evalZ)), 250);
+    var probsCold = classifier.Predict(ToUnit(generator.Predict(evalZCold, 250)), 250);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"epoch={epoch} train_s={seconds:F1} d_loss={dLossSum / steps:F4} g_loss={gLossSum / steps:F4} " +
         $"D(real)={dRealSum / steps:F3} D(fake)={dFakeSum / steps:F3} {Quality(probs)} grid={png}"));
+    Console.WriteLine($"  ema_weights: {Quality(probsEma)}");
+    Console.WriteLine($"  z_times_0.7: {Quality(probsCold)}");
 }
 Console.WriteLine($"train_total_s={trainTotal:F1} epochs={epochs} s_per_epoch={trainTotal / Math.Max(1, epochs):F1}");
 generator.Save(Path.Combine(outDir, "generator.safetensors"));
+
+// Samples in training mode (BatchNormalization normalizes each batch of 250 by its own statistics) without touching
+// the moving statistics or any gradient: the BN op updates them in Forward, so they are saved and put back.
+Tensor SampleWithBatchStatistics(Tensor latents)
+{
+    var state = generator.NonTrainableWeights;
+    var saved = state.Select(w => w.ToArray()).ToArray();
+    var result = new Tensor(new Shape(latents.Shape[0], 28, 28, 1));
+    using (Tensor.NoGrad())
+        for (int start = 0; start < latents.Shape[0]; start += 250)
+        {
+            int count = Math.Min(250, latents.Shape[0] - start);
+            generator.Apply(latents.SliceRows(start, count), training: true).Span.CopyTo(result.SliceRows(start, count).Span);
+        }
+    for (int i = 0; i < state.Count; i++) saved[i].CopyTo(state[i].Span);
+    return result;
+}
+
+// Samples from the averaged weights: swapped in, sampled with batch statistics (the moving statistics belong to the
+// live weights), swapped back.
+Tensor SampleWithEma(Tensor latents)
+{
+    var live = gParams.Select(p => p.ToArray()).ToArray();
+    for (int i = 0; i < gParams.Count; i++) ema[i].CopyTo(gParams[i].Span);
+    var result = SampleWithBatchStatistics(latents);
+    for (int i = 0; i < gParams.Count; i++) live[i].CopyTo(gParams[i].Span);
+    return result;
+}
 
 string Arg(string name, string fallback)
 {
