@@ -1,25 +1,33 @@
 // A DCGAN that draws MNIST digits, trained with the PyTorch-style custom loop (ZeroGrad / Backward / Step) over
 // Praxis' public API, in the shape of the PyTorch DCGAN tutorial and the TensorFlow "dcgan" tutorial:
 //
-//   generator:     z (100) -> Dense(7·7·W, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, W)
-//                  -> Conv2DTranspose(W/2, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
-//                  -> Conv2DTranspose(1, 4, strides 2, same, tanh)                              => (28, 28, 1) in [-1, 1]
-//   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Dropout(0.3)
-//                  -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2) -> Dropout(0.3) -> Flatten -> Dense(1)  (a logit)
-//   W = 128 (--g-width); batch 64 (--batch). Both: Adam(2e-4, beta1 0.5); loss: BinaryCrossentropy(fromLogits: true); MNIST scaled to [-1, 1] to match tanh.
+//   generator:     z (100) -> Dense(7·7·64, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 64)
+//                  -> Conv2DTranspose(32, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
+//                  -> Conv2DTranspose(1, 4, strides 2, same, tanh)                        => (28, 28, 1) in [-1, 1]
+//   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2)
+//                  -> Flatten -> Dense(1)                                                  (a logit)
+//   Adam(β₁ 0.5): generator lr 2e-4, discriminator lr 4e-4; BinaryCrossentropy(fromLogits: true); batch 64;
+//   MNIST scaled to [-1, 1] to match tanh.
+//
+// Tuning (bench/RESULTS.md, "DCGAN (issue 8)"): with Dropout(0.3) after each LeakyReLU of the discriminator (the
+// TensorFlow tutorial's choice, --d-dropout 0.3) and lr 2e-4 for both, this small discriminator stayed too weak
+// (D(real) ≈ 0.55, D(fake) ≈ 0.45) and the digits plateaued; without dropout and with a 2× discriminator learning rate
+// (the two-time-scale rule) they are sharper. --g-width, --d-width, --d-dropout, --g-lr, --d-lr change these.
 //
 // Each step: the discriminator learns real -> 1 and G(z).Detach() -> 0; then, with the discriminator frozen
 // (Trainable = false, so backward computes no gradients for its weights), the generator learns to make D(G(z)) -> 1
 // through the same G(z). (A Keras-style variant compiles a "combined" model D(G(z)) with D frozen and calls
-// combined.TrainOnBatch(z, ones) and D.TrainOnBatch(x, labels); this loop is the same arithmetic without recorded steps.)
+// combined.TrainOnBatch(z, ones) and D.TrainOnBatch(x, labels); this loop is the same arithmetic, written out.)
 //
 // After each epoch it writes samples/epoch_NNN.png (8×8 samples from one fixed latent batch) and scores 1,000 samples
-// from another fixed latent batch with an MNIST classifier (a small convnet trained here on the real training set, or
-// loaded from --classifier if that file exists): mean top-class confidence, the fraction with confidence >= 0.9, the
-// class histogram.
+// from another fixed latent batch with an MNIST classifier (a small convnet trained here for 2 epochs on the real
+// training set, or loaded from --classifier if that file exists): mean top-class confidence, the fraction with
+// confidence >= 0.9, the number of classes present and the class histogram. Two extra lines score the same latents
+// from an exponential moving average of the generator's weights and at temperature 0.7 (z × 0.7).
 //
-// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--g-width 128] [--out dcgan-out]
+// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--out dcgan-out]
 //       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 2] [--threads N] [--limit N (first N images)]
+//       [--eager (rebuild the graph every step instead of replaying it)]
 using System.Diagnostics;
 using System.Globalization;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -37,11 +45,11 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 int epochs = ArgInt("--epochs", 10);
 int seed = ArgInt("--seed", 42);
 int batch = ArgInt("--batch", 64);
-int width = ArgInt("--g-width", 128); // generator channels at 7×7 (halved at 14×14)
+int width = ArgInt("--g-width", 64); // generator channels at 7×7 (halved at 14×14)
 int dWidth = ArgInt("--d-width", 32); // discriminator filters at 14×14 (doubled at 7×7)
 float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
-float dLr = float.Parse(Arg("--d-lr", "2e-4"), CultureInfo.InvariantCulture);
-float dDropout = float.Parse(Arg("--d-dropout", "0.3"), CultureInfo.InvariantCulture);
+float dLr = float.Parse(Arg("--d-lr", "4e-4"), CultureInfo.InvariantCulture);
+float dDropout = float.Parse(Arg("--d-dropout", "0"), CultureInfo.InvariantCulture);
 int limit = ArgInt("--limit", 0);
 int classifierEpochs = ArgInt("--classifier-epochs", 2);
 string outDir = Arg("--out", "dcgan-out");
@@ -108,10 +116,10 @@ var discriminator = new Sequential(
     new InputLayer([28, 28, 1]),
     new Conv2D(dWidth, 4, strides: 2, padding: "same"),
     new LeakyReLU(0.2f),
-    new Dropout(dDropout),
+    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
     new Conv2D(2 * dWidth, 4, strides: 2, padding: "same"),
     new LeakyReLU(0.2f),
-    new Dropout(dDropout),
+    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
     new Flatten(),
     new Dense(1),
 ], name: "discriminator");
