@@ -134,6 +134,20 @@ public sealed class Tape : IDisposable
 
     internal void Add(Op op) => Ops.Add(op);
 
+    /// <summary>
+    /// Runs every recorded op's <see cref="Op.Forward"/> again, in order, over the same tensors: the graph is
+    /// recomputed for whatever values its inputs hold now, building and allocating nothing (graph capture, as
+    /// <c>Model.Fit</c> uses it). Backward over a replayed graph is <see cref="Engine.Run(IReadOnlyList{Op}, Tensor, Tensor?)"/>
+    /// with the order <see cref="Engine.TopologicalOrder"/> gave when it was recorded. Only code that obeys the replay
+    /// rule replays correctly: values that change per step must be computed inside ops, and nothing recorded may
+    /// depend on tensor values (see docs/ARCHITECTURE.md).
+    /// </summary>
+    public void Replay()
+    {
+        var ops = Ops;
+        for (int i = 0; i < ops.Count; i++) ops[i].Forward();
+    }
+
     /// <summary>Pauses any recording on this thread until the returned scope is disposed (for shape inference and other side computations).</summary>
     public static SuspendScope Suspend()
     {

@@ -1,0 +1,295 @@
+// A DCGAN that draws MNIST digits, trained with the PyTorch-style custom loop (ZeroGrad / Backward / Step) over
+// Praxis' public API, in the shape of the PyTorch DCGAN tutorial and the TensorFlow "dcgan" tutorial:
+//
+//   generator:     z (100) -> Dense(7·7·64, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 64)
+//                  -> Conv2DTranspose(32, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
+//                  -> Conv2DTranspose(1, 4, strides 2, same, tanh)                        => (28, 28, 1) in [-1, 1]
+//   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2)
+//                  -> Flatten -> Dense(1)                                                  (a logit)
+//   Adam(β₁ 0.5): generator lr 2e-4, discriminator lr 4e-4; BinaryCrossentropy(fromLogits: true); batch 64;
+//   MNIST scaled to [-1, 1] to match tanh.
+//
+// Tuning (bench/RESULTS.md, "DCGAN (issue 8)"): with Dropout(0.3) after each LeakyReLU of the discriminator (the
+// TensorFlow tutorial's choice, --d-dropout 0.3) and lr 2e-4 for both, this small discriminator stayed too weak
+// (D(real) ≈ 0.55, D(fake) ≈ 0.45) and the digits plateaued; without dropout and with a 2× discriminator learning rate
+// (the two-time-scale rule) they are sharper. --g-width, --d-width, --d-dropout, --g-lr, --d-lr change these.
+//
+// Each step: the discriminator learns real -> 1 and G(z).Detach() -> 0; then, with the discriminator frozen
+// (Trainable = false, so backward computes no gradients for its weights), the generator learns to make D(G(z)) -> 1
+// through the same G(z). (A Keras-style variant compiles a "combined" model D(G(z)) with D frozen and calls
+// combined.TrainOnBatch(z, ones) and D.TrainOnBatch(x, labels); this loop is the same arithmetic, written out.)
+//
+// After each epoch it writes samples/epoch_NNN.png (8×8 samples from one fixed latent batch) and scores 1,000 samples
+// from another fixed latent batch with an MNIST classifier (a small convnet trained here for 2 epochs on the real
+// training set, or loaded from --classifier if that file exists): mean top-class confidence, the fraction with
+// confidence >= 0.9, the number of classes present and the class histogram. Two extra lines score the same latents
+// from an exponential moving average of the generator's weights and at temperature 0.7 (z × 0.7).
+//
+// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--out dcgan-out]
+//       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 2] [--threads N] [--limit N (first N images)]
+//       [--eager (rebuild the graph every step instead of replaying it)]
+using System.Diagnostics;
+using System.Globalization;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Praxis;
+using Praxis.Autograd;
+using Praxis.Data;
+using Praxis.IO;
+using Praxis.Layers;
+using Praxis.Losses;
+using Praxis.Models;
+using Praxis.Optimizers;
+using static Praxis.Keras;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+int epochs = ArgInt("--epochs", 10);
+int seed = ArgInt("--seed", 42);
+int batch = ArgInt("--batch", 64);
+int width = ArgInt("--g-width", 64); // generator channels at 7×7 (halved at 14×14)
+int dWidth = ArgInt("--d-width", 32); // discriminator filters at 14×14 (doubled at 7×7)
+float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
+float dLr = float.Parse(Arg("--d-lr", "4e-4"), CultureInfo.InvariantCulture);
+float dDropout = float.Parse(Arg("--d-dropout", "0"), CultureInfo.InvariantCulture);
+int limit = ArgInt("--limit", 0);
+int classifierEpochs = ArgInt("--classifier-epochs", 2);
+string outDir = Arg("--out", "dcgan-out");
+string classifierPath = Arg("--classifier", Path.Combine(outDir, "classifier.safetensors"));
+if (args.Contains("--threads")) Praxis.Kernels.KernelPool.NumThreads = ArgInt("--threads", Environment.ProcessorCount);
+const int LatentDim = 100, EvalSamples = 1000;
+Directory.CreateDirectory(Path.Combine(outDir, "samples"));
+
+SetRandomSeed(seed);
+var ((xTrain01, yTrain), (xTest01, yTest)) = Mnist.LoadData();
+xTrain01 = xTrain01.Reshape(-1, 28, 28, 1);
+xTest01 = xTest01.Reshape(-1, 28, 28, 1);
+if (limit > 0) { xTrain01 = xTrain01.SliceRows(0, limit); yTrain = yTrain.SliceRows(0, limit); }
+int n = xTrain01.Shape[0];
+var xTrain = xTrain01 * 2f - 1f; // [0, 1] -> [-1, 1], the range of the generator's tanh
+Console.WriteLine($"train={n} batch={batch} epochs={epochs} seed={seed} threads={Praxis.Kernels.KernelPool.NumThreads}");
+
+// ---- the judge: an MNIST classifier (trained once, then reused from disk)
+Model classifier;
+if (File.Exists(classifierPath))
+{
+    classifier = Model.Load(classifierPath);
+    Console.WriteLine($"classifier: loaded {classifierPath}");
+}
+else
+{
+    var sw = Stopwatch.StartNew();
+    classifier = new Sequential(
+    [
+        new InputLayer([28, 28, 1]),
+        new Conv2D(32, 3, activation: "relu"),
+        new MaxPooling2D(2),
+        new Conv2D(64, 3, activation: "relu"),
+        new MaxPooling2D(2),
+        new Flatten(),
+        new Dropout(0.5f),
+        new Dense(10, activation: "softmax"),
+    ], name: "judge");
+    classifier.Compile("adam", "sparse_categorical_crossentropy", ["accuracy"]);
+    classifier.Fit(xTrain01, yTrain, epochs: classifierEpochs, batchSize: 128, verbose: 0);
+    classifier.Save(classifierPath);
+    Console.WriteLine($"classifier: trained {classifierEpochs} epoch(s) in {sw.Elapsed.TotalSeconds:F1} s, saved {classifierPath}");
+}
+var judged = classifier.Evaluate(xTest01, yTest, batchSize: 500);
+Console.WriteLine($"classifier: test_acc={judged["accuracy"]:F4}");
+Console.WriteLine($"classifier: on 1,000 real test digits: {Quality(classifier.Predict(xTest01.SliceRows(0, EvalSamples), 250))}");
+
+// ---- the GAN
+ClearSession();
+var generator = new Sequential(
+[
+    new InputLayer([LatentDim]),
+    new Dense(7 * 7 * width, useBias: false),
+    new BatchNormalization(),
+    new LeakyReLU(0.2f),
+    new Reshape([7, 7, width]),
+    new Conv2DTranspose(width / 2, 4, strides: 2, padding: "same", useBias: false),
+    new BatchNormalization(),
+    new LeakyReLU(0.2f),
+    new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
+], name: "generator");
+var discriminator = new Sequential(
+[
+    new InputLayer([28, 28, 1]),
+    new Conv2D(dWidth, 4, strides: 2, padding: "same"),
+    new LeakyReLU(0.2f),
+    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
+    new Conv2D(2 * dWidth, 4, strides: 2, padding: "same"),
+    new LeakyReLU(0.2f),
+    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
+    new Flatten(),
+    new Dense(1),
+], name: "discriminator");
+generator.Summary();
+discriminator.Summary();
+
+var optG = new Adam(gLr, beta1: 0.5f);
+var optD = new Adam(dLr, beta1: 0.5f);
+var bce = new BinaryCrossentropy(fromLogits: true);
+var gParams = generator.TrainableWeights;
+var dParams = discriminator.TrainableWeights;
+
+var real = new Tensor(new Shape(batch, 28, 28, 1));
+var z = new Tensor(new Shape(batch, LatentDim));
+var ones = Tensor.Ones(batch, 1);
+var zeros = Tensor.Zeros(batch, 1);
+var noise = new Rng(seed + 1);                                                           // the training latents
+var gridZ = Tensor.RandomNormal(new Shape(64, LatentDim), rng: new Rng(seed + 2));        // fixed: the 8×8 grids
+var evalZ = Tensor.RandomNormal(new Shape(EvalSamples, LatentDim), rng: new Rng(seed + 3)); // fixed: the scoring
+var evalZCold = evalZ * 0.7f; // the same latents at a lower temperature (an extra figure: fewer odd samples, less variety)
+int steps = n / batch; // full batches only (BatchNormalization and the loss see batch-sized tensors)
+int[] order = new int[n];
+for (int i = 0; i < n; i++) order[i] = i;
+int row = 28 * 28;
+
+// The step below is the loop a PyTorch user writes. By default its graph is captured: the first step records its
+// forward ops on two tapes (one per phase) and later steps replay them over the same tensors (Tape.Replay) and run
+// backward over the recorded order (Engine.Run), so a step builds and allocates nothing, like Fit. Same arithmetic;
+// --eager rebuilds the graph every step instead (about twice as slow here, mostly allocation and GC).
+bool eager = args.Contains("--eager");
+Tape? dTape = null, gTape = null;
+List<Op> dOrder = [], gOrder = [];
+Tensor fake = null!, realLogits = null!, fakeLogits = null!, dLoss = null!, gLoss = null!;
+
+// An exponential moving average of the generator's weights (Yazıcı et al. 2019), sampled beside the live weights.
+const float EmaDecay = 0.999f;
+var ema = gParams.Select(p => p.ToArray()).ToArray();
+
+double trainTotal = 0;
+for (int epoch = 1; epoch <= epochs; epoch++)
+{
+    Rng.Global.Shuffle(order);
+    double dLossSum = 0, gLossSum = 0, dRealSum = 0, dFakeSum = 0;
+    var clock = Stopwatch.StartNew();
+    for (int s = 0; s < steps; s++)
+    {
+        var dst = real.Span;
+        for (int i = 0; i < batch; i++) xTrain.CopyTo(dst.Slice(i * row, row), order[s * batch + i] * row);
+        noise.FillNormal(z.Span, 0f, 1f);
+
+        // Discriminator: real -> 1, fake -> 0. Detach keeps this backward out of the generator.
+        if (dTape == null)
+        {
+            var tape = eager ? null : new Tape();
+            fake = generator.Apply(z, training: true);
+            realLogits = discriminator.Apply(real, training: true);
+            fakeLogits = discriminator.Apply(fake.Detach(), training: true);
+            dLoss = bce.Compute(ones, realLogits) + bce.Compute(zeros, fakeLogits);
+            tape?.Dispose();
+            if (!eager) { dTape = tape; dOrder = Engine.TopologicalOrder(dLoss); }
+        }
+        else dTape.Replay();
+        optD.ZeroGrad(dParams);
+        if (eager) dLoss.Backward(); else Engine.Run(dOrder, dLoss, null);
+        optD.Step(dParams);
+
+        // Generator: make the (just updated, now frozen) discriminator say 1 for the same fakes. Frozen, its weights
+        // do not require grad, so this backward computes no discriminator weight gradients.
+        discriminator.Trainable = false;
+        if (gTape == null)
+        {
+            var tape = eager ? null : new Tape();
+            gLoss = bce.Compute(ones, discriminator.Apply(fake, training: true));
+            tape?.Dispose();
+            if (!eager) { gTape = tape; gOrder = Engine.TopologicalOrder(gLoss); }
+        }
+        else gTape.Replay();
+        optG.ZeroGrad(gParams);
+        if (eager) gLoss.Backward(); else Engine.Run(gOrder, gLoss, null);
+        optG.Step(gParams);
+        discriminator.Trainable = true;
+        for (int i = 0; i < gParams.Count; i++) TensorPrimitives.Lerp(ema[i], gParams[i].Span, 1f - EmaDecay, ema[i]);
+
+        dLossSum += dLoss.Item();
+        gLossSum += gLoss.Item();
+        dRealSum += MeanSigmoid(realLogits);
+        dFakeSum += MeanSigmoid(fakeLogits);
+    }
+    double seconds = clock.Elapsed.TotalSeconds;
+    trainTotal += seconds;
+
+    string png = Path.Combine(outDir, "samples", $"epoch_{epoch:D3}.png");
+    Png.SaveGrid(png, generator.Predict(gridZ, 64), columns: 8, low: -1f, high: 1f);
+    var probs = classifier.Predict(ToUnit(generator.Predict(evalZ, 250)), 250);
+    var probsEma = classifier.Predict(ToUnit(SampleWithEma(evalZ)), 250);
+    var probsCold = classifier.Predict(ToUnit(generator.Predict(evalZCold, 250)), 250);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"epoch={epoch} train_s={seconds:F1} d_loss={dLossSum / steps:F4} g_loss={gLossSum / steps:F4} " +
+        $"D(real)={dRealSum / steps:F3} D(fake)={dFakeSum / steps:F3} {Quality(probs)} grid={png}"));
+    Console.WriteLine($"  ema_weights: {Quality(probsEma)}");
+    Console.WriteLine($"  z_times_0.7: {Quality(probsCold)}");
+}
+Console.WriteLine($"train_total_s={trainTotal:F1} epochs={epochs} s_per_epoch={trainTotal / Math.Max(1, epochs):F1}");
+generator.Save(Path.Combine(outDir, "generator.safetensors"));
+
+// Samples in training mode (BatchNormalization normalizes each batch of 250 by its own statistics) without touching
+// the moving statistics or any gradient: the BN op updates them in Forward, so they are saved and put back.
+Tensor SampleWithBatchStatistics(Tensor latents)
+{
+    var state = generator.NonTrainableWeights;
+    var saved = state.Select(w => w.ToArray()).ToArray();
+    var result = new Tensor(new Shape(latents.Shape[0], 28, 28, 1));
+    using (Tensor.NoGrad())
+        for (int start = 0; start < latents.Shape[0]; start += 250)
+        {
+            int count = Math.Min(250, latents.Shape[0] - start);
+            generator.Apply(latents.SliceRows(start, count), training: true).Span.CopyTo(result.SliceRows(start, count).Span);
+        }
+    for (int i = 0; i < state.Count; i++) saved[i].CopyTo(state[i].Span);
+    return result;
+}
+
+// Samples from the averaged weights: swapped in, sampled with batch statistics (the moving statistics belong to the
+// live weights), swapped back.
+Tensor SampleWithEma(Tensor latents)
+{
+    var live = gParams.Select(p => p.ToArray()).ToArray();
+    for (int i = 0; i < gParams.Count; i++) ema[i].CopyTo(gParams[i].Span);
+    var result = SampleWithBatchStatistics(latents);
+    for (int i = 0; i < gParams.Count; i++) live[i].CopyTo(gParams[i].Span);
+    return result;
+}
+
+string Arg(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+int ArgInt(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+// The discriminator's mean probability that its inputs are real (from its logits).
+static double MeanSigmoid(Tensor logits)
+{
+    double s = 0;
+    foreach (float v in logits.Span) s += 1.0 / (1.0 + Math.Exp(-v));
+    return s / logits.Size;
+}
+
+// Generator output in [-1, 1] -> the classifier's [0, 1].
+static Tensor ToUnit(Tensor images) => (images + 1f) * 0.5f;
+
+// Mean top-class confidence, fraction with confidence >= 0.9, classes present and the histogram of top classes.
+static string Quality(Tensor probs)
+{
+    int m = probs.Shape[0], k = probs.Shape[1];
+    var p = probs.Span;
+    var hist = new int[k];
+    double confSum = 0;
+    int confident = 0;
+    for (int i = 0; i < m; i++)
+    {
+        int best = 0;
+        for (int c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+        float conf = p[i * k + best];
+        confSum += conf;
+        if (conf >= 0.9f) confident++;
+        hist[best]++;
+    }
+    int present = hist.Count(h => h > 0);
+    return string.Create(CultureInfo.InvariantCulture,
+        $"mean_conf={confSum / m:F3} conf>=0.9={(double)confident / m:F3} classes={present} hist=[{string.Join(",", hist)}]");
+}
