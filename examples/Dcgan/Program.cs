@@ -27,7 +27,7 @@
 //
 // Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--out dcgan-out]
 //       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 2] [--threads N] [--limit N (first N images)]
-//       [--eager (rebuild the graph every step instead of replaying it)]
+//       [--eager (rebuild the graph every step instead of replaying it)] [--lr-decay-from E (linear decay after epoch E)]
 using System.Diagnostics;
 using System.Globalization;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -51,6 +51,7 @@ float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
 float dLr = float.Parse(Arg("--d-lr", "4e-4"), CultureInfo.InvariantCulture);
 float dDropout = float.Parse(Arg("--d-dropout", "0"), CultureInfo.InvariantCulture);
 int limit = ArgInt("--limit", 0);
+int decayFrom = ArgInt("--lr-decay-from", 0); // > 0: after this epoch both learning rates fall linearly towards 0
 int classifierEpochs = ArgInt("--classifier-epochs", 2);
 string outDir = Arg("--out", "dcgan-out");
 string classifierPath = Arg("--classifier", Path.Combine(outDir, "classifier.safetensors"));
@@ -162,6 +163,12 @@ double trainTotal = 0;
 for (int epoch = 1; epoch <= epochs; epoch++)
 {
     Rng.Global.Shuffle(order);
+    if (decayFrom > 0 && epoch > decayFrom)
+    {
+        float f = (float)(epochs - epoch + 1) / (epochs - decayFrom + 1);
+        optG.LearningRate = gLr * f;
+        optD.LearningRate = dLr * f;
+    }
     double dLossSum = 0, gLossSum = 0, dRealSum = 0, dFakeSum = 0;
     var clock = Stopwatch.StartNew();
     for (int s = 0; s < steps; s++)
