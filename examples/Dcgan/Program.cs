@@ -1,18 +1,22 @@
 // A DCGAN that draws MNIST digits, trained with the PyTorch-style custom loop (ZeroGrad / Backward / Step) over
-// Praxis' public API, in the shape of the PyTorch DCGAN tutorial and the TensorFlow "dcgan" tutorial:
+// Praxis' public API, with the generator of the TensorFlow "dcgan" tutorial and a small discriminator:
 //
-//   generator:     z (100) -> Dense(7·7·64, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 64)
-//                  -> Conv2DTranspose(32, 4, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)
-//                  -> Conv2DTranspose(1, 4, strides 2, same, tanh)                        => (28, 28, 1) in [-1, 1]
+//   generator:     z (100) -> Dense(7·7·256, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 256)
+//                  -> Conv2DTranspose(128, 5, strides 1, same, no bias) -> BN -> LeakyReLU(0.2)      (7×7)
+//                  -> Conv2DTranspose(64, 5, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)       (14×14)
+//                  -> Conv2DTranspose(1, 5, strides 2, same, tanh)                   => (28, 28, 1) in [-1, 1]
 //   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2)
 //                  -> Flatten -> Dense(1)                                                  (a logit)
 //   Adam(β₁ 0.5): generator lr 2e-4, discriminator lr 4e-4; BinaryCrossentropy(fromLogits: true); batch 64;
 //   MNIST scaled to [-1, 1] to match tanh.
 //
 // Tuning (bench/RESULTS.md, "DCGAN (issue 8)"): with Dropout(0.3) after each LeakyReLU of the discriminator (the
-// TensorFlow tutorial's choice, --d-dropout 0.3) and lr 2e-4 for both, this small discriminator stayed too weak
-// (D(real) ≈ 0.55, D(fake) ≈ 0.45) and the digits plateaued; without dropout and with a 2× discriminator learning rate
-// (the two-time-scale rule) they are sharper. --g-width, --d-width, --d-dropout, --g-lr, --d-lr change these.
+// TensorFlow tutorial's choice, --d-dropout 0.3) and lr 2e-4 for both, the discriminator stayed near chance and the
+// digits plateaued; without dropout and with a 2× discriminator learning rate (the two-time-scale rule) they are
+// sharper. A smaller generator (--g-arch small: Dense(7·7·64) -> Conv2DTranspose(32, 4, s2) -> Conv2DTranspose(1, 4,
+// s2), 1/25 of the compute) plateaus at about 57 % of digits judged >= 0.9 confident; the tutorial's, with its
+// stride-1 stage and 5×5 kernels, draws thinner, cleaner strokes. --g-arch, --g-width, --d-width, --d-dropout,
+// --g-lr, --d-lr change these.
 //
 // Each step: the discriminator learns real -> 1 and G(z).Detach() -> 0; then, with the discriminator frozen
 // (Trainable = false, so backward computes no gradients for its weights), the generator learns to make D(G(z)) -> 1
@@ -20,13 +24,13 @@
 // combined.TrainOnBatch(z, ones) and D.TrainOnBatch(x, labels); this loop is the same arithmetic, written out.)
 //
 // After each epoch it writes samples/epoch_NNN.png (8×8 samples from one fixed latent batch) and scores 1,000 samples
-// from another fixed latent batch with an MNIST classifier (a small convnet trained here for 2 epochs on the real
+// from another fixed latent batch with an MNIST classifier (Keras' simple MNIST convnet, as examples/MnistCnn, trained here for 12 epochs on the real
 // training set, or loaded from --classifier if that file exists): mean top-class confidence, the fraction with
 // confidence >= 0.9, the number of classes present and the class histogram. Two extra lines score the same latents
 // from an exponential moving average of the generator's weights and at temperature 0.7 (z × 0.7).
 //
-// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 10] [--seed 42] [--batch 64] [--out dcgan-out]
-//       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 2] [--threads N] [--limit N (first N images)]
+// Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 20] [--seed 42] [--batch 64] [--out dcgan-out]
+//       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 12] [--threads N] [--limit N (first N images)]
 //       [--eager (rebuild the graph every step instead of replaying it)] [--lr-decay-from E (linear decay after epoch E)]
 using System.Diagnostics;
 using System.Globalization;
@@ -42,17 +46,19 @@ using Praxis.Optimizers;
 using static Praxis.Keras;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-int epochs = ArgInt("--epochs", 10);
+int epochs = ArgInt("--epochs", 20);
 int seed = ArgInt("--seed", 42);
 int batch = ArgInt("--batch", 64);
-int width = ArgInt("--g-width", 64); // generator channels at 7×7 (halved at 14×14)
 int dWidth = ArgInt("--d-width", 32); // discriminator filters at 14×14 (doubled at 7×7)
 float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
 float dLr = float.Parse(Arg("--d-lr", "4e-4"), CultureInfo.InvariantCulture);
 float dDropout = float.Parse(Arg("--d-dropout", "0"), CultureInfo.InvariantCulture);
 int limit = ArgInt("--limit", 0);
 int decayFrom = ArgInt("--lr-decay-from", 0); // > 0: after this epoch both learning rates fall linearly towards 0
-int classifierEpochs = ArgInt("--classifier-epochs", 2);
+int classifierEpochs = ArgInt("--classifier-epochs", 12);
+string gArch = Arg("--g-arch", "tf"); // tf: the generator above; small: the smaller one described above
+if (gArch is not ("tf" or "small")) throw new ArgumentException($"--g-arch must be 'tf' or 'small'; got '{gArch}'.");
+int width = ArgInt("--g-width", gArch == "tf" ? 256 : 64); // generator channels at 7×7 (then halved at each stage)
 string outDir = Arg("--out", "dcgan-out");
 string classifierPath = Arg("--classifier", Path.Combine(outDir, "classifier.safetensors"));
 if (args.Contains("--threads")) Praxis.Kernels.KernelPool.NumThreads = ArgInt("--threads", Environment.ProcessorCount);
@@ -100,18 +106,34 @@ Console.WriteLine($"classifier: on 1,000 real test digits: {Quality(classifier.P
 
 // ---- the GAN
 ClearSession();
-var generator = new Sequential(
-[
-    new InputLayer([LatentDim]),
-    new Dense(7 * 7 * width, useBias: false),
-    new BatchNormalization(),
-    new LeakyReLU(0.2f),
-    new Reshape([7, 7, width]),
-    new Conv2DTranspose(width / 2, 4, strides: 2, padding: "same", useBias: false),
-    new BatchNormalization(),
-    new LeakyReLU(0.2f),
-    new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
-], name: "generator");
+var generator = gArch == "tf"
+    ? new Sequential(
+    [
+        new InputLayer([LatentDim]),
+        new Dense(7 * 7 * width, useBias: false),
+        new BatchNormalization(),
+        new LeakyReLU(0.2f),
+        new Reshape([7, 7, width]),
+        new Conv2DTranspose(width / 2, 5, strides: 1, padding: "same", useBias: false),
+        new BatchNormalization(),
+        new LeakyReLU(0.2f),
+        new Conv2DTranspose(width / 4, 5, strides: 2, padding: "same", useBias: false),
+        new BatchNormalization(),
+        new LeakyReLU(0.2f),
+        new Conv2DTranspose(1, 5, strides: 2, padding: "same", activation: "tanh"),
+    ], name: "generator")
+    : new Sequential(
+    [
+        new InputLayer([LatentDim]),
+        new Dense(7 * 7 * width, useBias: false),
+        new BatchNormalization(),
+        new LeakyReLU(0.2f),
+        new Reshape([7, 7, width]),
+        new Conv2DTranspose(width / 2, 4, strides: 2, padding: "same", useBias: false),
+        new BatchNormalization(),
+        new LeakyReLU(0.2f),
+        new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
+    ], name: "generator");
 var discriminator = new Sequential(
 [
     new InputLayer([28, 28, 1]),
