@@ -66,6 +66,35 @@ public static class Charts
     }
 
     /// <summary>
+    /// Curves of a GAN run (<see cref="Training.GanTrainer"/>): the two losses, the discriminator's mean P(real) on real
+    /// and on generated images, and the judge's figures per epoch (mean top-class confidence and the fraction of
+    /// generated digits recognised with confidence ≥ 0.9).
+    /// </summary>
+    public static void SaveGanCurves(MetricsTable table, string title, string path)
+    {
+        if (table.Count == 0) throw new CliException($"no epochs to plot for '{title}' (metrics.csv is empty or missing).");
+        PlotFonts.Install();
+        double[] xs = table.Epochs.Select(e => e + 1.0).ToArray();
+        (string Title, string YLabel, (string Column, string Label)[] Lines)[] panels =
+        [
+            ("Losses", "binary cross-entropy", [("d_loss", "discriminator"), ("g_loss", "generator")]),
+            ("Discriminator", "mean P(real)", [("d_real", "on real images"), ("d_fake", "on generated images")]),
+            ("Judge (generated digits)", "fraction", [("mean_confidence", "mean top-class confidence"), ("confident_0_9", "share at confidence >= 0.9")]),
+        ];
+        var plots = new List<Plot>();
+        foreach (var (panelTitle, yLabel, lines) in panels)
+        {
+            var plot = NewPanel(panelTitle, yLabel);
+            for (int i = 0; i < lines.Length; i++)
+                if (table.Columns.TryGetValue(lines[i].Column, out var ys))
+                    AddLine(plot, xs, ys, lines[i].Label, i == 0 ? TrainColor : ValColor, i == 0 ? LinePattern.Solid : LinePattern.Dashed);
+            FinishPanel(plot, xs.Length);
+            plots.Add(plot);
+        }
+        SaveGrid(plots, title, path);
+    }
+
+    /// <summary>
     /// Several runs overlaid: a panel per metric, one line per run (the validation values when the run has them, else
     /// training values; the legend says which).
     /// </summary>
