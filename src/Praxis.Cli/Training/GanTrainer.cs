@@ -127,7 +127,7 @@ public static class GanTrainer
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Judge: {RunsCommandsRel(judgePath)} ({(judgeSeconds is double js ? $"trained in {LogFormat.Duration(js)}" : "cached")}), test accuracy {LogFormat.Percent(judgeAccuracy)}; on {Judge.ScoredSamples:N0} real test digits: {realScore}"));
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {recipe.Name}: {epochs} epochs, batch {batch}, learning rate {gLr:G4} (generator) / {dLr:G4} (discriminator), seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
+                $"Training {recipe.Name}: {epochs} epoch{(epochs == 1 ? "" : "s")}, batch {batch}, learning rate {gLr:G4} (generator) / {dLr:G4} (discriminator), seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
         }
 
         var progress = new List<Callback>();
