@@ -233,6 +233,46 @@ public class DcganRecipeTests(DcganRun run) : IClassFixture<DcganRun>
         finally { Directory.Delete(root, true); }
     }
 
+    [Fact]
+    public async Task CtrlCStopsAfterTheStepAndKeepsThePartialEpochAsAnInterruptedRun()
+    {
+        if (OperatingSystem.IsWindows()) return; // SIGINT is sent with kill
+        string root = Directory.CreateTempSubdirectory("praxis-cli-dcgan-int-").FullName;
+        try
+        {
+            string judge = Judge.CachePath(root, 1);
+            Directory.CreateDirectory(Path.GetDirectoryName(judge)!);
+            File.Copy(run.JudgePath, judge);
+            // The CLI as a process of its own (Ctrl+C is a signal), on all 60,000 images: an epoch of 937 steps takes tens of seconds.
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Praxis.Cli.dll"), "train", "dcgan", "--epochs", "3", "--judge-epochs", "1", "--runs-dir", root })
+                psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            string? line;
+            while ((line = p.StandardOutput.ReadLine()) != null && !line.StartsWith("Training dcgan:", StringComparison.Ordinal)) { }
+            Assert.NotNull(line);
+            await Task.Delay(1500); // some steps into the first epoch
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            string rest = p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(60_000), "the run did not stop after Ctrl+C");
+            Assert.Equal(130, p.ExitCode);
+            Assert.Equal("", await stderr);
+            Assert.Contains("Trained 1 epoch in ", rest);
+            Assert.Contains("(interrupted).", rest);
+
+            string dir = Directory.GetDirectories(root).Single(d => !Path.GetFileName(d).StartsWith('.'));
+            var result = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "result.json")))!;
+            Assert.Equal("interrupted", result["status"]!.GetValue<string>());
+            Assert.Equal(1, result["epochs_run"]!.GetValue<int>());
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Length);
+            Assert.True(File.Exists(Path.Combine(dir, "model.praxis")));
+            Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
+            Assert.False(File.Exists(Path.Combine(dir, "samples", "epoch_002.png")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Theory]
     [InlineData("--validation-split", "0.1", "--validation-split does not apply to recipe 'dcgan': a GAN has no validation loss")]
     [InlineData("--early-stopping", "2", "--early-stopping does not apply to recipe 'dcgan'")]
