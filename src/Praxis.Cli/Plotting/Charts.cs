@@ -24,7 +24,8 @@ public static class Charts
     /// <summary>The metric panels a table gives: each base metric (loss first), then the learning rate if it changed.</summary>
     public static List<string> PanelMetrics(MetricsTable table)
     {
-        var names = table.Columns.Keys.Where(k => !k.StartsWith("val_", StringComparison.Ordinal) && k != "learning_rate").ToList();
+        // "seconds" (a GAN run's epoch times) is a column, not a learning curve.
+        var names = table.Columns.Keys.Where(k => !k.StartsWith("val_", StringComparison.Ordinal) && k is not ("learning_rate" or "seconds")).ToList();
         // Metrics logged only for validation still get a panel.
         foreach (var k in table.Columns.Keys)
             if (k.StartsWith("val_", StringComparison.Ordinal) && !names.Contains(k[4..])) names.Add(k[4..]);
@@ -316,5 +317,10 @@ public static class Charts
         return Math.Max(best, 0);
     }
 
-    private static string Pretty(string metric) => metric.Length == 0 ? metric : char.ToUpperInvariant(metric[0]) + metric[1..].Replace('_', ' ');
+    private static string Pretty(string metric) => metric switch
+    {
+        "" => metric,
+        "confident_0_9" => "Confident (>= 0.9)", // the GAN judge's share of digits recognised with confidence >= 0.9
+        _ => char.ToUpperInvariant(metric[0]) + metric[1..].Replace('_', ' '),
+    };
 }
