@@ -8,7 +8,8 @@ namespace Praxis.Cli.Recipes;
 
 /// <summary>
 /// The DCGAN of <c>examples/Dcgan</c> (issue 8) as a recipe: a generator that draws 28×28 MNIST digits from 100 latent
-/// values and a convolutional discriminator, trained adversarially with Adam (β₁ 0.5), the discriminator at twice the
+/// values (the TensorFlow DCGAN tutorial's: a stride-1 stage at 7×7, then two stride-2 stages, 5×5 kernels) and a small
+/// convolutional discriminator, trained adversarially with Adam (β₁ 0.5), the discriminator at twice the
 /// generator's learning rate, BinaryCrossentropy on logits, batch 64, 20 epochs, MNIST scaled to [-1, 1] for tanh.
 /// </summary>
 /// <remarks>
@@ -22,7 +23,7 @@ public sealed class DcganRecipe : GanRecipe
 
     /// <inheritdoc />
     public override string Description =>
-        "MNIST DCGAN: z(100) -> Dense -> BN -> LeakyReLU -> Conv2DTranspose x2 -> tanh (28x28); discriminator Conv2D x2 -> Dense(1) logit; Adam(beta1 0.5), D at 2x lr";
+        "MNIST DCGAN: z(100) -> Dense(7x7x256) -> Conv2DTranspose 128 (5x5) -> 64 (5x5, s2) -> 1 (5x5, s2, tanh), BN + LeakyReLU between; discriminator Conv2D x2 -> Dense(1) logit; Adam(beta1 0.5), D at 2x lr";
 
     // =====================================================================================================================
     // THE GAN: architectures and hyper-parameters (keep in step with examples/Dcgan/Program.cs; change them here only)
@@ -31,8 +32,8 @@ public sealed class DcganRecipe : GanRecipe
     /// <inheritdoc />
     public override int LatentDim => 100;
 
-    /// <summary>Generator channels at 7×7 (halved at 14×14); the example's <c>--g-width</c>.</summary>
-    public const int GeneratorWidth = 64;
+    /// <summary>Generator channels after the Dense layer (then 1/2 and 1/4 of it); the example's <c>--g-width</c>.</summary>
+    public const int GeneratorWidth = 256;
 
     /// <summary>Discriminator filters at 14×14 (doubled at 7×7); the example's <c>--d-width</c>.</summary>
     public const int DiscriminatorWidth = 32;
@@ -63,10 +64,13 @@ public sealed class DcganRecipe : GanRecipe
             new BatchNormalization(),
             new LeakyReLU(0.2f),
             new Reshape([7, 7, GeneratorWidth]),
-            new Conv2DTranspose(GeneratorWidth / 2, 4, strides: 2, padding: "same", useBias: false),
+            new Conv2DTranspose(GeneratorWidth / 2, 5, strides: 1, padding: "same", useBias: false),
             new BatchNormalization(),
             new LeakyReLU(0.2f),
-            new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
+            new Conv2DTranspose(GeneratorWidth / 4, 5, strides: 2, padding: "same", useBias: false),
+            new BatchNormalization(),
+            new LeakyReLU(0.2f),
+            new Conv2DTranspose(1, 5, strides: 2, padding: "same", activation: "tanh"),
         ], name: "generator");
         var discriminator = new Sequential(
         [

@@ -21,7 +21,7 @@ namespace Praxis.Cli.Training;
 public static class Judge
 {
     /// <summary>Epochs the judge trains for unless <c>--judge-epochs</c> says otherwise.</summary>
-    public const int DefaultEpochs = 6;
+    public const int DefaultEpochs = 12;
 
     /// <summary>The judge's random seed (weights and shuffling), the same for every run.</summary>
     public const int Seed = 42;
