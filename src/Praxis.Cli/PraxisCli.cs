@@ -59,18 +59,22 @@ public static class PraxisCli
         var recipes = string.Join(", ", RecipeRegistry.All.Select(r => r.Name));
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {recipes}", HelpName = "recipe" };
         recipe.CompletionSources.Add(RecipeRegistry.All.Select(r => r.Name).ToArray());
-        var epochs = Positive(new Option<int?>("--epochs", "-e") { Description = "Passes over the training data (recipe default: seed-mlp 5, mnist-cnn 12)" });
-        var batch = Positive(new Option<int?>("--batch-size", "-b") { Description = "Samples per gradient step (recipe default: seed-mlp 32, mnist-cnn 128)" });
-        var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001)" };
+        var epochs = Positive(new Option<int?>("--epochs", "-e") { Description = "Passes over the training data (recipe default: seed-mlp 5, mnist-cnn 12, dcgan 20)" });
+        var batch = Positive(new Option<int?>("--batch-size", "-b") { Description = "Samples per gradient step (recipe default: seed-mlp 32, mnist-cnn 128, dcgan 64)" });
+        var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001; dcgan: 0.0002 for the generator, twice that for the discriminator)" };
         lr.Validators.Add(r => { if (r.GetValue(lr) is double v && !(v > 0 && double.IsFinite(v))) r.AddError($"--learning-rate must be a positive number; got {v}."); });
         var seed = new Option<int>("--seed", "-s") { Description = "Random seed for weights and shuffling", DefaultValueFactory = _ => 42 };
         var threads = Positive(new Option<int?>("--threads", "-t") { Description = "Kernel threads, like torch.set_num_threads (default: one per core; recorded in the run)" });
         var output = new Option<string?>("--output", "-o") { Description = "Folder to put the run folder in (default: --runs-dir)" };
-        var samples = Positive(new Option<int?>("--samples") { Description = "Train on only the first N training images (quick tries)" });
+        var samples = Positive(new Option<int?>("--samples") { Description = "Train on only the first N training images (quick tries; a GAN's judge still trains on all)" });
         var split = new Option<double?>("--validation-split") { Description = "Fraction of training data held out for validation curves (default 0.1; 0 = none)" };
         split.Validators.Add(r => { if (r.GetValue(split) is double v && v is < 0 or >= 1) r.AddError($"--validation-split must be in [0, 1); got {v}."); });
         var early = Positive(new Option<int?>("--early-stopping") { Description = "Stop when val_loss has not improved for N epochs; keep the best weights" });
         var reduce = Positive(new Option<int?>("--reduce-lr") { Description = "Halve the learning rate when val_loss has not improved for N epochs" });
+        var judgeEpochs = Positive(new Option<int?>("--judge-epochs")
+        {
+            Description = $"GAN recipes: epochs of the MNIST classifier that judges the generated digits (default {Judge.DefaultEpochs}; trained once, cached in RUNS/.judge)",
+        });
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final result" };
         var json = new Option<bool>("--json") { Description = "Print machine-readable JSON lines (one per epoch) instead of text" };
         var distributed = new Option<bool>("--distributed")
@@ -80,7 +84,7 @@ public static class PraxisCli
         };
         var cmd = new Command("train", $"Train a built-in recipe and record the run in the journal. Recipes: {recipes}.")
         {
-            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, quiet, json, distributed,
+            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, judgeEpochs, quiet, json, distributed,
         };
         cmd.SetAction(p => Guard(ctx, () => Trainer.Run(new TrainOptions
         {
@@ -98,6 +102,7 @@ public static class PraxisCli
             Quiet = p.GetValue(quiet),
             Json = p.GetValue(json),
             Distributed = p.GetValue(distributed),
+            JudgeEpochs = p.GetValue(judgeEpochs),
             CommandLine = "praxis " + string.Join(' ', p.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
         }, ctx)));
         return cmd;

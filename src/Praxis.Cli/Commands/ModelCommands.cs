@@ -32,6 +32,7 @@ public static class ModelCommands
     public static int Evaluate(CliContext ctx, string root, string? reference, string? picturesDir, bool json)
     {
         var run = PickRun(root, reference);
+        if (GanTrainer.IsGanRun(run)) return EvaluateGan(ctx, run, picturesDir, json);
         var (recipe, model) = LoadModel(run);
         var data = DatasetRegistry.Get(recipe.Dataset).Load();
         var x = recipe.PrepareInputs(data.TestX);
@@ -73,6 +74,49 @@ public static class ModelCommands
         return 0;
     }
 
+    /// <summary>
+    /// A GAN run has no test set to classify: its generator draws the run's judged digits again (the same latents) and
+    /// the judge it was trained with scores them. <paramref name="picturesDir"/> gets <c>judged.png</c>, the first 64 with
+    /// the judge's class and confidence.
+    /// </summary>
+    private static int EvaluateGan(CliContext ctx, RunFolder run, string? picturesDir, bool json)
+    {
+        var (score, judgeAccuracy, samples, probabilities) = GanTrainer.Rescore(run, note => ctx.Error.WriteLine($"note: {note}"));
+        string? picture = null;
+        if (picturesDir != null)
+        {
+            Directory.CreateDirectory(picturesDir);
+            picture = Path.Combine(picturesDir, "judged.png");
+            var p = probabilities.ToArray();
+            int k = probabilities.Shape[1], count = Math.Min(64, samples.Shape[0]), row = samples.Size / samples.Shape[0];
+            var tiles = new List<Charts.Tile>();
+            for (int i = 0; i < count; i++)
+            {
+                int best = ArgMax(p, i, k);
+                var pixels = new float[row];
+                samples.CopyTo(pixels, i * row);
+                tiles.Add(new Charts.Tile(pixels, samples.Shape[1], samples.Shape[2], best.ToString(CultureInfo.InvariantCulture),
+                    LogFormat.Percent(p[i * k + best], 1)));
+            }
+            Charts.SaveImageGrid(tiles, $"{run.Id} · generated digits: the judge's class and confidence", picture);
+        }
+        if (json)
+        {
+            var o = new JsonObject { ["run"] = run.Id, ["recipe"] = run.Recipe, ["judge_test_accuracy"] = judgeAccuracy, ["samples"] = samples.Shape[0] };
+            foreach (var (key, value) in score.ToJson()) o[key] = value?.DeepClone();
+            ctx.Out.WriteLine(o.ToJsonString(RunFolder.Compact));
+            return 0;
+        }
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Run {run.Id} ({run.Recipe}): the generator drew {samples.Shape[0]:N0} digits from the run's fixed latents; the judge (test accuracy {LogFormat.Percent(judgeAccuracy)}) says:"));
+        ctx.Out.WriteLine($"  {score}");
+        if (run.Result["final"] is JsonObject final && final["confident_0_9"] is { } recorded)
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  (training recorded {LogFormat.Percent(recorded.GetValue<double>(), 1)} at confidence >= 0.9 after epoch {final["epoch"]})"));
+        if (picture != null) ctx.Out.WriteLine($"Wrote {picture}.");
+        return 0;
+    }
+
     private static double Recall(Classification a, int c)
     {
         int total = 0;
@@ -84,6 +128,9 @@ public static class ModelCommands
     public static int Predict(CliContext ctx, string root, string file, string? reference, ImageInput.Invert invert, int limit, bool json)
     {
         var run = PickRun(root, reference);
+        if (GanTrainer.IsGanRun(run))
+            throw new CliException($"run {run.Id} ({run.Recipe}) is a generator: it maps latent vectors to images and does not classify pictures. " +
+                                   "Use a classifier run (praxis train mnist-cnn), or score the generator with: praxis evaluate " + run.Id);
         var (recipe, model) = LoadModel(run);
         var dataset = DatasetRegistry.Get(recipe.Dataset);
         var (h, w) = dataset.ImageSize;
@@ -153,7 +200,7 @@ public static class ModelCommands
             foreach (var r in RecipeRegistry.All)
             {
                 ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {r.DefaultEpochs} epochs, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
-                ctx.Out.Write(r.Build(new RecipeSettings(r.DefaultLearningRate)).SummaryString());
+                ctx.Out.Write(RecipeSummary(r));
                 ctx.Out.WriteLine();
             }
             return 0;
@@ -162,7 +209,7 @@ public static class ModelCommands
         if (recipe != null)
         {
             ctx.Out.WriteLine($"{recipe.Name}: {recipe.Description}");
-            ctx.Out.Write(recipe.Build(new RecipeSettings(recipe.DefaultLearningRate)).SummaryString());
+            ctx.Out.Write(RecipeSummary(recipe));
             return 0;
         }
         RunFolder run;
@@ -180,6 +227,14 @@ public static class ModelCommands
         return 0;
     }
 
+    // A GAN recipe has two models; show both.
+    private static string RecipeSummary(Recipe r)
+    {
+        if (r is not GanRecipe gan) return r.Build(new RecipeSettings(r.DefaultLearningRate)).SummaryString();
+        var (g, d) = gan.BuildModels();
+        return g.SummaryString() + "\n" + d.SummaryString();
+    }
+
     /// <summary>Draws training curves: of one run (into its folder by default), or of several runs overlaid.</summary>
     public static int Plot(CliContext ctx, string root, string[] references, string? output)
     {
@@ -190,7 +245,12 @@ public static class ModelCommands
             var r = runs[0];
             path = output ?? r.File(RunFolder.CurvesFile);
             string acc = r.Test("accuracy") is double a ? " · test accuracy " + LogFormat.Percent(a) : "";
-            Charts.SaveCurves(r.ReadMetrics(), $"{r.Recipe} · {r.Id}{acc}", path);
+            if (GanTrainer.IsGanRun(r))
+            {
+                string judged = r.Result["final"]?["confident_0_9"] is { } c ? $" · {LogFormat.Percent(c.GetValue<double>(), 1)} of judged digits at confidence >= 0.9" : "";
+                Charts.SaveGanCurves(r.ReadMetrics(), $"{r.Recipe} · {r.Id}{judged}", path);
+            }
+            else Charts.SaveCurves(r.ReadMetrics(), $"{r.Recipe} · {r.Id}{acc}", path);
         }
         else
         {

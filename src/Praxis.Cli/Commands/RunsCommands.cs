@@ -93,13 +93,27 @@ public static class RunsCommands
 
         var results = NewTable(ctx, "Result", "A", "B", "B - A");
         AddResult(results, "status", a.Status, b.Status, null);
-        AddMetric(results, "test accuracy", a.Result["test"]?["accuracy"], b.Result["test"]?["accuracy"], percent: true);
-        AddMetric(results, "test loss", a.Result["test"]?["loss"], b.Result["test"]?["loss"], percent: false);
-        AddMetric(results, "best val_loss", a.Result["best"]?["val_loss"], b.Result["best"]?["val_loss"], percent: false);
-        AddResult(results, "best epoch", a.Result["best"]?["epoch"]?.ToString() ?? "-", b.Result["best"]?["epoch"]?.ToString() ?? "-", null);
-        AddMetric(results, "best val_accuracy", a.Result["best"]?["val_accuracy"], b.Result["best"]?["val_accuracy"], percent: true);
-        AddMetric(results, "final loss", a.Result["final"]?["loss"], b.Result["final"]?["loss"], percent: false);
-        AddMetric(results, "final accuracy", a.Result["final"]?["accuracy"], b.Result["final"]?["accuracy"], percent: true);
+        bool ganA = GanTrainer.IsGanRun(a), ganB = GanTrainer.IsGanRun(b);
+        if (!ganA || !ganB)
+        {
+            AddMetric(results, "test accuracy", a.Result["test"]?["accuracy"], b.Result["test"]?["accuracy"], percent: true);
+            AddMetric(results, "test loss", a.Result["test"]?["loss"], b.Result["test"]?["loss"], percent: false);
+            AddMetric(results, "best val_loss", a.Result["best"]?["val_loss"], b.Result["best"]?["val_loss"], percent: false);
+            AddResult(results, "best epoch", a.Result["best"]?["epoch"]?.ToString() ?? "-", b.Result["best"]?["epoch"]?.ToString() ?? "-", null);
+            AddMetric(results, "best val_accuracy", a.Result["best"]?["val_accuracy"], b.Result["best"]?["val_accuracy"], percent: true);
+            AddMetric(results, "final loss", a.Result["final"]?["loss"], b.Result["final"]?["loss"], percent: false);
+            AddMetric(results, "final accuracy", a.Result["final"]?["accuracy"], b.Result["final"]?["accuracy"], percent: true);
+        }
+        if (ganA || ganB)
+        {
+            // A GAN's figures: its losses and what the judge made of its final digits.
+            AddMetric(results, "final d_loss", a.Result["final"]?["d_loss"], b.Result["final"]?["d_loss"], percent: false);
+            AddMetric(results, "final g_loss", a.Result["final"]?["g_loss"], b.Result["final"]?["g_loss"], percent: false);
+            AddMetric(results, "judged >= 0.9", a.Result["final"]?["confident_0_9"], b.Result["final"]?["confident_0_9"], percent: true);
+            AddMetric(results, "judged mean confidence", a.Result["final"]?["mean_confidence"], b.Result["final"]?["mean_confidence"], percent: false);
+            AddResult(results, "judged classes", a.Result["final"]?["classes"]?.ToString() ?? "-", b.Result["final"]?["classes"]?.ToString() ?? "-", null);
+            AddMetric(results, "judge test accuracy", a.Result["judge"]?["test_accuracy"], b.Result["judge"]?["test_accuracy"], percent: true);
+        }
         AddResult(results, "epochs run", a.Result["epochs_run"]?.ToString() ?? "-", b.Result["epochs_run"]?.ToString() ?? "-", null);
         double ta = a.TrainSeconds, tb = b.TrainSeconds;
         AddResult(results, "train time", LogFormat.Duration(ta), LogFormat.Duration(tb),

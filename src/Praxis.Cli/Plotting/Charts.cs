@@ -24,7 +24,8 @@ public static class Charts
     /// <summary>The metric panels a table gives: each base metric (loss first), then the learning rate if it changed.</summary>
     public static List<string> PanelMetrics(MetricsTable table)
     {
-        var names = table.Columns.Keys.Where(k => !k.StartsWith("val_", StringComparison.Ordinal) && k != "learning_rate").ToList();
+        // "seconds" (a GAN run's epoch times) is a column, not a learning curve.
+        var names = table.Columns.Keys.Where(k => !k.StartsWith("val_", StringComparison.Ordinal) && k is not ("learning_rate" or "seconds")).ToList();
         // Metrics logged only for validation still get a panel.
         foreach (var k in table.Columns.Keys)
             if (k.StartsWith("val_", StringComparison.Ordinal) && !names.Contains(k[4..])) names.Add(k[4..]);
@@ -59,6 +60,35 @@ public static class Charts
                 var line = plot.Add.VerticalLine(b, 1.5f, ScottPlot.Color.FromHex("#555555"), LinePattern.Dotted);
                 line.LegendText = $"best val_loss (epoch {b})";
             }
+            FinishPanel(plot, xs.Length);
+            plots.Add(plot);
+        }
+        SaveGrid(plots, title, path);
+    }
+
+    /// <summary>
+    /// Curves of a GAN run (<see cref="Training.GanTrainer"/>): the two losses, the discriminator's mean P(real) on real
+    /// and on generated images, and the judge's figures per epoch (mean top-class confidence and the fraction of
+    /// generated digits recognised with confidence ≥ 0.9).
+    /// </summary>
+    public static void SaveGanCurves(MetricsTable table, string title, string path)
+    {
+        if (table.Count == 0) throw new CliException($"no epochs to plot for '{title}' (metrics.csv is empty or missing).");
+        PlotFonts.Install();
+        double[] xs = table.Epochs.Select(e => e + 1.0).ToArray();
+        (string Title, string YLabel, (string Column, string Label)[] Lines)[] panels =
+        [
+            ("Losses", "binary cross-entropy", [("d_loss", "discriminator"), ("g_loss", "generator")]),
+            ("Discriminator", "mean P(real)", [("d_real", "on real images"), ("d_fake", "on generated images")]),
+            ("Judge (generated digits)", "fraction", [("mean_confidence", "mean top-class confidence"), ("confident_0_9", "share at confidence >= 0.9")]),
+        ];
+        var plots = new List<Plot>();
+        foreach (var (panelTitle, yLabel, lines) in panels)
+        {
+            var plot = NewPanel(panelTitle, yLabel);
+            for (int i = 0; i < lines.Length; i++)
+                if (table.Columns.TryGetValue(lines[i].Column, out var ys))
+                    AddLine(plot, xs, ys, lines[i].Label, i == 0 ? TrainColor : ValColor, i == 0 ? LinePattern.Solid : LinePattern.Dashed);
             FinishPanel(plot, xs.Length);
             plots.Add(plot);
         }
@@ -287,5 +317,10 @@ public static class Charts
         return Math.Max(best, 0);
     }
 
-    private static string Pretty(string metric) => metric.Length == 0 ? metric : char.ToUpperInvariant(metric[0]) + metric[1..].Replace('_', ' ');
+    private static string Pretty(string metric) => metric switch
+    {
+        "" => metric,
+        "confident_0_9" => "Confident (>= 0.9)", // the GAN judge's share of digits recognised with confidence >= 0.9
+        _ => char.ToUpperInvariant(metric[0]) + metric[1..].Replace('_', ' '),
+    };
 }

@@ -10,6 +10,9 @@ namespace Praxis.Cli.Training;
 /// <summary>Formats numbers for people: epoch logs the way Keras prints them (<c>loss: 0.1234 - accuracy: 0.9612</c>), percentages, durations.</summary>
 public static class LogFormat
 {
+    /// <summary>Logged values that are counts, shown without decimals (the GAN judge's <c>classes</c>).</summary>
+    public static readonly IReadOnlySet<string> CountKeys = new HashSet<string>(StringComparer.Ordinal) { "classes" };
+
     /// <summary>The metrics worth showing: all logs except the learning rate while it has not changed.</summary>
     public static string Metrics(IReadOnlyDictionary<string, double> logs, double initialLearningRate, string separator = " - ")
     {
@@ -19,7 +22,8 @@ public static class LogFormat
             // The rate is float32 in the optimizer; compare at float precision.
             if (k == "learning_rate" && Math.Abs(v - initialLearningRate) <= 1e-6 * initialLearningRate) continue;
             if (sb.Length > 0) sb.Append(separator);
-            sb.Append(k).Append(": ").Append(k == "learning_rate" ? v.ToString("G3", CultureInfo.InvariantCulture) : v.ToString("F4", CultureInfo.InvariantCulture));
+            sb.Append(k).Append(": ").Append(k == "learning_rate" ? v.ToString("G3", CultureInfo.InvariantCulture)
+                : CountKeys.Contains(k) ? v.ToString("F0", CultureInfo.InvariantCulture) : v.ToString("F4", CultureInfo.InvariantCulture));
         }
         return sb.ToString();
     }
@@ -86,10 +90,13 @@ internal sealed class PlainProgress(TextWriter output, double initialLearningRat
     private readonly Stopwatch _clock = new();
     private int _epochs, _steps, _batches;
 
-    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs) => Begin((int)Params["epochs"], (int)Params["steps"]);
+
+    /// <summary>Starts reporting without <c>Model.Fit</c> (a custom loop such as the GAN's calls the epoch and batch hooks itself).</summary>
+    public void Begin(int epochs, int steps)
     {
-        _epochs = (int)Params["epochs"];
-        _steps = (int)Params["steps"];
+        _epochs = epochs;
+        _steps = steps;
     }
 
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
@@ -115,7 +122,10 @@ internal sealed class JsonProgress(TextWriter output) : Callback
     private readonly Stopwatch _clock = new();
     private int _epochs;
 
-    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs) => _epochs = (int)Params["epochs"];
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs) => Begin((int)Params["epochs"]);
+
+    /// <summary>Starts reporting without <c>Model.Fit</c> (see <see cref="PlainProgress.Begin"/>).</summary>
+    public void Begin(int epochs) => _epochs = epochs;
 
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs) => _clock.Restart();
 
@@ -155,10 +165,13 @@ internal sealed partial class LiveProgress(TextWriter output, int width, bool co
     private string Bold => colour ? "\u001b[1m" : "";
     private string Reset => colour ? "\u001b[0m" : "";
 
-    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs) => Begin((int)Params["epochs"], (int)Params["steps"]);
+
+    /// <summary>Starts reporting without <c>Model.Fit</c> (a custom loop such as the GAN's calls the epoch and batch hooks itself).</summary>
+    public void Begin(int epochs, int steps)
     {
-        _epochs = (int)Params["epochs"];
-        _steps = (int)Params["steps"];
+        _epochs = epochs;
+        _steps = steps;
     }
 
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)

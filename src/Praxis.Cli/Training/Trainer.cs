@@ -57,6 +57,9 @@ public sealed record TrainOptions
     /// <summary>Train data parallel over MPI (the process is one rank of an mpirun job); the batch size is per rank.</summary>
     public bool Distributed { get; init; }
 
+    /// <summary>GAN recipes: epochs of the classifier that judges the generated digits (null: <see cref="Judge.DefaultEpochs"/>).</summary>
+    public int? JudgeEpochs { get; init; }
+
     /// <summary>The command line, for the journal.</summary>
     public string CommandLine { get; init; } = "";
 }
@@ -68,6 +71,8 @@ public static class Trainer
     public static int Run(TrainOptions o, CliContext ctx)
     {
         var recipe = RecipeRegistry.Get(o.Recipe);
+        if (recipe is GanRecipe gan) return GanTrainer.Run(o, gan, ctx); // a GAN trains two models with its own loop, not Fit
+        if (o.JudgeEpochs != null) throw new CliException($"--judge-epochs is for GAN recipes (dcgan); recipe '{recipe.Name}' has no judge.");
         var dataset = DatasetRegistry.Get(recipe.Dataset);
         int epochs = o.Epochs ?? recipe.DefaultEpochs;
         int batchSize = o.BatchSize ?? recipe.DefaultBatchSize;
@@ -138,13 +143,7 @@ public static class Trainer
         callbacks.Add(new CSVLogger(run.File(RunFolder.MetricsFile)));
         callbacks.Add(clock);
 
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (stop.Requested) return; // a second Ctrl+C ends the process
-            e.Cancel = true;
-            stop.Request();
-        };
-        Console.CancelKeyPress += onCancel;
+        var ctrlC = StopOnCtrlC(stop);
         var trainClock = Stopwatch.StartNew();
         History history;
         try
@@ -173,7 +172,7 @@ public static class Trainer
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            ctrlC.Dispose();
         }
         double trainSeconds = trainClock.Elapsed.TotalSeconds;
         if (human && messages.GetStringBuilder().Length > 0) ctx.Out.Write(messages.ToString());
@@ -213,11 +212,51 @@ public static class Trainer
         }
         result["finished_at"] = DateTime.UtcNow.ToString("O");
         result["total_seconds"] = Math.Round(wallClock.Elapsed.TotalSeconds, 3);
-        result["peak_memory_mib"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), 1);
+        result["peak_memory_mib"] = PeakMemoryMib();
         run.WriteJson(RunFolder.ResultFile, result);
 
         Report(ctx, o, run, status, history, analysis, result, trainSeconds);
         return status switch { "diverged" => 1, "interrupted" => 130, _ => 0 };
+    }
+
+    /// <summary>Until disposed, the first Ctrl+C asks <paramref name="stop"/> to end training after the current step (a second one ends the process).</summary>
+    internal static IDisposable StopOnCtrlC(StopOnRequest stop)
+    {
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (stop.Requested) return; // a second Ctrl+C ends the process
+            e.Cancel = true;
+            stop.Request();
+        };
+        Console.CancelKeyPress += onCancel;
+        return new Unsubscribe(() => Console.CancelKeyPress -= onCancel);
+    }
+
+    private sealed class Unsubscribe(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    /// <summary>The process's peak working set so far, in MiB (for result.json).</summary>
+    internal static double PeakMemoryMib() => Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), 1);
+
+    /// <summary>An optimizer's name and configuration as JSON (for config.json).</summary>
+    internal static JsonObject OptimizerJson(Praxis.Optimizers.Optimizer opt) => ConfigJson(opt.GetConfig(), new JsonObject { ["name"] = opt.Name });
+
+    /// <summary>A <c>GetConfig()</c> dictionary as JSON, added to <paramref name="into"/> (or a new object).</summary>
+    internal static JsonObject ConfigJson(IReadOnlyDictionary<string, object?> config, JsonObject? into = null)
+    {
+        var optimizer = into ?? new JsonObject();
+        foreach (var (k, v) in config) optimizer[k] = v switch
+        {
+            null => null,
+            float f => LogFormat.Clean(f),
+            double d => d,
+            int i => i,
+            bool b => b,
+            _ => v.ToString(),
+        };
+        return optimizer;
     }
 
     private static History Fit(Model model, Tensor x, Tensor y, int epochs, int batchSize, double split, List<Callback> callbacks) =>
@@ -298,16 +337,7 @@ public static class Trainer
 
     private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
     {
-        var optimizer = new JsonObject { ["name"] = model.Optimizer!.Name };
-        foreach (var (k, v) in model.Optimizer.GetConfig()) optimizer[k] = v switch
-        {
-            null => null,
-            float f => LogFormat.Clean(f),
-            double d => d,
-            int i => i,
-            bool b => b,
-            _ => v.ToString(),
-        };
+        var optimizer = OptimizerJson(model.Optimizer!);
         return new JsonObject
         {
             ["recipe"] = recipe.Name,
