@@ -191,11 +191,7 @@ public static class GanTrainer
         }
         catch (Exception e)
         {
-            run.WriteJson(RunFolder.ResultFile, new JsonObject
-            {
-                ["status"] = "failed", ["error"] = e.Message, ["started_at"] = started.ToString("O"), ["finished_at"] = DateTime.UtcNow.ToString("O"),
-                ["train_seconds"] = Math.Round(trainClock.Elapsed.TotalSeconds, 3),
-            });
+            Trainer.WriteFailure(run, e, started, trainClock.Elapsed.TotalSeconds);
             throw;
         }
         finally

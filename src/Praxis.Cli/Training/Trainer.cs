@@ -163,11 +163,7 @@ public static class Trainer
         }
         catch (Exception e)
         {
-            run.WriteJson(RunFolder.ResultFile, new JsonObject
-            {
-                ["status"] = "failed", ["error"] = e.Message, ["started_at"] = started.ToString("O"), ["finished_at"] = DateTime.UtcNow.ToString("O"),
-                ["train_seconds"] = Math.Round(trainClock.Elapsed.TotalSeconds, 3),
-            });
+            WriteFailure(run, e, started, trainClock.Elapsed.TotalSeconds);
             throw;
         }
         finally
@@ -258,6 +254,14 @@ public static class Trainer
         };
         return optimizer;
     }
+
+    /// <summary>Records a run that ended in an exception as "failed" in its result.json, with the error and the times.</summary>
+    internal static void WriteFailure(RunFolder run, Exception e, DateTime started, double trainSeconds) =>
+        run.WriteJson(RunFolder.ResultFile, new JsonObject
+        {
+            ["status"] = "failed", ["error"] = e.Message, ["started_at"] = started.ToString("O"), ["finished_at"] = DateTime.UtcNow.ToString("O"),
+            ["train_seconds"] = Math.Round(trainSeconds, 3),
+        });
 
     private static History Fit(Model model, Tensor x, Tensor y, int epochs, int batchSize, double split, List<Callback> callbacks) =>
         model.Fit(x, y, epochs: epochs, batchSize: batchSize, verbose: 0, callbacks: callbacks, validationSplit: split);
