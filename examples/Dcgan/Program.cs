@@ -1,11 +1,11 @@
 // A DCGAN that draws MNIST digits, trained with the PyTorch-style custom loop (ZeroGrad / Backward / Step) over
-// Praxis' public API, with the generator of the TensorFlow "dcgan" tutorial and a small discriminator:
+// Praxis' public API, with the generator of the TensorFlow "dcgan" tutorial and a two-convolution discriminator:
 //
 //   generator:     z (100) -> Dense(7·7·256, no bias) -> BN -> LeakyReLU(0.2) -> Reshape(7, 7, 256)
 //                  -> Conv2DTranspose(128, 5, strides 1, same, no bias) -> BN -> LeakyReLU(0.2)      (7×7)
 //                  -> Conv2DTranspose(64, 5, strides 2, same, no bias) -> BN -> LeakyReLU(0.2)       (14×14)
 //                  -> Conv2DTranspose(1, 5, strides 2, same, tanh)                   => (28, 28, 1) in [-1, 1]
-//   discriminator: Conv2D(32, 4, s2, same) -> LeakyReLU(0.2) -> Conv2D(64, 4, s2, same) -> LeakyReLU(0.2)
+//   discriminator: Conv2D(64, 4, s2, same) -> LeakyReLU(0.2) -> Conv2D(128, 4, s2, same) -> LeakyReLU(0.2)
 //                  -> Flatten -> Dense(1)                                                  (a logit)
 //   Adam(β₁ 0.5): generator lr 2e-4, discriminator lr 4e-4; BinaryCrossentropy(fromLogits: true); batch 64;
 //   MNIST scaled to [-1, 1] to match tanh.
@@ -15,8 +15,8 @@
 // digits plateaued; without dropout and with a 2× discriminator learning rate (the two-time-scale rule) they are
 // sharper. A smaller generator (--g-arch small: Dense(7·7·64) -> Conv2DTranspose(32, 4, s2) -> Conv2DTranspose(1, 4,
 // s2), 1/25 of the compute) plateaus at about 57 % of digits judged >= 0.9 confident; the tutorial's, with its
-// stride-1 stage and 5×5 kernels, draws thinner, cleaner strokes. --g-arch, --g-width, --d-width, --d-dropout,
-// --g-lr, --d-lr change these.
+// stride-1 stage and 5×5 kernels, draws thinner, cleaner strokes (70.6 % after 20 epochs with --d-width 32, 74.1 % with
+// the default 64). --g-arch, --g-width, --d-width, --d-dropout, --g-lr, --d-lr change these.
 //
 // Each step: the discriminator learns real -> 1 and G(z).Detach() -> 0; then, with the discriminator frozen
 // (Trainable = false, so backward computes no gradients for its weights), the generator learns to make D(G(z)) -> 1
@@ -49,7 +49,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 int epochs = ArgInt("--epochs", 20);
 int seed = ArgInt("--seed", 42);
 int batch = ArgInt("--batch", 64);
-int dWidth = ArgInt("--d-width", 32); // discriminator filters at 14×14 (doubled at 7×7)
+int dWidth = ArgInt("--d-width", 64); // discriminator filters at 14×14 (doubled at 7×7)
 float gLr = float.Parse(Arg("--g-lr", "2e-4"), CultureInfo.InvariantCulture);
 float dLr = float.Parse(Arg("--d-lr", "4e-4"), CultureInfo.InvariantCulture);
 float dDropout = float.Parse(Arg("--d-dropout", "0"), CultureInfo.InvariantCulture);

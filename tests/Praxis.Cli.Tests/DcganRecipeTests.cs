@@ -83,7 +83,7 @@ public class DcganRecipeTests(DcganRun run) : IClassFixture<DcganRun>
         Assert.Equal(0.5, config["discriminator_optimizer"]!["beta_1"]!.GetValue<double>());
         Assert.True(config["loss_config"]!["from_logits"]!.GetValue<bool>());
         Assert.Equal(2330945, config["generator_params"]!.GetValue<long>());
-        Assert.Equal(36513, config["discriminator_params"]!.GetValue<long>());
+        Assert.Equal(138561, config["discriminator_params"]!.GetValue<long>());
         Assert.Equal(256, config["train_samples"]!.GetValue<int>());
         Assert.Equal(1, config["judge"]!["epochs"]!.GetValue<int>());
 
@@ -181,7 +181,7 @@ public class DcganRecipeTests(DcganRun run) : IClassFixture<DcganRun>
         var summary = CliHarness.Run("summary", "dcgan", "--runs-dir", run.Root);
         Assert.Equal(0, summary.ExitCode);
         Assert.Contains("Total params: 2,330,945", summary.Out);
-        Assert.Contains("Total params: 36,513", summary.Out);
+        Assert.Contains("Total params: 138,561", summary.Out);
 
         string digit = PictureTests.WriteDigitPng(run.Root, new float[784], 0);
         var predict = CliHarness.Run("predict", digit, "--run", id, "--runs-dir", run.Root);

@@ -23,7 +23,7 @@ public sealed class DcganRecipe : GanRecipe
 
     /// <inheritdoc />
     public override string Description =>
-        "MNIST DCGAN: z(100) -> Dense(7x7x256) -> Conv2DTranspose 128 (5x5) -> 64 (5x5, s2) -> 1 (5x5, s2, tanh), BN + LeakyReLU between; discriminator Conv2D x2 -> Dense(1) logit; Adam(beta1 0.5), D at 2x lr";
+        "MNIST DCGAN: z(100) -> Dense(7x7x256) -> Conv2DTranspose 128 (5x5) -> 64 (5x5, s2) -> 1 (5x5, s2, tanh), BN + LeakyReLU between; discriminator Conv2D 64 -> 128 (4x4, s2) -> Dense(1) logit; Adam(beta1 0.5), D at 2x lr";
 
     // =====================================================================================================================
     // THE GAN: architectures and hyper-parameters (keep in step with examples/Dcgan/Program.cs; change them here only)
@@ -36,7 +36,7 @@ public sealed class DcganRecipe : GanRecipe
     public const int GeneratorWidth = 256;
 
     /// <summary>Discriminator filters at 14×14 (doubled at 7×7); the example's <c>--d-width</c>.</summary>
-    public const int DiscriminatorWidth = 32;
+    public const int DiscriminatorWidth = 64;
 
     /// <summary>Adam's β₁ for both networks (the DCGAN paper's 0.5).</summary>
     public const float Beta1 = 0.5f;
