@@ -327,18 +327,7 @@ public static class GanTrainer
         };
         string trained = string.Create(CultureInfo.InvariantCulture,
             $"Trained {epochsRun} epoch{(epochsRun == 1 ? "" : "s")} in {LogFormat.Duration(trainSeconds)}{statusNote}.");
-        if (ctx.IsTerminal)
-        {
-            ctx.Console.MarkupLine(score == null ? $"[red]{Markup.Escape(judged)}[/]" : $"[bold green]{Markup.Escape(judged)}[/]");
-            ctx.Console.MarkupLine(Markup.Escape(trained));
-            ctx.Console.MarkupLine($"Run saved to [bold]{Markup.Escape(relative)}[/]");
-        }
-        else
-        {
-            ctx.Out.WriteLine(judged);
-            ctx.Out.WriteLine(trained);
-            ctx.Out.WriteLine($"Run saved to {relative}");
-        }
+        Trainer.WriteOutcome(ctx, judged, succeeded: score != null, trained, relative);
         ctx.Out.WriteLine(score == null
             ? "  config.json metrics.csv result.json"
             : $"  {result["samples"]} curves.png metrics.csv config.json model.praxis (generator) {DiscriminatorFile}");

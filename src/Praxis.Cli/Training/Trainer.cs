@@ -321,22 +321,29 @@ public static class Trainer
         string best = result["best"] is JsonObject b && b["val_loss"] is { } bv
             ? string.Create(CultureInfo.InvariantCulture, $"; best val_loss {bv.GetValue<double>():F4} at epoch {b["epoch"]}") : "";
         string trained = string.Create(CultureInfo.InvariantCulture, $"Trained {history.Epochs.Count} epoch{(history.Epochs.Count == 1 ? "" : "s")} in {LogFormat.Duration(trainSeconds)}{best}{statusNote}.");
+        WriteOutcome(ctx, test, succeeded: analysis != null, trained, relative);
+        ctx.Out.WriteLine(analysis == null
+            ? "  config.json metrics.csv result.json"
+            : "  curves.png confusion.png misclassified.png metrics.csv config.json model.praxis");
+        ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
+    }
+
+    /// <summary>The last lines of a human-readable run: the headline result (green, or red when there is none), how long it
+    /// trained, and where the run is; plain text when the output is not a terminal.</summary>
+    internal static void WriteOutcome(CliContext ctx, string headline, bool succeeded, string trained, string relative)
+    {
         if (ctx.IsTerminal)
         {
-            ctx.Console.MarkupLine(analysis == null ? $"[red]{Markup.Escape(test)}[/]" : $"[bold green]{Markup.Escape(test)}[/]");
+            ctx.Console.MarkupLine(succeeded ? $"[bold green]{Markup.Escape(headline)}[/]" : $"[red]{Markup.Escape(headline)}[/]");
             ctx.Console.MarkupLine(Markup.Escape(trained));
             ctx.Console.MarkupLine($"Run saved to [bold]{Markup.Escape(relative)}[/]");
         }
         else
         {
-            ctx.Out.WriteLine(test);
+            ctx.Out.WriteLine(headline);
             ctx.Out.WriteLine(trained);
             ctx.Out.WriteLine($"Run saved to {relative}");
         }
-        ctx.Out.WriteLine(analysis == null
-            ? "  config.json metrics.csv result.json"
-            : "  curves.png confusion.png misclassified.png metrics.csv config.json model.praxis");
-        ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
     }
 
     private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
