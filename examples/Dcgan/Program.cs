@@ -24,9 +24,9 @@
 // combined.TrainOnBatch(z, ones) and D.TrainOnBatch(x, labels); this loop is the same arithmetic, written out.)
 //
 // After each epoch it writes samples/epoch_NNN.png (8×8 samples from one fixed latent batch) and scores 1,000 samples
-// from another fixed latent batch with an MNIST classifier (Keras' simple MNIST convnet, as examples/MnistCnn, trained here for 12 epochs on the real
-// training set, or loaded from --classifier if that file exists): mean top-class confidence, the fraction with
-// confidence >= 0.9, the number of classes present and the class histogram. Two extra lines score the same latents
+// from another fixed latent batch with an MNIST classifier (Keras' simple MNIST convnet, as examples/MnistCnn, trained
+// here for 12 epochs on the real training set, or loaded from --classifier if that file exists): mean top-class
+// confidence, the fraction with confidence >= 0.9, the number of classes present and the class histogram. Two extra lines score the same latents
 // from an exponential moving average of the generator's weights and at temperature 0.7 (z × 0.7).
 //
 // Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 20] [--seed 42] [--batch 64] [--out dcgan-out]
