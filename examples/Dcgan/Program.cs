@@ -168,14 +168,23 @@ int[] order = new int[n];
 for (int i = 0; i < n; i++) order[i] = i;
 int row = 28 * 28;
 
-// The step below is the loop a PyTorch user writes. By default its graph is captured: the first step records its
-// forward ops on two tapes (one per phase) and later steps replay them over the same tensors (Tape.Replay) and run
-// backward over the recorded order (Engine.Run), so a step builds and allocates nothing, like Fit. Same arithmetic;
-// --eager rebuilds the graph every step instead (about twice as slow here, mostly allocation and GC).
+// The step below is the loop a PyTorch user writes. By default its graph is captured: each phase is a CapturedGraph,
+// which records its forward ops on the first step and replays them over the same tensors after (Tape.Replay, then
+// backward over the recorded order), so a step builds and allocates nothing, like Fit. Same arithmetic; --eager
+// rebuilds the graph every step instead (about twice as slow here, mostly allocation and GC).
 bool eager = args.Contains("--eager");
-Tape? dTape = null, gTape = null;
-List<Op> dOrder = [], gOrder = [];
-Tensor fake = null!, realLogits = null!, fakeLogits = null!, dLoss = null!, gLoss = null!;
+Tensor fake = null!, realLogits = null!, fakeLogits = null!;
+// Discriminator: real -> 1, fake -> 0. Detach keeps this backward out of the generator.
+var dPhase = new CapturedGraph(() =>
+{
+    fake = generator.Apply(z, training: true);
+    realLogits = discriminator.Apply(real, training: true);
+    fakeLogits = discriminator.Apply(fake.Detach(), training: true);
+    return bce.Compute(ones, realLogits) + bce.Compute(zeros, fakeLogits);
+}, eager);
+// Generator: make the (just updated, now frozen) discriminator say 1 for the same fakes. Frozen, its weights do not
+// require grad, so this backward computes no discriminator weight gradients.
+var gPhase = new CapturedGraph(() => bce.Compute(ones, discriminator.Apply(fake, training: true)), eager);
 
 // An exponential moving average of the generator's weights (Yazıcı et al. 2019), sampled beside the live weights.
 const float EmaDecay = 0.999f;
@@ -199,35 +208,15 @@ for (int epoch = 1; epoch <= epochs; epoch++)
         for (int i = 0; i < batch; i++) xTrain.CopyTo(dst.Slice(i * row, row), order[s * batch + i] * row);
         noise.FillNormal(z.Span, 0f, 1f);
 
-        // Discriminator: real -> 1, fake -> 0. Detach keeps this backward out of the generator.
-        if (dTape == null)
-        {
-            var tape = eager ? null : new Tape();
-            fake = generator.Apply(z, training: true);
-            realLogits = discriminator.Apply(real, training: true);
-            fakeLogits = discriminator.Apply(fake.Detach(), training: true);
-            dLoss = bce.Compute(ones, realLogits) + bce.Compute(zeros, fakeLogits);
-            tape?.Dispose();
-            if (!eager) { dTape = tape; dOrder = Engine.TopologicalOrder(dLoss); }
-        }
-        else dTape.Replay();
+        var dLoss = dPhase.Forward();
         optD.ZeroGrad(dParams);
-        if (eager) dLoss.Backward(); else Engine.Run(dOrder, dLoss, null);
+        dPhase.Backward();
         optD.Step(dParams);
 
-        // Generator: make the (just updated, now frozen) discriminator say 1 for the same fakes. Frozen, its weights
-        // do not require grad, so this backward computes no discriminator weight gradients.
         discriminator.Trainable = false;
-        if (gTape == null)
-        {
-            var tape = eager ? null : new Tape();
-            gLoss = bce.Compute(ones, discriminator.Apply(fake, training: true));
-            tape?.Dispose();
-            if (!eager) { gTape = tape; gOrder = Engine.TopologicalOrder(gLoss); }
-        }
-        else gTape.Replay();
+        var gLoss = gPhase.Forward();
         optG.ZeroGrad(gParams);
-        if (eager) gLoss.Backward(); else Engine.Run(gOrder, gLoss, null);
+        gPhase.Backward();
         optG.Step(gParams);
         discriminator.Trainable = true;
         for (int i = 0; i < gParams.Count; i++) TensorPrimitives.Lerp(ema[i], gParams[i].Span, 1f - EmaDecay, ema[i]);

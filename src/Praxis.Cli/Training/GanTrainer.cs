@@ -335,9 +335,8 @@ public static class GanTrainer
     }
 
     /// <summary>
-    /// One adversarial step over fixed tensors. The first step records each phase's forward ops on a tape; later steps
-    /// replay them (<see cref="Tape.Replay"/>) and run backward over the recorded order (<see cref="Engine.Run(IReadOnlyList{Op}, Tensor, Tensor?)"/>),
-    /// so a step builds and allocates nothing, as in <c>examples/Dcgan</c>.
+    /// One adversarial step over fixed tensors. Each phase is a <see cref="CapturedGraph"/>: recorded on the first step and
+    /// replayed after, so a step builds and allocates nothing, as in <c>examples/Dcgan</c>.
     /// </summary>
     private sealed class Loop
     {
@@ -349,9 +348,8 @@ public static class GanTrainer
         private readonly Rng _noise;
         private readonly int[] _order;
         private readonly int _batch, _row;
-        private Tape? _dTape, _gTape;
-        private List<Op> _dOrder = [], _gOrder = [];
-        private Tensor _fake = null!, _realLogits = null!, _fakeLogits = null!, _dLoss = null!, _gLoss = null!;
+        private readonly CapturedGraph _dPhase, _gPhase;
+        private Tensor _fake = null!, _realLogits = null!, _fakeLogits = null!;
 
         public Loop(GanRecipe recipe, Model g, Model d, Praxis.Optimizers.Optimizer optG, Praxis.Optimizers.Optimizer optD, Praxis.Losses.Loss loss, Tensor x, int batch, Rng noise)
         {
@@ -368,6 +366,16 @@ public static class GanTrainer
             _dParams = d.TrainableWeights;
             _order = new int[n];
             for (int i = 0; i < n; i++) _order[i] = i;
+            // Discriminator: real -> 1, generated -> 0. Detach keeps this backward out of the generator.
+            _dPhase = new CapturedGraph(() =>
+            {
+                _fake = _g.Apply(_z, training: true);
+                _realLogits = _d.Apply(_real, training: true);
+                _fakeLogits = _d.Apply(_fake.Detach(), training: true);
+                return _loss.Compute(_ones, _realLogits) + _loss.Compute(_zeros, _fakeLogits);
+            });
+            // Generator: make the just-updated discriminator, frozen (no weight gradients), say 1 for the same fakes.
+            _gPhase = new CapturedGraph(() => _loss.Compute(_ones, _d.Apply(_fake, training: true)));
         }
 
         public void Shuffle() => Rng.Global.Shuffle(_order);
@@ -379,45 +387,25 @@ public static class GanTrainer
             for (int i = 0; i < _batch; i++) _x.CopyTo(dst.Slice(i * _row, _row), _order[s * _batch + i] * _row);
             _noise.FillNormal(_z.Span, 0f, 1f);
 
-            // Discriminator: real -> 1, generated -> 0. Detach keeps this backward out of the generator.
-            if (_dTape == null)
-            {
-                var tape = new Tape();
-                _fake = _g.Apply(_z, training: true);
-                _realLogits = _d.Apply(_real, training: true);
-                _fakeLogits = _d.Apply(_fake.Detach(), training: true);
-                _dLoss = _loss.Compute(_ones, _realLogits) + _loss.Compute(_zeros, _fakeLogits);
-                tape.Dispose();
-                _dTape = tape;
-                _dOrder = Engine.TopologicalOrder(_dLoss);
-            }
-            else _dTape.Replay();
+            var dLoss = _dPhase.Forward();
             _optD.ZeroGrad(_dParams);
-            Engine.Run(_dOrder, _dLoss, null);
+            _dPhase.Backward();
             _optD.Step(_dParams);
 
-            // Generator: make the just-updated discriminator, frozen (no weight gradients), say 1 for the same fakes.
             _d.Trainable = false;
+            Tensor gLoss;
             try
             {
-                if (_gTape == null)
-                {
-                    var tape = new Tape();
-                    _gLoss = _loss.Compute(_ones, _d.Apply(_fake, training: true));
-                    tape.Dispose();
-                    _gTape = tape;
-                    _gOrder = Engine.TopologicalOrder(_gLoss);
-                }
-                else _gTape.Replay();
+                gLoss = _gPhase.Forward();
                 _optG.ZeroGrad(_gParams);
-                Engine.Run(_gOrder, _gLoss, null);
+                _gPhase.Backward();
                 _optG.Step(_gParams);
             }
             finally
             {
                 _d.Trainable = true;
             }
-            return (_dLoss.Item(), _gLoss.Item(), MeanSigmoid(_realLogits), MeanSigmoid(_fakeLogits));
+            return (dLoss.Item(), gLoss.Item(), MeanSigmoid(_realLogits), MeanSigmoid(_fakeLogits));
         }
 
         // The discriminator's mean probability that its inputs are real, from its logits.

@@ -191,6 +191,40 @@ public class CustomLoopTests
     }
 
     [Fact]
+    public void CapturedGraphReplaysTheEagerStepsExactly()
+    {
+        List<float[]> Train(bool eager)
+        {
+            Keras.SetRandomSeed(3);
+            var model = new Sequential([new InputLayer([4]), new Dense(8, activation: "relu"), new Dense(1)]);
+            var x = new Tensor(new Shape(16, 4));
+            var y = new Tensor(new Shape(16, 1));
+            var mse = new MeanSquaredError();
+            var opt = new Adam(1e-2f);
+            var ps = model.TrainableWeights;
+            var step = new CapturedGraph(() => mse.Compute(y, model.Apply(x, training: true)), eager);
+            var data = new Rng(11);
+            var losses = new List<float>();
+            for (int s = 0; s < 5; s++)
+            {
+                data.FillNormal(x.Span, 0f, 1f);
+                data.FillNormal(y.Span, 0f, 1f);
+                losses.Add(step.Forward().Item());
+                opt.ZeroGrad(ps);
+                step.Backward();
+                opt.Step(ps);
+            }
+            return [losses.ToArray(), .. model.GetWeights()];
+        }
+        var eager = Train(eager: true);
+        var captured = Train(eager: false);
+        Assert.Equal(eager.Count, captured.Count);
+        for (int i = 0; i < eager.Count; i++) Assert.Equal(eager[i], captured[i]);
+        Assert.NotEqual(eager[0][0], eager[0][^1]); // it trained (and saw new data each step)
+        Assert.Throws<InvalidOperationException>(() => new CapturedGraph(() => Tensor.Ones(1)).Backward());
+    }
+
+    [Fact]
     public void ReplayRecomputesForNewInputValues()
     {
         var x = Tensor.FromArray([1f, 2f, 3f], 3);
