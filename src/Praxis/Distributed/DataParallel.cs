@@ -130,7 +130,7 @@ public sealed class DataParallel : IBackwardObserver
         long[] mine =
         [
             n, batchSize, epochs, initialEpoch, shuffle ? 1 : 0, ps.Count, SizeOf(ps), ws.Count, SizeOf(ws),
-            ShapeHash(ws), model.Metrics.Count, model.Optimizer!.Iterations,
+            ShapeHash(ws), model.CompiledMetrics.Count, model.Optimizer!.Iterations,
         ];
         var root = (long[])mine.Clone();
         Group.Broadcast(MemoryMarshal.AsBytes(root.AsSpan()), 0);
@@ -146,7 +146,7 @@ public sealed class DataParallel : IBackwardObserver
 
         foreach (var w in ws) Group.Broadcast(w.Span, 0);
         _nonTrainable = [.. model.NonTrainableWeights];
-        Layout(ps, model.Metrics.Count);
+        Layout(ps, model.CompiledMetrics.Count);
     }
 
     private static readonly string[] SignatureNames =
@@ -262,10 +262,10 @@ public sealed class DataParallel : IBackwardObserver
     /// One data-parallel training step: forward and backward on this rank's slice, gradients (and the running loss and
     /// metric sums) all-reduced, the optimizer step, and the logs set to the averages over all ranks.
     /// </summary>
-    internal void TrainBatch(Model model, int b, int batchSize, int n, Tensor[] x, Tensor y, Dictionary<string, double> logs)
+    internal void TrainBatch(Model model, int b, int batchSize, int n, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
     {
         var (start, count, globalCount) = Shard(b, batchSize, n, Rank, Size);
-        var metrics = model.Metrics;
+        var metrics = model.CompiledMetrics;
         CompiledStep? step = null;
         if (count > 0)
         {
@@ -343,7 +343,8 @@ public sealed class DataParallel : IBackwardObserver
     /// </summary>
     private int[] ReadyAt(CompiledStep step)
     {
-        if (_readyAt.TryGetValue(step, out var cached)) return cached;
+        // An eager step (a model that is not replay-safe) builds a new graph every forward pass: nothing to cache.
+        if (!step.Eager && _readyAt.TryGetValue(step, out var cached)) return cached;
         var paramReady = new int[_params.Length];
         Array.Fill(paramReady, int.MaxValue); // a weight no op reads has its (zero) gradient final from the start
         var order = step.BackwardOrder;
@@ -356,7 +357,7 @@ public sealed class DataParallel : IBackwardObserver
             ready[k] = int.MaxValue;
             for (; p < _bucketParamEnd[k]; p++) ready[k] = Math.Min(ready[k], paramReady[p]);
         }
-        _readyAt[step] = ready;
+        if (!step.Eager) _readyAt[step] = ready;
         return ready;
     }
 
@@ -387,7 +388,7 @@ public sealed class DataParallel : IBackwardObserver
     {
         int n = y.Shape[0];
         int start = (int)((long)n * Rank / Size), count = (int)((long)n * (Rank + 1) / Size) - start;
-        var metrics = model.Metrics;
+        var metrics = model.CompiledMetrics;
         var sums = new float[2 + metrics.Count];
         if (count > 0)
         {

@@ -43,7 +43,12 @@ public static class CompileConfig
         lock (Gate) Losses[name] = factory;
     }
 
-    internal static string ToJson(Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics)
+    /// <summary>
+    /// The compile settings of <paramref name="model"/> as JSON: <c>optimizer</c>, <c>loss</c> (one for every output, or
+    /// null), and for a model compiled per output <c>losses</c> (one entry or null per output), <c>loss_weights</c> and
+    /// <c>output_metrics</c> (names per output); <c>metrics</c> holds the single-output metric names.
+    /// </summary>
+    internal static string ToJson(Optimizer optimizer, Models.Model model)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -58,20 +63,53 @@ public static class CompileConfig
             w.WritePropertyName("config");
             ConfigJson.WriteObject(w, oc, "optimizer config");
             w.WriteEndObject();
-            w.WriteStartObject("loss");
-            w.WriteString("class_name", loss.Name);
-            w.WritePropertyName("config");
-            ConfigJson.WriteObject(w, loss.GetConfig(), "loss config");
-            w.WriteEndObject();
+            w.WritePropertyName("loss");
+            WriteLoss(w, model.Loss);
+            var losses = model.Losses;
+            bool perOutput = losses.Count > 1;
+            if (perOutput && model.Loss == null)
+            {
+                w.WriteStartArray("losses");
+                foreach (var l in losses) WriteLoss(w, l);
+                w.WriteEndArray();
+            }
+            if (model.LossWeights.Any(x => x != 1f))
+            {
+                w.WriteStartArray("loss_weights");
+                foreach (var x in model.LossWeights) w.WriteNumberValue(x);
+                w.WriteEndArray();
+            }
             w.WriteStartArray("metrics");
-            foreach (var m in metrics) w.WriteStringValue(m.Name);
+            if (!perOutput) foreach (var m in model.CompiledMetrics) w.WriteStringValue(m.Name);
             w.WriteEndArray();
+            if (perOutput)
+            {
+                w.WriteStartArray("output_metrics");
+                foreach (var names in model.OutputMetricNames)
+                {
+                    w.WriteStartArray();
+                    foreach (var n in names) w.WriteStringValue(n);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    internal static (Optimizer Optimizer, Loss Loss, List<Metric> Metrics) FromJson(string json, string source)
+    private static void WriteLoss(Utf8JsonWriter w, Loss? loss)
+    {
+        if (loss == null) { w.WriteNullValue(); return; }
+        w.WriteStartObject();
+        w.WriteString("class_name", loss.Name);
+        w.WritePropertyName("config");
+        ConfigJson.WriteObject(w, loss.GetConfig(), "loss config");
+        w.WriteEndObject();
+    }
+
+    /// <summary>Parses a compile config written by <see cref="ToJson"/>; every fault is an <see cref="InvalidDataException"/> naming <paramref name="source"/>.</summary>
+    internal static CompileSettings FromJson(string json, string source)
     {
         var ctx = new SerializationContext(source, 0);
         try
@@ -84,26 +122,63 @@ public static class CompileConfig
             if (o.Has("clipvalue")) optimizer.ClipValue = o.GetFloat("clipvalue");
             if (o.Has("clipnorm")) optimizer.ClipNorm = o.GetFloat("clipnorm");
             if (o.Has("global_clipnorm")) optimizer.GlobalClipNorm = o.GetFloat("global_clipnorm");
-            var loss = Build(root, "loss", Losses, source, ctx);
-            var metrics = new List<Metric>();
-            if (root.TryGetProperty("metrics", out var ms) && ms.ValueKind != JsonValueKind.Null)
+            Loss? loss = root.TryGetProperty("loss", out var le) && le.ValueKind == JsonValueKind.Null ? null : Build(root, "loss", Losses, source, ctx);
+            Loss?[]? losses = null;
+            if (root.TryGetProperty("losses", out var ls) && ls.ValueKind != JsonValueKind.Null)
             {
-                if (ms.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: compile_config metrics must be an array of names.");
-                foreach (var m in ms.EnumerateArray())
-                {
-                    if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config metrics must be names; got {SafeTensorsFile.Clip(m.GetRawText())}.");
-                    try { metrics.Add(Metric.Get(m.GetString()!)); }
-                    catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config: {e.Message}", e); }
-                }
+                if (ls.ValueKind != JsonValueKind.Array || ls.GetArrayLength() > 1024) throw new InvalidDataException($"{source}: compile_config losses must be an array (one entry per output).");
+                var list = new List<Loss?>();
+                foreach (var e in ls.EnumerateArray()) list.Add(e.ValueKind == JsonValueKind.Null ? null : BuildFrom(e, "losses entry", Losses, source, ctx));
+                losses = [.. list];
             }
-            return (optimizer, loss, metrics);
+            float[]? weights = null;
+            if (root.TryGetProperty("loss_weights", out var lw) && lw.ValueKind != JsonValueKind.Null)
+            {
+                if (lw.ValueKind != JsonValueKind.Array || lw.GetArrayLength() > 1024) throw new InvalidDataException($"{source}: compile_config loss_weights must be an array of numbers.");
+                var list = new List<float>();
+                foreach (var e in lw.EnumerateArray())
+                {
+                    if (e.ValueKind != JsonValueKind.Number || !e.TryGetSingle(out float v) || !float.IsFinite(v) || v < 0)
+                        throw new InvalidDataException($"{source}: compile_config loss_weights must be finite numbers >= 0; got {SafeTensorsFile.Clip(e.GetRawText())}.");
+                    list.Add(v);
+                }
+                weights = [.. list];
+            }
+            var metrics = root.TryGetProperty("metrics", out var ms) ? MetricNames(ms, source, "metrics") : [];
+            List<Metric>[]? outputMetrics = null;
+            if (root.TryGetProperty("output_metrics", out var om) && om.ValueKind != JsonValueKind.Null)
+            {
+                if (om.ValueKind != JsonValueKind.Array || om.GetArrayLength() > 1024) throw new InvalidDataException($"{source}: compile_config output_metrics must be an array of arrays of names.");
+                outputMetrics = om.EnumerateArray().Select(e => MetricNames(e, source, "output_metrics")).ToArray();
+            }
+            return new CompileSettings(optimizer, loss, metrics, losses, weights, outputMetrics);
         }
         catch (JsonException e) { throw new InvalidDataException($"{source}: compile_config is not valid JSON: {e.Message}", e); }
     }
 
+    private static List<Metric> MetricNames(JsonElement ms, string source, string key)
+    {
+        var metrics = new List<Metric>();
+        if (ms.ValueKind == JsonValueKind.Null) return metrics;
+        if (ms.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: compile_config {key} must be an array of names.");
+        foreach (var m in ms.EnumerateArray())
+        {
+            if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config {key} must be names; got {SafeTensorsFile.Clip(m.GetRawText())}.");
+            try { metrics.Add(Metric.Get(m.GetString()!)); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config: {e.Message}", e); }
+        }
+        return metrics;
+    }
+
     private static T Build<T>(JsonElement root, string key, Dictionary<string, Func<LayerConfig, T>> registry, string source, SerializationContext ctx)
     {
-        if (!root.TryGetProperty(key, out var e) || e.ValueKind != JsonValueKind.Object
+        if (!root.TryGetProperty(key, out var e)) throw new InvalidDataException($"{source}: compile_config needs '{key}': {{\"class_name\", \"config\"}}.");
+        return BuildFrom(e, key, registry, source, ctx);
+    }
+
+    private static T BuildFrom<T>(JsonElement e, string key, Dictionary<string, Func<LayerConfig, T>> registry, string source, SerializationContext ctx)
+    {
+        if (e.ValueKind != JsonValueKind.Object
             || !e.TryGetProperty("class_name", out var cn) || cn.ValueKind != JsonValueKind.String
             || !e.TryGetProperty("config", out var cfg) || cfg.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{source}: compile_config needs '{key}': {{\"class_name\", \"config\"}}.");
@@ -116,5 +191,21 @@ public static class CompileConfig
         try { return factory(c); }
         catch (InvalidDataException) { throw; }
         catch (Exception ex) when (ModelConfig.IsConfigFault(ex)) { throw new InvalidDataException($"{source}: compile_config {key} '{SafeTensorsFile.Clip(name)}': {ex.Message}", ex); }
+    }
+}
+
+/// <summary>Compile settings read from a model file; <see cref="ApplyTo"/> compiles a model with them.</summary>
+internal sealed record CompileSettings(Optimizer Optimizer, Loss? Loss, List<Metric> Metrics, Loss?[]? Losses, float[]? LossWeights, List<Metric>[]? OutputMetrics)
+{
+    /// <summary>Compiles <paramref name="model"/> as it was when saved; a mismatch with its outputs is an error naming <paramref name="source"/>.</summary>
+    public void ApplyTo(Models.Model model, string source)
+    {
+        try
+        {
+            if (Losses != null) model.Compile(Optimizer, Losses, LossWeights, OutputMetrics);
+            else if (OutputMetrics != null) model.Compile(Optimizer, Enumerable.Repeat(Loss, OutputMetrics.Length).ToArray(), LossWeights, OutputMetrics);
+            else model.Compile(Optimizer, Loss, Metrics, LossWeights);
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config does not fit the model: {e.Message}", e); }
     }
 }

@@ -68,9 +68,9 @@ public static class ModelFile
             try { w.Add(t.Name, t.Shape.ToArray(), t.ToArray()); }
             catch (ArgumentException ex) { throw new InvalidOperationException($"Model '{model.Name}' cannot be saved: {ex.Message} Give the layers distinct names.", ex); }
         }
-        if (format == ModelFormat && includeOptimizer && model.Optimizer is { } opt && model.Loss is { } loss)
+        if (format == ModelFormat && includeOptimizer && model.Optimizer is { } opt)
         {
-            w.Metadata["compile_config"] = CompileConfig.ToJson(opt, loss, model.Metrics);
+            w.Metadata["compile_config"] = CompileConfig.ToJson(opt, model);
             w.Metadata["optimizer_state"] = JsonSerializer.Serialize(new Dictionary<string, long> { ["iterations"] = opt.Iterations });
             foreach (var t in weights)
                 if (opt.GetSlots(t) is { } slots)
@@ -113,8 +113,7 @@ public static class ModelFile
         AssignWeights(model, file, strict: true);
         if (compile && file.Metadata.TryGetValue("compile_config", out var cc))
         {
-            var (opt, loss, metrics) = CompileConfig.FromJson(cc, path);
-            model.Compile(opt, loss, metrics);
+            CompileConfig.FromJson(cc, path).ApplyTo(model, path);
             RestoreOptimizer(model, file);
         }
         if (restoreRandomState) RestoreRng(model, file);

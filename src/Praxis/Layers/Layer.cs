@@ -101,11 +101,14 @@ public abstract class Layer
     /// <summary>Creates the weights for an input of <paramref name="inputShape"/> (batch dimension −1).</summary>
     public virtual void Build(Shape inputShape) => Built = true;
 
-    /// <summary>Builds a layer that takes several inputs; the default accepts exactly one.</summary>
+    /// <summary>
+    /// Builds a layer called on several inputs. The default passes a single input to <see cref="Build(Shape)"/> and, for
+    /// several, creates nothing (as Keras' default <c>build</c>): a multi-input layer without weights needs no override.
+    /// </summary>
     public virtual void Build(Shape[] inputShapes)
     {
-        if (inputShapes.Length != 1) throw new ArgumentException($"Layer '{Name}' ({GetType().Name}) takes one input; got {inputShapes.Length}.");
-        Build(inputShapes[0]);
+        if (inputShapes.Length == 1) Build(inputShapes[0]);
+        else Built = true;
     }
 
     /// <summary>The layer's computation on one input.</summary>
@@ -252,10 +255,34 @@ public abstract class Layer
     private void EnsureBuilt(Shape[] shapes)
     {
         if (Built) return;
-        if (shapes.Length == 1) { Build(shapes[0]); BuildInputShape = shapes[0]; }
-        else Build(shapes);
+        // A layer first called while a step is recorded (a subclassed model builds its parts on first call) must not put
+        // its weight initialisation on the tape: a replay would draw the weights again.
+        using (Tape.Suspend())
+        {
+            if (shapes.Length == 1) { Build(shapes[0]); BuildInputShape = shapes[0]; }
+            else Build(shapes);
+        }
+        BuildInputShapes = shapes;
         Built = true;
     }
+
+    /// <summary>The input shapes the layer was built for (batch dimension −1), once built by a call.</summary>
+    public Shape[]? BuildInputShapes { get; private set; }
+
+    /// <summary>
+    /// Whether <c>Fit</c>, <c>Evaluate</c> and <c>Predict</c> may record this layer's <see cref="Call(Tensor, bool)"/> once
+    /// and replay the recorded ops for later batches (no graph building, no allocation per step). That is only right
+    /// when <c>Call</c> obeys the replay rule: everything that changes from batch to batch is computed by ops (random
+    /// values through <see cref="Tensor.RandomNormal"/>/<see cref="Tensor.RandomUniform"/>, which are ops), <c>Call</c>
+    /// never reads tensor values to decide anything, and it keeps no state of its own between calls.
+    /// </summary>
+    /// <remarks>
+    /// The library's own layers obey the rule and return true. A layer defined outside the library returns false unless
+    /// it overrides this property: a model that contains one is re-recorded eagerly on every step (the same numbers as an
+    /// eager loop, a new graph each step), so a custom layer is never silently frozen at its first batch. Override it
+    /// to return true once your <c>Call</c> follows the rule, to get the replayed speed.
+    /// </remarks>
+    public virtual bool ReplaySafe => GetType().Assembly == typeof(Layer).Assembly;
 
     /// <summary>Checks input shapes against <see cref="InputSpec"/> (every input by default; see <see cref="CheckInputShapes"/>).</summary>
     protected internal void CheckInputs(Shape[] shapes) => CheckInputShapes(shapes);

@@ -64,6 +64,9 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc />
+    public override bool ReplaySafe => base.ReplaySafe && Forward.ReplaySafe && Backward.ReplaySafe;
+
+    /// <inheritdoc />
     public override IReadOnlyList<Tensor> TrainableWeights => Trainable ? [.. Forward.TrainableWeights, .. Backward.TrainableWeights] : [];
 
     /// <inheritdoc />
@@ -165,6 +168,9 @@ public sealed class TimeDistributed : Layer
             Layer.Trainable = value;
         }
     }
+
+    /// <inheritdoc />
+    public override bool ReplaySafe => base.ReplaySafe && Layer.ReplaySafe;
 
     /// <inheritdoc />
     public override IReadOnlyList<Tensor> TrainableWeights => Trainable ? Layer.TrainableWeights : [];

@@ -3,46 +3,98 @@ using Praxis.Autograd;
 namespace Praxis.Models;
 
 /// <summary>
-/// One recorded pass of a model for a fixed batch size and mode: placeholder input/target tensors, the ops recorded the
-/// first time it ran, and the backward order from the loss. Later runs replay the same ops over the same buffers, so a
-/// training step builds nothing and allocates nothing after the first.
+/// One pass of a model for a fixed batch size and mode: placeholder input and target tensors, and (when the model is
+/// <see cref="Layers.Layer.ReplaySafe"/>) the ops recorded the first time it ran and the backward order from the loss.
+/// Later runs replay the same ops over the same buffers, so a training step builds and allocates nothing after the
+/// first. A model that is not replay-safe is run eagerly instead: every <see cref="Forward"/> calls the model again and
+/// builds a new graph, so a custom layer's own computation (its random draws, its branches) is never frozen.
 /// </summary>
 internal sealed class CompiledStep
 {
     private readonly Model _model;
     private readonly bool _training;
-    private readonly Func<Tensor, Tensor, Tensor>? _lossFn;
+    private readonly bool _withLoss;
     private Op[] _forward = [];
     private List<Op>? _backward;
     private bool _recorded;
 
-    public CompiledStep(Model model, Shape[] inputShapes, Shape? targetShape, bool training, Func<Tensor, Tensor, Tensor>? lossFn, long version)
+    public CompiledStep(Model model, Shape[] inputShapes, Shape[] targetShapes, bool training, bool withLoss, bool eager, long version)
     {
         _model = model;
         _training = training;
-        _lossFn = lossFn;
-        Inputs = inputShapes.Select(s => new Tensor(s)).ToArray();
-        Target = targetShape is Shape t ? new Tensor(t) : null;
+        _withLoss = withLoss;
+        Eager = eager;
+        Inputs = new Tensor[inputShapes.Length];
+        for (int i = 0; i < Inputs.Length; i++) Inputs[i] = new Tensor(inputShapes[i]);
+        Targets = new Tensor[targetShapes.Length];
+        for (int i = 0; i < Targets.Length; i++) Targets[i] = new Tensor(targetShapes[i]);
         Version = version;
+        Batch = new Batch(Inputs, Targets, this);
     }
 
     public Tensor[] Inputs { get; }
-    public Tensor? Target { get; }
+
+    /// <summary>One placeholder per target given to Fit/Evaluate (one per output, or none).</summary>
+    public Tensor[] Targets { get; }
+
+    /// <summary>The first target (single-output models), or null when there is none.</summary>
+    public Tensor? Target => Targets.Length > 0 ? Targets[0] : null;
+
     public Tensor[] Outputs { get; private set; } = [];
+
+    /// <summary>The total (weighted) loss of the last forward pass, when the step computes one.</summary>
     public Tensor? Loss { get; private set; }
+
+    /// <summary>Each output's weighted loss (null for an output without a loss) of the last forward pass.</summary>
+    public Tensor?[] OutputLosses { get; private set; } = [];
+
     public long Version { get; }
 
-    /// <summary>Runs the forward pass over the current contents of <see cref="Inputs"/> and <see cref="Target"/>.</summary>
+    /// <summary>True when every forward pass calls the model again instead of replaying a recording.</summary>
+    public bool Eager { get; }
+
+    /// <summary>The placeholders as handed to <c>TrainStep</c>/<c>TestStep</c>.</summary>
+    public Batch Batch { get; }
+
+    /// <summary>The weights the optimizer updates, known after the first forward pass (a subclassed model builds its parts then).</summary>
+    public IReadOnlyList<Tensor> TrainableWeights { get; private set; } = [];
+
+    /// <summary>Whether the placeholders fit data of these per-batch shapes (a later call may bring other target shapes).</summary>
+    public bool Matches(Tensor[] x, Tensor[] y)
+    {
+        if (x.Length != Inputs.Length || y.Length != Targets.Length) return false;
+        for (int i = 0; i < x.Length; i++) if (!SameSampleShape(x[i].Shape, Inputs[i].Shape)) return false;
+        for (int i = 0; i < y.Length; i++) if (!SameSampleShape(y[i].Shape, Targets[i].Shape)) return false;
+        return true;
+    }
+
+    private static bool SameSampleShape(Shape data, Shape placeholder)
+    {
+        if (data.Rank != placeholder.Rank) return false;
+        for (int d = 1; d < data.Rank; d++) if (data[d] != placeholder[d]) return false;
+        return true;
+    }
+
+    /// <summary>Runs the forward pass over the current contents of <see cref="Inputs"/> and <see cref="Targets"/>.</summary>
     public void Forward()
     {
-        if (_recorded)
+        if (_recorded && !Eager)
         {
             var ops = _forward;
             for (int i = 0; i < ops.Length; i++) ops[i].Forward();
             return;
         }
-        using (var tape = new Tape())
+        if (Eager)
         {
+            // Not replay-safe: call the model afresh (no tape), as an eager loop would.
+            if (_training) RecordPass();
+            else using (Tensor.NoGrad()) RecordPass();
+        }
+        else
+        {
+            // A recording that throws (bad targets, a layer's error) leaves the step unrecorded, so the next call records
+            // again from scratch instead of replaying half a graph.
+            using var tape = new Tape();
             if (_training) RecordPass();
             else using (Tensor.NoGrad()) RecordPass();
             _forward = tape.Ops.ToArray();
@@ -53,13 +105,19 @@ internal sealed class CompiledStep
                 throw new InvalidOperationException($"Model '{_model.Name}' has no trainable weights that affect the loss; nothing to train.");
             _backward = Engine.TopologicalOrder(Loss);
         }
+        if (!_recorded) TrainableWeights = _model.TrainableWeights;
         _recorded = true;
     }
 
     private void RecordPass()
     {
-        Outputs = _model.Call(Inputs, _training);
-        if (_lossFn != null && Target != null) Loss = _lossFn(Target, Outputs[0]);
+        var outputs = _model.Call(Inputs, _training);
+        Tensor? loss = null;
+        Tensor?[] perOutput = [];
+        if (_withLoss) loss = _model.ComputeCompiledLoss(Targets, outputs, out perOutput);
+        Outputs = outputs;
+        Loss = loss;
+        OutputLosses = perOutput;
     }
 
     /// <summary>Backpropagates from the loss of the last forward pass.</summary>
@@ -68,6 +126,40 @@ internal sealed class CompiledStep
     /// <summary>Backpropagates, telling <paramref name="observer"/> after each op (indices into <see cref="BackwardOrder"/>).</summary>
     public void Backward(IBackwardObserver observer) => Engine.Run(_backward!, Loss!, null, observer);
 
-    /// <summary>The ops backward runs, in topological order (backward walks it from the end); empty before the first forward.</summary>
+    /// <summary>The ops backward runs, in topological order (backward walks it from the end); empty before the first forward.
+    /// For an eager step it is the last forward pass's order.</summary>
     public IReadOnlyList<Op> BackwardOrder => _backward ?? (IReadOnlyList<Op>)[];
+}
+
+/// <summary>
+/// One batch as <c>Fit</c> and <c>Evaluate</c> hand it to <see cref="Model.TrainStep"/> and <see cref="Model.TestStep"/>
+/// (Keras' <c>data</c> argument of <c>train_step</c>): the inputs <see cref="X"/> and the targets <see cref="Y"/>, one per
+/// output or none (a model trained without targets, such as a VAE). The tensors are reused for every batch of this size:
+/// read them during the step, do not keep them.
+/// </summary>
+public sealed class Batch
+{
+    internal Batch(Tensor[] x, Tensor[] y, CompiledStep step)
+    {
+        X = x;
+        Y = y;
+        Step = step;
+    }
+
+    /// <summary>The inputs, in the model's input order.</summary>
+    public IReadOnlyList<Tensor> X { get; }
+
+    /// <summary>The targets, in output order (empty when Fit was given none).</summary>
+    public IReadOnlyList<Tensor> Y { get; }
+
+    /// <summary>The first input (single-input models).</summary>
+    public Tensor Input => X[0];
+
+    /// <summary>The first target, or null when there is none.</summary>
+    public Tensor? Target => Y.Count > 0 ? Y[0] : null;
+
+    /// <summary>The number of samples in the batch.</summary>
+    public int Size => X[0].Shape[0];
+
+    internal CompiledStep Step { get; }
 }

@@ -12,14 +12,14 @@ public partial class Model
     public DataParallel? Distribution { get; set; }
 
     /// <summary>The recorded training step for <paramref name="count"/> rows, filled with epoch-order positions [start, start+count).</summary>
-    internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor y, int start, int count)
+    internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor[] y, int start, int count)
     {
         var step = GetStep(count, ModeTrain, x, y);
         for (int i = 0; i < x.Length; i++) GatherRows(x[i], _order, start, count, step.Inputs[i]);
-        GatherRows(y, _order, start, count, step.Target!);
+        for (int i = 0; i < y.Length; i++) GatherRows(y[i], _order, start, count, step.Targets[i]);
         return step;
     }
 
     /// <summary>Loss and metrics over data held by this process only.</summary>
-    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor y, int batchSize) => EvaluateCore(x, y, batchSize);
+    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor y, int batchSize) => EvaluateCore(x, [y], batchSize);
 }

@@ -1,7 +1,6 @@
+using System.Reflection;
 using Praxis.Callbacks;
-using Praxis.Losses;
 using Praxis.Metrics;
-using Praxis.Optimizers;
 
 namespace Praxis.Models;
 
@@ -10,41 +9,83 @@ public partial class Model
     private readonly Dictionary<long, CompiledStep> _steps = new(); // key: batch size · 4 + mode
     private Dictionary<string, double> _logs = new();
     private int[] _order = [];
+    private int _training; // 1 while Fit or TrainOnBatch runs: training is single-caller
 
     private const int ModeTrain = 0, ModeTest = 1, ModePredict = 2;
 
-    /// <summary>The optimizer set by <see cref="Compile"/>.</summary>
-    public Optimizer? Optimizer { get; private set; }
-
-    /// <summary>The loss set by <see cref="Compile"/>.</summary>
-    public Loss? Loss { get; private set; }
-
-    /// <summary>The metrics set by <see cref="Compile"/>.</summary>
-    public IReadOnlyList<Metric> Metrics => _metrics;
-
-    private Metric[] _metrics = [];
-
-    /// <summary>Set by a callback to end <see cref="Fit(Tensor, Tensor, int, int, int, IEnumerable{Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/>:
-    /// checked after every batch (the epoch then ends early, still running validation and the epoch-end hooks) and before every epoch.</summary>
+    /// <summary>Set by a callback to end <c>Fit</c>: checked after every batch (the epoch then ends early, still running
+    /// validation and the epoch-end hooks) and before every epoch.</summary>
     public bool StopTraining { get; set; }
-
-    /// <summary>
-    /// Configures training (Keras <c>compile</c>). Each argument takes a Keras string or an object:
-    /// <c>Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"])</c>.
-    /// <c>"accuracy"</c> becomes categorical, sparse categorical or binary accuracy to fit the loss.
-    /// </summary>
-    public void Compile(Optimizer optimizer, Loss loss, IEnumerable<Metric>? metrics = null)
-    {
-        Optimizer = optimizer;
-        Loss = loss;
-        _metrics = (metrics ?? []).ToArray();
-        foreach (var m in _metrics)
-            if (m is Accuracy a) a.Resolve(loss.Name);
-        InvalidateSteps();
-    }
 
     /// <summary>Drops recorded steps (after the graph, the loss or trainability changed).</summary>
     protected void InvalidateSteps() => _steps.Clear();
+
+    // ------------------------------------------------------------------ the overridable steps
+
+    /// <summary>
+    /// One training step on one batch, Keras 3's <c>train_step(data)</c>: returns the logs <c>Fit</c> shows and records
+    /// (running means over the epoch so far). The default runs the compiled loss: forward, backward, optimizer step, then
+    /// updates the loss trackers and compiled metrics. Override it for a model that computes its own losses (a VAE, a
+    /// GAN, contrastive or distillation training): compute a loss from <paramref name="data"/> with
+    /// <c>Apply(…, training: true)</c>, call <see cref="ApplyGradients"/>, update your trackers (list them in
+    /// <see cref="Metrics"/> so each epoch resets them) and return their results. <c>Fit</c> still drives epochs,
+    /// shuffling, progress, callbacks, validation (through <see cref="TestStep"/>), checkpoints and <c>BackupAndRestore</c>.
+    /// </summary>
+    protected internal virtual Dictionary<string, double> TrainStep(Batch data)
+    {
+        var step = data.Step;
+        RequireLoss("Fit");
+        step.Forward();
+        var ps = step.TrainableWeights;
+        Optimizer!.ZeroGrad(ps);
+        step.Backward();
+        Optimizer.Step(ps);
+        UpdateCompiledMetrics(step, data.Size);
+        return CompiledLogs();
+    }
+
+    /// <summary>
+    /// One evaluation step on one batch, Keras 3's <c>test_step(data)</c>: the default runs the compiled loss in inference
+    /// mode and updates the trackers; returns the logs (running means since <see cref="ResetMetrics"/>).
+    /// </summary>
+    protected internal virtual Dictionary<string, double> TestStep(Batch data)
+    {
+        var step = data.Step;
+        RequireLoss("Evaluate");
+        step.Forward();
+        UpdateCompiledMetrics(step, data.Size);
+        return CompiledLogs();
+    }
+
+    /// <summary>
+    /// The gradient step of a custom <see cref="TrainStep"/>: zeroes the gradients of <paramref name="weights"/> (the
+    /// model's trainable weights by default), backpropagates from <paramref name="loss"/> and lets the optimizer update
+    /// them (Keras' <c>tape.gradient</c> plus <c>optimizer.apply_gradients</c>).
+    /// </summary>
+    protected void ApplyGradients(Tensor loss, IReadOnlyList<Tensor>? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        var opt = Optimizer ?? throw new InvalidOperationException($"ApplyGradients: model '{Name}' is not compiled; call Compile(optimizer) first.");
+        var ps = weights ?? TrainableWeights;
+        opt.ZeroGrad(ps);
+        loss.Backward();
+        opt.Step(ps);
+    }
+
+    private static readonly Dictionary<Type, (bool Train, bool Test)> Overrides = new();
+
+    /// <summary>Whether this model's class overrides TrainStep / TestStep (a type's methods, looked up once per type).</summary>
+    private (bool Train, bool Test) StepOverrides()
+    {
+        var type = GetType();
+        lock (Overrides)
+        {
+            if (Overrides.TryGetValue(type, out var known)) return known;
+            static bool Declared(Type t, string name) =>
+                t.GetMethod(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, [typeof(Batch)])!.DeclaringType != typeof(Model);
+            return Overrides[type] = (Declared(type, nameof(TrainStep)), Declared(type, nameof(TestStep)));
+        }
+    }
 
     // ------------------------------------------------------------------ fit
 
@@ -53,41 +94,91 @@ public partial class Model
     /// mini-batches of <paramref name="batchSize"/>, reshuffled every epoch when <paramref name="shuffle"/>; the last
     /// <paramref name="validationSplit"/> fraction of the samples (taken before shuffling) or
     /// <paramref name="validationData"/> is evaluated after each epoch. <paramref name="verbose"/>: 0 silent, 1 progress
-    /// bar (one line per epoch when output is not a terminal), 2 one line per epoch.
+    /// bar (one line per epoch when output is not a terminal), 2 one line per epoch. <paramref name="y"/> may be omitted
+    /// for a model whose <see cref="TrainStep"/> needs no targets.
     /// </summary>
+    /// <remarks>A Fit that throws (bad data, a failing callback, a layer's error) restores the weights, the optimizer's
+    /// state and the random generators to what they were before the call, so a corrected call starts from the same place.</remarks>
     /// <returns>The per-epoch history of loss and metrics.</returns>
-    public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, int verbose = 1,
+    public History Fit(Tensor x, Tensor? y = null, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null,
+        bool shuffle = true, int initialEpoch = 0) =>
+        Fit([x], Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
+            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch);
+
+    /// <summary>Trains a model with several inputs; see the single-input overload.</summary>
+    public History Fit(Tensor[] x, Tensor? y, int epochs = 1, int batchSize = 32, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
+        bool shuffle = true, int initialEpoch = 0) =>
+        Fit(x, Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
+            validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch);
+
+    /// <summary>Trains a single-input model with several outputs: one target per output, in output order.</summary>
+    public History Fit(Tensor x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor[] Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0) =>
         Fit([x], y, epochs, batchSize, verbose, callbacks, validationSplit,
             validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch);
 
-    /// <summary>Trains a model with several inputs; see the single-input overload.</summary>
-    public History Fit(Tensor[] x, Tensor y, int epochs = 1, int batchSize = 32, int verbose = 1,
-        IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
+    /// <summary>Trains a model with several outputs whose targets are keyed by output name (Keras' dict of targets).</summary>
+    public History Fit(Tensor[] x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
+        bool shuffle = true, int initialEpoch = 0) =>
+        Fit(x, TargetsByName(y, "y"), epochs, batchSize, verbose, callbacks, validationSplit,
+            validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch);
+
+    /// <summary>Trains a model with several inputs and outputs: one target per output, in output order (none for a model whose <see cref="TrainStep"/> needs none).</summary>
+    public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0)
     {
-        if (Distribution is not { } dp) return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch);
-        try { return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
-        catch (Exception e) when (dp.ShouldAbort(e)) { dp.AbortJob(e); throw; }
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (Interlocked.Exchange(ref _training, 1) == 1)
+            throw new InvalidOperationException($"Fit: model '{Name}' is already training on another call; training a model is single-caller.");
+        try
+        {
+            if (Distribution is not { } dp) return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch);
+            try { return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
+            catch (Exception e) when (dp.ShouldAbort(e)) { dp.AbortJob(e); throw; }
+        }
+        finally { Volatile.Write(ref _training, 0); }
     }
 
-    private History FitCore(Tensor[] x, Tensor y, int epochs, int batchSize, int verbose,
-        IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor Y)? validationData,
+    private static Tensor[] Targets(Tensor? y) => y is null ? [] : [y];
+
+    /// <summary>Orders targets keyed by output name; names the outputs when a key is unknown or one is missing.</summary>
+    private Tensor[] TargetsByName(IReadOnlyDictionary<string, Tensor> y, string what)
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        if (!HasGraph) throw new InvalidOperationException($"{what}: model '{Name}' has no named outputs; pass targets as an array in output order.");
+        int count = _outputs.Length;
+        foreach (var k in y.Keys)
+            if (IndexOfOutput(k, count) < 0) throw new ArgumentException($"{what} names output '{k}', but model '{Name}' has outputs {OutputList(count)}.");
+        var result = new Tensor[count];
+        for (int i = 0; i < count; i++)
+            result[i] = y.TryGetValue(OutputName(i, count), out var t) ? t
+                : throw new ArgumentException($"{what} has no target for output '{OutputName(i, count)}' of model '{Name}' (outputs {OutputList(count)}).");
+        return result;
+    }
+
+    private History FitCore(Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
+        IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor[] Y)? validationData,
         bool shuffle, int initialEpoch)
     {
-        RequireCompiled("Fit");
+        RequireOptimizer("Fit");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), "epochs must be >= 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), "validationSplit must be in [0, 1).");
-        int n = CheckData(x, y, "x", "y");
+        var overrides = StepOverrides();
+        int n = CheckData(x, y, "x", "y", needTargets: !overrides.Train);
 
         Tensor[] trainX = x, valX = [];
-        Tensor trainY = y;
-        Tensor? valY = null;
+        Tensor[] trainY = y;
+        Tensor[]? valY = null;
         if (validationData is { } vd)
         {
-            CheckData(vd.X, vd.Y, "validation x", "validation y");
+            CheckData(vd.X, vd.Y, "validation x", "validation y", needTargets: !overrides.Test);
             valX = vd.X; valY = vd.Y;
         }
         else if (validationSplit > 0)
@@ -96,13 +187,21 @@ public partial class Model
             if (split <= 0 || split >= n) throw new ArgumentException($"validationSplit {validationSplit} leaves no training or no validation samples out of {n}.");
             trainX = x.Select(t => t.SliceRows(0, split)).ToArray();
             valX = x.Select(t => t.SliceRows(split, n - split)).ToArray();
-            trainY = y.SliceRows(0, split);
-            valY = y.SliceRows(split, n - split);
+            trainY = y.Select(t => t.SliceRows(0, split)).ToArray();
+            valY = y.Select(t => t.SliceRows(split, n - split)).ToArray();
             n = split;
         }
+        if (valY != null && !overrides.Test) RequireLoss("Fit (validation)");
 
         // ---- data parallel (Praxis.Distributed): global batches of batchSize × ranks; only rank 0 reports
         var dp = Distribution;
+        if (dp != null)
+        {
+            if (overrides.Train || overrides.Test)
+                throw new NotSupportedException($"Fit: model '{Name}' ({GetType().Name}) overrides TrainStep/TestStep, which data-parallel training (Model.Distribution) does not run yet; train it in one process.");
+            if (y.Length != 1 || (HasGraph && _outputs.Length != 1))
+                throw new NotSupportedException($"Fit: data-parallel training (Model.Distribution) trains single-output models only; model '{Name}' has {(HasGraph ? _outputs.Length : y.Length)} outputs.");
+        }
         int steps = dp?.StepsPerEpoch(n, batchSize) ?? (n + batchSize - 1) / batchSize;
         if (dp is { IsRoot: false }) verbose = 0;
         // Keras order: the caller's callbacks first, then History and the progress logger, so that what a callback adds
@@ -115,126 +214,127 @@ public partial class Model
         if (verbose > 0 && !cbs.Any(c => c is ProgressLogger)) cbs.Add(new ProgressLogger(verbose));
         var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose };
         if (dp is { IsRoot: false }) cbs.RemoveAll(c => c.RootRankOnly);
-        foreach (var cb in cbs) { cb.Model = this; cb.Params = parameters; }
 
-        StopTraining = false;
-        var logs = _logs = new Dictionary<string, double>();
-        var lossMean = new MeanMetric("loss");
-        if (_order.Length != n) _order = new int[n];
-        ResumeEpoch = null;
-        dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
-        foreach (var cb in cbs) cb.OnTrainBegin(logs);
-        // A callback restoring a backup (BackupAndRestore) skips the epochs that already finished.
-        if (ResumeEpoch is int resume) { initialEpoch = Math.Max(initialEpoch, resume); ResumeEpoch = null; }
-        for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
+        // Everything Fit changes, kept so that a failure leaves the model as it found it.
+        var before = TrainingState.Capture(this);
+        try
         {
-            logs.Clear();
-            foreach (var cb in cbs) cb.OnEpochBegin(epoch, logs);
-            for (int i = 0; i < n; i++) _order[i] = i;
-            if (shuffle) Rng.Global.Shuffle(_order);
-            dp?.BeginEpoch(_order, shuffle);
-            lossMean.Reset();
-            foreach (var m in _metrics) m.Reset();
-            for (int b = 0; b < steps; b++)
+            foreach (var cb in cbs) { cb.Model = this; cb.Params = parameters; }
+            StopTraining = false;
+            var logs = _logs = new Dictionary<string, double>();
+            if (_order.Length != n) _order = new int[n];
+            ResumeEpoch = null;
+            dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
+            foreach (var cb in cbs) cb.OnTrainBegin(logs);
+            // A callback restoring a backup (BackupAndRestore) skips the epochs that already finished.
+            if (ResumeEpoch is int resume) { initialEpoch = Math.Max(initialEpoch, resume); ResumeEpoch = null; }
+            for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
             {
-                int start = b * batchSize, count = Math.Min(batchSize, n - start);
-                foreach (var cb in cbs) cb.OnTrainBatchBegin(b, logs);
-                if (dp != null) dp.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
-                else
+                logs.Clear();
+                foreach (var cb in cbs) cb.OnEpochBegin(epoch, logs);
+                for (int i = 0; i < n; i++) _order[i] = i;
+                if (shuffle) Rng.Global.Shuffle(_order);
+                dp?.BeginEpoch(_order, shuffle);
+                ResetMetrics();
+                for (int b = 0; b < steps; b++)
                 {
-                    var step = GetStep(count, ModeTrain, trainX, trainY);
-                    for (int i = 0; i < trainX.Length; i++) GatherRows(trainX[i], _order, start, count, step.Inputs[i]);
-                    GatherRows(trainY, _order, start, count, step.Target!);
-                    float loss = TrainStep(step);
-                    lossMean.Add(loss, count);
-                    logs["loss"] = lossMean.Result();
-                    foreach (var m in _metrics)
+                    int start = b * batchSize, count = Math.Min(batchSize, n - start);
+                    foreach (var cb in cbs) cb.OnTrainBatchBegin(b, logs);
+                    if (dp != null) dp.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
+                    else
                     {
-                        m.Update(step.Target!, step.Outputs[0]);
-                        logs[m.Name] = m.Result();
+                        var step = GetStep(count, ModeTrain, trainX, trainY);
+                        for (int i = 0; i < trainX.Length; i++) GatherRows(trainX[i], _order, start, count, step.Inputs[i]);
+                        for (int i = 0; i < trainY.Length; i++) GatherRows(trainY[i], _order, start, count, step.Targets[i]);
+                        CopyLogs(TrainStep(step.Batch), logs);
                     }
+                    foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
+                    if (dp?.LeaveEpoch(this) ?? StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
                 }
-                foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
-                if (dp?.LeaveEpoch(this) ?? StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
+                dp?.EndEpoch();
+                if (valY != null)
+                {
+                    var val = dp != null ? dp.Evaluate(this, valX, valY[0], batchSize) : EvaluateCore(valX, valY, batchSize);
+                    foreach (var (k, v) in val) logs["val_" + k] = v;
+                }
+                foreach (var cb in cbs) cb.OnEpochEnd(epoch, logs);
             }
-            dp?.EndEpoch();
-            if (valY != null)
-            {
-                var val = dp != null ? dp.Evaluate(this, valX, valY, batchSize) : EvaluateCore(valX, valY, batchSize);
-                foreach (var (k, v) in val) logs["val_" + k] = v;
-            }
-            foreach (var cb in cbs) cb.OnEpochEnd(epoch, logs);
+            foreach (var cb in cbs) cb.OnTrainEnd(logs);
         }
-        foreach (var cb in cbs) cb.OnTrainEnd(logs);
+        catch
+        {
+            before.Restore(this);
+            throw;
+        }
         return history;
     }
 
-    private float TrainStep(CompiledStep step)
+    private static void CopyLogs(Dictionary<string, double> from, Dictionary<string, double> to)
     {
-        step.Forward();
-        var ps = _trainable!;
-        Optimizer!.ZeroGrad(ps);
-        step.Backward();
-        Optimizer.Step(ps);
-        return step.Loss!.Span[0];
+        if (ReferenceEquals(from, to)) return;
+        foreach (var (k, v) in from) to[k] = v;
     }
-
-    private IReadOnlyList<Tensor>? _trainable;
 
     /// <summary>
     /// One gradient step on one batch (Keras <c>train_on_batch</c>); returns the batch's loss and metrics.
     /// </summary>
-    public Dictionary<string, double> TrainOnBatch(Tensor x, Tensor y) => TrainOnBatch([x], y);
+    public Dictionary<string, double> TrainOnBatch(Tensor x, Tensor? y = null) => TrainOnBatch([x], Targets(y));
 
     /// <summary>One gradient step on one batch of a multi-input model.</summary>
-    public Dictionary<string, double> TrainOnBatch(Tensor[] x, Tensor y)
+    public Dictionary<string, double> TrainOnBatch(Tensor[] x, Tensor? y) => TrainOnBatch(x, Targets(y));
+
+    /// <summary>One gradient step on one batch of a model with several inputs and/or outputs (one target per output).</summary>
+    public Dictionary<string, double> TrainOnBatch(Tensor[] x, Tensor[] y)
     {
-        RequireCompiled("TrainOnBatch");
-        int n = CheckData(x, y, "x", "y");
-        var step = GetStep(n, ModeTrain, x, y);
-        for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
-        CopyRows(y, 0, step.Target!);
-        float loss = TrainStep(step);
-        return BatchLogs(step, loss);
+        RequireOptimizer("TrainOnBatch");
+        int n = CheckData(x, y, "x", "y", needTargets: !StepOverrides().Train);
+        if (Interlocked.Exchange(ref _training, 1) == 1)
+            throw new InvalidOperationException($"TrainOnBatch: model '{Name}' is already training on another call; training a model is single-caller.");
+        try
+        {
+            var step = GetStep(n, ModeTrain, x, y);
+            for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
+            for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
+            ResetMetrics();
+            return new Dictionary<string, double>(TrainStep(step.Batch));
+        }
+        finally { Volatile.Write(ref _training, 0); }
     }
 
     /// <summary>Loss and metrics on one batch without updating weights (Keras <c>test_on_batch</c>).</summary>
-    public Dictionary<string, double> TestOnBatch(Tensor x, Tensor y) => TestOnBatch([x], y);
+    public Dictionary<string, double> TestOnBatch(Tensor x, Tensor? y = null) => TestOnBatch([x], Targets(y));
 
     /// <summary>Loss and metrics on one batch of a multi-input model without updating weights.</summary>
-    public Dictionary<string, double> TestOnBatch(Tensor[] x, Tensor y)
+    public Dictionary<string, double> TestOnBatch(Tensor[] x, Tensor? y) => TestOnBatch(x, Targets(y));
+
+    /// <summary>Loss and metrics on one batch of a model with several inputs and/or outputs.</summary>
+    public Dictionary<string, double> TestOnBatch(Tensor[] x, Tensor[] y)
     {
-        RequireCompiled("TestOnBatch");
-        int n = CheckData(x, y, "x", "y");
+        RequireOptimizer("TestOnBatch");
+        int n = CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
         var step = GetStep(n, ModeTest, x, y);
         for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
-        CopyRows(y, 0, step.Target!);
-        step.Forward();
-        return BatchLogs(step, step.Loss!.Span[0]);
-    }
-
-    private Dictionary<string, double> BatchLogs(CompiledStep step, float loss)
-    {
-        var logs = new Dictionary<string, double> { ["loss"] = loss };
-        foreach (var m in _metrics)
-        {
-            m.Reset();
-            m.Update(step.Target!, step.Outputs[0]);
-            logs[m.Name] = m.Result();
-        }
-        return logs;
+        for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
+        ResetMetrics();
+        return new Dictionary<string, double>(TestStep(step.Batch));
     }
 
     // ------------------------------------------------------------------ evaluate / predict
 
     /// <summary>Loss and metrics over a dataset in inference mode (Keras <c>evaluate</c> with <c>return_dict=True</c>).</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, int verbose = 0) => Evaluate([x], y, batchSize, verbose);
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0) => Evaluate([x], Targets(y), batchSize, verbose);
 
     /// <summary>Loss and metrics of a multi-input model over a dataset.</summary>
-    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor y, int batchSize = 32, int verbose = 0)
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0) => Evaluate(x, Targets(y), batchSize, verbose);
+
+    /// <summary>Loss and metrics of a single-input model with several outputs (one target per output).</summary>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0) => Evaluate([x], y, batchSize, verbose);
+
+    /// <summary>Loss and metrics of a model with several inputs and/or outputs over a dataset.</summary>
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0)
     {
-        RequireCompiled("Evaluate");
-        CheckData(x, y, "x", "y");
+        RequireOptimizer("Evaluate");
+        CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         var result = EvaluateCore(x, y, batchSize);
         if (verbose > 0)
@@ -246,24 +346,20 @@ public partial class Model
         return result;
     }
 
-    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor y, int batchSize)
+    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor[] y, int batchSize)
     {
-        int n = y.Shape[0];
-        var lossMean = new MeanMetric("loss");
-        foreach (var m in _metrics) m.Reset();
+        int n = x[0].Shape[0];
+        ResetMetrics();
+        Dictionary<string, double>? last = null;
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
             var step = GetStep(count, ModeTest, x, y);
             for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
-            CopyRows(y, start, step.Target!);
-            step.Forward();
-            lossMean.Add(step.Loss!.Span[0], count);
-            foreach (var m in _metrics) m.Update(step.Target!, step.Outputs[0]);
+            for (int i = 0; i < y.Length; i++) CopyRows(y[i], start, step.Targets[i]);
+            last = TestStep(step.Batch);
         }
-        var result = new Dictionary<string, double> { ["loss"] = lossMean.Result() };
-        foreach (var m in _metrics) result[m.Name] = m.Result();
-        return result;
+        return new Dictionary<string, double>(last ?? CompiledLogs());
     }
 
     /// <summary>Outputs for every sample, in inference mode, computed in batches (Keras <c>predict</c>).</summary>
@@ -276,12 +372,12 @@ public partial class Model
     public Tensor[] PredictMany(Tensor[] x, int batchSize = 32)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
-        int n = CheckData(x, null, "x", null);
+        int n = CheckData(x, [], "x", null, needTargets: false);
         Tensor[]? results = null;
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = GetStep(count, ModePredict, x, null);
+            var step = GetStep(count, ModePredict, x, []);
             for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
             step.Forward();
             results ??= step.Outputs.Select(o => new Tensor(o.Shape.With(0, n))).ToArray();
@@ -292,54 +388,70 @@ public partial class Model
 
     // ------------------------------------------------------------------ plumbing
 
-    private void RequireCompiled(string what)
+    private void RequireOptimizer(string what)
     {
-        if (Optimizer == null || Loss == null)
+        if (Optimizer == null)
             throw new InvalidOperationException($"{what}: model '{Name}' is not compiled; call Compile(optimizer, loss, metrics) first.");
     }
 
+    private void RequireLoss(string what)
+    {
+        if (!HasCompiledLoss)
+            throw new InvalidOperationException($"{what}: model '{Name}' was compiled without a loss; give Compile a loss, or override TrainStep/TestStep to compute one.");
+    }
+
     /// <summary>Validates data against the model: counts, shapes, finiteness. Returns the number of samples.</summary>
-    private int CheckData(Tensor[] x, Tensor? y, string xName, string? yName)
+    private int CheckData(Tensor[] x, Tensor[] y, string xName, string? yName, bool needTargets)
     {
         if (x.Length == 0) throw new ArgumentException($"{xName}: no input tensors.");
         foreach (var t in x)
             if (t.Rank == 0) throw new ShapeMismatchException($"{xName} must have a batch dimension; got a scalar.");
         if (!HasGraph) EnsureGraph(x.Select(t => t.Shape).ToArray());
-        if (x.Length != _inputs.Length) throw new ArgumentException($"Model '{Name}' takes {_inputs.Length} input(s); {xName} has {x.Length}.");
+        if (HasGraph && x.Length != _inputs.Length) throw new ArgumentException($"Model '{Name}' takes {_inputs.Length} input(s); {xName} has {x.Length}.");
         int n = x[0].Shape[0];
         for (int i = 0; i < x.Length; i++)
         {
-            CheckInputShape(i, x[i].Shape, x.Length == 1 ? xName : $"{xName}[{i}]");
+            if (HasGraph) CheckInputShape(i, x[i].Shape, x.Length == 1 ? xName : $"{xName}[{i}]");
             if (x[i].Shape[0] != n) throw new ArgumentException($"{xName}[0] has {n} samples but {xName}[{i}] has {x[i].Shape[0]}; they must match.");
             x[i].EnsureFinite(x.Length == 1 ? xName : $"{xName}[{i}]");
         }
-        if (y != null)
+        if (needTargets && yName != null)
         {
-            if (y.Rank == 0 || y.Shape[0] != n)
-                throw new ArgumentException($"{xName} has {n} samples but {yName} has {(y.Rank == 0 ? 0 : y.Shape[0])}; they must match.");
-            y.EnsureFinite(yName!);
+            int outputs = HasGraph ? _outputs.Length : -1;
+            if (y.Length == 0)
+                throw new ArgumentException($"{yName}: model '{Name}' computes its compiled loss against targets; none were given.");
+            if (outputs >= 0 && y.Length != outputs)
+                throw new ArgumentException($"Model '{Name}' has {outputs} output(s) ({OutputList(outputs)}) but {yName} has {y.Length} target(s). " +
+                                            "Pass one target per output, in output order or as a dictionary by output name.");
+        }
+        for (int i = 0; i < y.Length; i++)
+        {
+            string name = y.Length == 1 ? yName! : $"{yName}[{i}]";
+            ArgumentNullException.ThrowIfNull(y[i], name);
+            if (y[i].Rank == 0 || y[i].Shape[0] != n)
+                throw new ArgumentException($"{xName} has {n} samples but {name} has {(y[i].Rank == 0 ? 0 : y[i].Shape[0])}; they must match.");
+            y[i].EnsureFinite(name);
         }
         return n;
     }
 
-    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor? y)
+    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor[] y)
     {
         long version = StructureVersion;
         long key = (long)batch * 4 + mode;
-        if (_steps.TryGetValue(key, out var step) && step.Version == version) return step;
+        if (_steps.TryGetValue(key, out var step) && step.Version == version && step.Matches(x, y)) return step;
         return CreateStep(batch, mode, x, y, key, version);
     }
 
-    // Separate from GetStep so the lambdas' captured state is allocated only when a step is created, not on every lookup.
-    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor? y, long key, long version)
+    // Separate from GetStep so the captured state is allocated only when a step is created, not on every lookup.
+    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version)
     {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
         var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
-        Shape? targetShape = y?.Shape.With(0, batch);
-        Func<Tensor, Tensor, Tensor>? loss = mode == ModePredict ? null : Loss!.Compute;
-        var step = new CompiledStep(this, inShapes, targetShape, mode == ModeTrain, loss, version);
+        var targetShapes = mode == ModePredict ? [] : y.Select(t => t.Shape.With(0, batch)).ToArray();
+        bool withLoss = mode != ModePredict && HasCompiledLoss;
+        var step = new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version);
         _steps[key] = step;
-        if (mode == ModeTrain) _trainable = TrainableWeights;
         return step;
     }
 

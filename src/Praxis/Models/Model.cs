@@ -7,7 +7,7 @@ namespace Praxis.Models;
 /// <summary>
 /// A graph of layers with training built in (Keras <c>keras.Model</c>). The functional form is
 /// <c>new Model(inputs, outputs)</c> over symbolic tensors from <see cref="Keras.Input"/>; <see cref="Sequential"/> is a
-/// stack. Train with <see cref="Compile"/> then <see cref="Fit(Tensor, Tensor, int, int, int, IEnumerable{Callbacks.Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/>.
+/// stack. Train with <c>Compile</c> then <c>Fit</c>.
 /// A model is itself a layer and can be called inside another model.
 /// </summary>
 public partial class Model : Layer
@@ -26,8 +26,26 @@ public partial class Model : Layer
         InitGraph(inputs, outputs);
     }
 
-    /// <summary>For subclasses that set up their graph later (e.g. <see cref="Sequential"/>).</summary>
-    protected Model(string name) : base(name) { }
+    /// <summary>
+    /// For subclasses: a <see cref="Sequential"/>, or a subclassed model (Keras <c>class MyModel(keras.Model)</c>) that
+    /// creates its layers in its constructor, registers them with <see cref="Track{T}"/> and overrides
+    /// <see cref="Call(Tensor, bool)"/> (or <see cref="Call(Tensor[], bool)"/>) with its computation.
+    /// </summary>
+    protected Model(string? name = null) : base(name) { }
+
+    private readonly List<Layer> _tracked = new();
+
+    /// <summary>
+    /// Registers a layer (or a model) a subclassed model owns, so that its weights are trained, counted, saved and
+    /// loaded with the model (Keras tracks attributes automatically; C# says it once): <c>_dense = Track(new Dense(64))</c>.
+    /// </summary>
+    protected T Track<T>(T layer) where T : Layer
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!_tracked.Contains(layer)) _tracked.Add(layer);
+        InvalidateSteps();
+        return layer;
+    }
 
     /// <summary>The symbolic inputs.</summary>
     public IReadOnlyList<SymbolicTensor> Inputs => _inputs;
@@ -36,7 +54,22 @@ public partial class Model : Layer
     public IReadOnlyList<SymbolicTensor> Outputs => _outputs;
 
     /// <summary>The layers in the order they run (input layers first).</summary>
-    public virtual IReadOnlyList<Layer> Layers => _layers;
+    public virtual IReadOnlyList<Layer> Layers => _tracked.Count == 0 ? _layers : [.. _layers, .. _tracked.Where(l => !_layers.Contains(l))];
+
+    /// <summary>True for a model built by subclassing (no functional graph of its own, the computation in an overridden <c>Call</c>).</summary>
+    public bool IsSubclassed => !HasGraph && this is not Sequential;
+
+    /// <inheritdoc />
+    /// <remarks>A model replays its recorded steps when its own class and every layer in it are replay-safe.</remarks>
+    public override bool ReplaySafe
+    {
+        get
+        {
+            if (!base.ReplaySafe) return false;
+            foreach (var l in Layers) if (!l.ReplaySafe) return false;
+            return true;
+        }
+    }
 
     /// <summary>The layer calls between inputs and outputs in run order (input layers excluded); used by save/load and export.</summary>
     internal IReadOnlyList<Node> GraphNodes => _nodes;
@@ -92,11 +125,8 @@ public partial class Model : Layer
         InvalidateSteps();
     }
 
-    /// <summary>Lets a model without a graph yet (a Sequential without input shape) build it from the data's shapes.</summary>
-    protected virtual void EnsureGraph(Shape[] dataShapes)
-    {
-        if (!HasGraph) throw new InvalidOperationException($"Model '{Name}' has no inputs.");
-    }
+    /// <summary>Lets a model without a graph yet (a Sequential without input shape) build it from the data's shapes; a subclassed model has none to build.</summary>
+    protected virtual void EnsureGraph(Shape[] dataShapes) { }
 
     /// <inheritdoc />
     public override bool Trainable
@@ -141,12 +171,24 @@ public partial class Model : Layer
     // ------------------------------------------------------------------ calling
 
     /// <inheritdoc />
-    public override Tensor Call(Tensor input, bool training) => Call([input], training)[0];
+    /// <remarks>A subclassed model overrides this (or the several-input form) with its computation.</remarks>
+    public override Tensor Call(Tensor input, bool training)
+    {
+        if (!HasGraph) EnsureGraph([input.Shape]);
+        if (!HasGraph)
+            throw new NotSupportedException($"Model '{Name}' ({GetType().Name}) has no functional graph: a subclassed model overrides Call(Tensor, bool) or Call(Tensor[], bool) with its computation, as a Keras subclass defines call().");
+        return Call([input], training)[0];
+    }
 
     /// <summary>Runs the graph on concrete inputs.</summary>
     public override Tensor[] Call(Tensor[] inputs, bool training)
     {
         if (!HasGraph) EnsureGraph(inputs.Select(t => t.Shape).ToArray());
+        if (!HasGraph)
+        {
+            if (inputs.Length == 1) return [Call(inputs[0], training)];
+            throw new NotSupportedException($"Model '{Name}' ({GetType().Name}) has no functional graph and got {inputs.Length} inputs: override Call(Tensor[], bool) with its computation.");
+        }
         if (inputs.Length != _inputs.Length)
             throw new ArgumentException($"Model '{Name}' takes {_inputs.Length} input(s); got {inputs.Length}.");
         var values = new Dictionary<SymbolicTensor, Tensor>(ReferenceEqualityComparer.Instance);
@@ -182,7 +224,8 @@ public partial class Model : Layer
     }
 
     /// <inheritdoc />
-    public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => _outputs.Select(o => o.Shape).ToArray();
+    public override Shape[] ComputeOutputShapes(Shape[] inputShapes) =>
+        HasGraph ? _outputs.Select(o => o.Shape).ToArray() : base.ComputeOutputShapes(inputShapes);
 
     // ------------------------------------------------------------------ summary
 

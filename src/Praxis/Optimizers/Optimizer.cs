@@ -104,6 +104,34 @@ public abstract class Optimizer
     /// <summary>Replaces the state buffers of a parameter (for save/load).</summary>
     public void SetSlots(Tensor parameter, float[][] slots) => _slots[parameter] = slots;
 
+    /// <summary>A deep copy of every parameter's state, for <see cref="RestoreState"/> (a failed Fit puts it back).</summary>
+    internal (Dictionary<Tensor, float[][]> Slots, long Iterations, float LearningRate) CaptureState()
+    {
+        var copy = new Dictionary<Tensor, float[][]>(ReferenceEqualityComparer.Instance);
+        foreach (var (p, slots) in _slots)
+        {
+            var c = new float[slots.Length][];
+            for (int i = 0; i < slots.Length; i++) c[i] = (float[])slots[i].Clone();
+            copy[p] = c;
+        }
+        return (copy, Iterations, LearningRate);
+    }
+
+    /// <summary>Puts back a state from <see cref="CaptureState"/>: values copied into the live buffers, slots created since dropped.</summary>
+    internal void RestoreState((Dictionary<Tensor, float[][]> Slots, long Iterations, float LearningRate) state)
+    {
+        foreach (var p in _slots.Keys.ToArray())
+            if (!state.Slots.ContainsKey(p)) _slots.Remove(p);
+        foreach (var (p, saved) in state.Slots)
+        {
+            if (_slots.TryGetValue(p, out var live) && live.Length == saved.Length)
+                for (int i = 0; i < saved.Length; i++) saved[i].CopyTo(live[i], 0);
+            else _slots[p] = saved;
+        }
+        Iterations = state.Iterations;
+        LearningRate = state.LearningRate;
+    }
+
     /// <summary>How many state buffers this optimizer keeps per parameter (checked when state is loaded).</summary>
     internal int SlotCount => CreateSlots(0).Length;
 

@@ -23,7 +23,7 @@ public sealed class Rng
     public Rng(int? seed = null) => Seed(seed is int s ? (ulong)(uint)s : unchecked((ulong)Random.Shared.NextInt64()) ^ (ulong)Environment.TickCount64);
 
     /// <summary>The process-wide generator used when no generator is passed explicitly.</summary>
-    public static Rng Global { get; private set; } = new();
+    public static Rng Global { get; internal set; } = new();
 
     /// <summary>Reseeds the global generator (and so every default initializer, shuffle and dropout mask).</summary>
     public static void SetSeed(int seed) => Global = new Rng(seed);

@@ -153,22 +153,6 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>Samples from a normal distribution (the global <see cref="Rng"/> unless one is given).</summary>
-    public static Tensor RandomNormal(Shape shape, float mean = 0f, float std = 1f, Rng? rng = null)
-    {
-        var t = new Tensor(shape);
-        (rng ?? Rng.Global).FillNormal(t.Span, mean, std);
-        return t;
-    }
-
-    /// <summary>Samples uniformly from [low, high) (the global <see cref="Rng"/> unless one is given).</summary>
-    public static Tensor RandomUniform(Shape shape, float low = 0f, float high = 1f, Rng? rng = null)
-    {
-        var t = new Tensor(shape);
-        (rng ?? Rng.Global).FillUniform(t.Span, low, high);
-        return t;
-    }
-
     // ----------------------------------------------------------------- element access
 
     /// <summary>The single value of a one-element tensor (PyTorch's <c>item()</c>).</summary>
