@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Praxis.IO;
 
 /// <summary>
-/// A minimal PNG writer (8-bit grayscale, no dependencies): enough to save generated samples and image grids from
+/// A minimal PNG writer (8-bit grayscale or RGB, no dependencies): enough to save generated samples and image grids from
 /// examples. The image data is one zlib stream (<see cref="ZLibStream"/>) in one IDAT chunk, every row with filter 0.
 /// </summary>
 public static class Png
@@ -13,14 +13,21 @@ public static class Png
     private static readonly uint[] CrcTable = MakeCrcTable();
 
     /// <summary>Encodes an 8-bit grayscale image, <paramref name="pixels"/> row-major (height × width).</summary>
-    public static byte[] EncodeGray(ReadOnlySpan<byte> pixels, int width, int height)
+    public static byte[] EncodeGray(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 1);
+
+    /// <summary>Encodes an 8-bit RGB image, <paramref name="pixels"/> row-major (height × width × 3: r, g, b).</summary>
+    public static byte[] EncodeRgb(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 3);
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"PNG size must be positive; got {width}x{height}.");
-        if (pixels.Length != (long)width * height)
-            throw new ArgumentException($"PNG {width}x{height} grayscale needs {(long)width * height} pixels; got {pixels.Length}.", nameof(pixels));
+        long needed = (long)width * height * channels;
+        if (pixels.Length != needed)
+            throw new ArgumentException($"PNG {width}x{height} {(channels == 1 ? "grayscale" : "RGB")} needs {needed} bytes; got {pixels.Length}.", nameof(pixels));
 
-        var raw = new byte[(width + 1) * height]; // each row: filter byte 0 (None), then the pixels
-        for (int y = 0; y < height; y++) pixels.Slice(y * width, width).CopyTo(raw.AsSpan(y * (width + 1) + 1));
+        int stride = width * channels;
+        var raw = new byte[(stride + 1) * height]; // each row: filter byte 0 (None), then the pixels
+        for (int y = 0; y < height; y++) pixels.Slice(y * stride, stride).CopyTo(raw.AsSpan(y * (stride + 1) + 1));
         var idat = new MemoryStream();
         using (var z = new ZLibStream(idat, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
 
@@ -30,7 +37,7 @@ public static class Png
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr[4..], height);
         ihdr[8] = 8;  // bit depth
-        ihdr[9] = 0;  // colour type: grayscale
+        ihdr[9] = (byte)(channels == 1 ? 0 : 2); // colour type: grayscale or truecolour
         ihdr[10] = 0; // compression: deflate
         ihdr[11] = 0; // filter method 0
         ihdr[12] = 0; // no interlace

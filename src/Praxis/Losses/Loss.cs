@@ -97,13 +97,19 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     public override string Name => "binary_crossentropy";
 
     /// <inheritdoc />
-    public override Tensor Compute(Tensor yTrue, Tensor yPred)
+    public override Tensor Compute(Tensor yTrue, Tensor yPred) => Elementwise(yTrue, yPred).Mean();
+
+    /// <summary>
+    /// The loss of every element, not reduced (same shape as the predictions): what a custom train step sums over the
+    /// pixels of an image, as keras.io's VAE does with <c>ops.sum(binary_crossentropy(data, reconstruction), axis=(1, 2))</c>.
+    /// </summary>
+    public Tensor Elementwise(Tensor yTrue, Tensor yPred)
     {
         CheckSameShape(yTrue, yPred, Name);
         Tensor? z = FromLogits ? yPred : yPred.LogitsActivation == "sigmoid" ? yPred.Logits : null;
-        if (z != null) return (z.Relu() - z * yTrue + ((-z.Abs()).Exp() + 1f).Log()).Mean();
+        if (z != null) return z.Relu() - z * yTrue + ((-z.Abs()).Exp() + 1f).Log();
         var p = yPred.Clip(Epsilon, 1f - Epsilon);
-        return -(yTrue * p.Log() + (1f - yTrue) * (1f - p).Log()).Mean();
+        return -(yTrue * p.Log() + (1f - yTrue) * (1f - p).Log());
     }
 
     /// <inheritdoc />

@@ -62,6 +62,45 @@ public sealed class MeanMetric : Metric
     public override void Reset() => _sum = _count = 0;
 }
 
+/// <summary>
+/// Keras' <c>keras.metrics.Mean</c>: a running mean of the values it is given, the tracker a custom
+/// <c>Model.TrainStep</c> keeps for each of its losses (<c>_totalLoss.UpdateState(loss)</c>, then
+/// <c>logs[_totalLoss.Name] = _totalLoss.Result()</c>). List it in the model's <c>Metrics</c> so each epoch resets it.
+/// </summary>
+public sealed class Mean : Metric
+{
+    private double _sum, _count;
+
+    /// <summary>Creates the tracker; <paramref name="name"/> is its key in the logs.</summary>
+    public Mean(string name = "mean") => Name = name;
+
+    /// <summary>Adds every element of <paramref name="values"/> (a scalar loss adds one value), each with weight <paramref name="sampleWeight"/>.</summary>
+    public void UpdateState(Tensor values, double sampleWeight = 1)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ReadOnlySpan<float> v = values.Span;
+        for (int i = 0; i < v.Length; i++) _sum += v[i] * sampleWeight;
+        _count += v.Length * sampleWeight;
+    }
+
+    /// <summary>Adds one value with a weight.</summary>
+    public void UpdateState(double value, double sampleWeight = 1)
+    {
+        _sum += value * sampleWeight;
+        _count += sampleWeight;
+    }
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred) =>
+        throw new NotSupportedException($"Mean '{Name}' tracks values given to UpdateState, not (targets, predictions); use it in a custom TrainStep.");
+
+    /// <inheritdoc />
+    public override double Result() => _count == 0 ? 0 : _sum / _count;
+
+    /// <inheritdoc />
+    public override void Reset() => _sum = _count = 0;
+}
+
 /// <summary>A metric that averages a per-sample value.</summary>
 public abstract class SampleMeanMetric : Metric
 {

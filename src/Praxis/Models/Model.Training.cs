@@ -31,7 +31,7 @@ public partial class Model
     /// <see cref="Metrics"/> so each epoch resets them) and return their results. <c>Fit</c> still drives epochs,
     /// shuffling, progress, callbacks, validation (through <see cref="TestStep"/>), checkpoints and <c>BackupAndRestore</c>.
     /// </summary>
-    protected internal virtual Dictionary<string, double> TrainStep(Batch data)
+    protected virtual Dictionary<string, double> TrainStep(Batch data)
     {
         var step = data.Step;
         RequireLoss("Fit");
@@ -48,7 +48,7 @@ public partial class Model
     /// One evaluation step on one batch, Keras 3's <c>test_step(data)</c>: the default runs the compiled loss in inference
     /// mode and updates the trackers; returns the logs (running means since <see cref="ResetMetrics"/>).
     /// </summary>
-    protected internal virtual Dictionary<string, double> TestStep(Batch data)
+    protected virtual Dictionary<string, double> TestStep(Batch data)
     {
         var step = data.Step;
         RequireLoss("Evaluate");
