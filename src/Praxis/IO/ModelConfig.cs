@@ -37,6 +37,17 @@ public static class ModelConfig
 
     private static void WriteModelConfig(Utf8JsonWriter w, Model model)
     {
+        if (model.IsSubclassed)
+        {
+            // A subclassed model is rebuilt by its registered factory from its own GetConfig (Keras' get_config /
+            // from_config), then called once on the input shapes it was trained on to create its weights.
+            var config = model.GetConfig();
+            config["build_input_shapes"] = (model.SubclassInputShapes
+                ?? throw new InvalidOperationException($"Model '{model.Name}' ({model.GetType().Name}) has not been called yet; call or train it before saving, so its input shapes are known."))
+                .Select(sh => sh.ToArray()).ToArray();
+            ConfigJson.WriteObject(w, config, $"model '{model.Name}' config");
+            return;
+        }
         w.WriteStartObject();
         w.WriteString("name", model.Name);
         w.WriteBoolean("trainable", model.Trainable);
@@ -133,13 +144,38 @@ public static class ModelConfig
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: the model config must be a JSON object; got {root.ValueKind}.");
             string cls = ReadClassName(root, source);
             if (!root.TryGetProperty("config", out var cfg)) throw new InvalidDataException($"{source}: the model config has no 'config'.");
-            var layer = LayerRegistry.Create(cls, new LayerConfig(source, cls, cfg, ctx));
-            return layer as Model ?? throw new InvalidDataException($"{source}: the top-level class '{SafeTensorsFile.Clip(cls)}' is a layer, not a model.");
+            var config = new LayerConfig(source, cls, cfg, ctx);
+            var layer = LayerRegistry.Create(cls, config);
+            var model = layer as Model ?? throw new InvalidDataException($"{source}: the top-level class '{SafeTensorsFile.Clip(cls)}' is a layer, not a model.");
+            if (model.IsSubclassed) BuildSubclassed(model, config);
+            return model;
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: the model config is not valid JSON: {e.Message}", e);
         }
+    }
+
+    /// <summary>Creates a subclassed model's weights by calling it once on zeros of the saved input shapes (batch 1).</summary>
+    private static void BuildSubclassed(Model model, LayerConfig c)
+    {
+        if (!c.Raw.TryGetProperty("build_input_shapes", out var shapes) || shapes.ValueKind != JsonValueKind.Array || shapes.GetArrayLength() is 0 or > 64)
+            throw c.Error("a subclassed model's config needs 'build_input_shapes' (one shape per input).");
+        var inputs = new List<Tensor>();
+        foreach (var e in shapes.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() is 0 or > 16) throw c.Error("'build_input_shapes' entries must be shapes.");
+            var dims = new List<int>();
+            foreach (var d in e.EnumerateArray())
+                dims.Add(d.ValueKind == JsonValueKind.Number && d.TryGetInt32(out int v) && v >= -1 ? v : throw c.Error("'build_input_shapes' holds a bad dimension."));
+            int[] sample = dims.Skip(1).ToArray();
+            SerializationContext.CheckInputShape(c.Source, c.Name ?? "?", sample);
+            inputs.Add(new Tensor(new Shape([1, .. sample])));
+        }
+        using var _ = Tensor.NoGrad();
+        using var __ = Autograd.Tape.Suspend();
+        try { model.ApplyMany([.. inputs]); }
+        catch (Exception e) when (IsConfigFault(e) && e is not InvalidDataException) { throw c.Error($"building the subclassed model failed: {e.Message}"); }
     }
 
     private static string ReadClassName(JsonElement entry, string source) =>

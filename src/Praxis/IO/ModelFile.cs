@@ -55,26 +55,30 @@ public static class ModelFile
         if (format == ModelFormat) w.Metadata["model_config"] = ModelConfig.ToJson(model);
         w.Metadata["rng_state"] = Rng.Global.GetState();
         var layerStates = new Dictionary<string, string>(StringComparer.Ordinal);
+        int position = 0;
         foreach (var layer in AllLayers(model))
-            if (layer is IRandomStateful { OwnRandom: { } own }) layerStates[layer.Name] = own.GetState();
+            if (layer is IRandomStateful { OwnRandom: { } own }) layerStates[LayerKey(model, layer, position++)] = own.GetState();
+            else position++;
         if (layerStates.Count > 0) w.Metadata["layer_rng_states"] = JsonSerializer.Serialize(layerStates);
         if (epoch is int e) w.Metadata["epoch"] = e.ToString(CultureInfo.InvariantCulture);
 
         var weights = model.Weights;
-        foreach (var t in weights)
+        var keys = WeightKeys(model, weights);
+        for (int k = 0; k < weights.Count; k++)
         {
+            var t = weights[k];
             if (string.IsNullOrEmpty(t.Name)) throw new InvalidOperationException($"Model '{model.Name}' has an unnamed weight of shape {t.Shape}; weights are saved by name.");
             if (t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) throw new InvalidOperationException($"Weight '{t.Name}' uses the reserved prefix '{OptimizerPrefix}'.");
-            try { w.Add(t.Name, t.Shape.ToArray(), t.ToArray()); }
+            try { w.Add(keys[k], t.Shape.ToArray(), t.ToArray()); }
             catch (ArgumentException ex) { throw new InvalidOperationException($"Model '{model.Name}' cannot be saved: {ex.Message} Give the layers distinct names.", ex); }
         }
         if (format == ModelFormat && includeOptimizer && model.Optimizer is { } opt)
         {
             w.Metadata["compile_config"] = CompileConfig.ToJson(opt, model);
             w.Metadata["optimizer_state"] = JsonSerializer.Serialize(new Dictionary<string, long> { ["iterations"] = opt.Iterations });
-            foreach (var t in weights)
-                if (opt.GetSlots(t) is { } slots)
-                    for (int i = 0; i < slots.Length; i++) w.Add($"{OptimizerPrefix}{t.Name}/{i}", t.Shape.ToArray(), slots[i]);
+            for (int k = 0; k < weights.Count; k++)
+                if (opt.GetSlots(weights[k]) is { } slots)
+                    for (int i = 0; i < slots.Length; i++) w.Add($"{OptimizerPrefix}{keys[k]}/{i}", weights[k].Shape.ToArray(), slots[i]);
         }
         AtomicFile.CleanStaleTemporaries(path);
         w.Save(path);
@@ -164,22 +168,24 @@ public static class ModelFile
         var weights = model.Weights;
         if (weights.Count == 0 && !model.HasGraph)
             throw new InvalidOperationException($"Model '{model.Name}' has no weights yet: build it (give it an input shape) before loading weights.");
+        var keys = WeightKeys(model, weights);
         var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var t in weights)
-            if (t.Name == null || !byName.TryAdd(t.Name, t))
-                throw new InvalidOperationException($"Model '{model.Name}' has two weights named '{t.Name}'; weights are matched by name, so give the layers distinct names.");
+        for (int k = 0; k < weights.Count; k++)
+            if (weights[k].Name == null || !byName.TryAdd(keys[k], weights[k]))
+                throw new InvalidOperationException($"Model '{model.Name}' has two weights named '{weights[k].Name}'; weights are matched by name, so give the layers distinct names.");
         bool modelFile = file.Metadata.GetValueOrDefault("format") == ModelFormat;
         var missing = new List<string>();
         var unexpected = new List<string>();
         var misshaped = new List<string>();
         var values = new List<(Tensor Target, float[] Data)>();
-        foreach (var t in weights)
+        for (int k = 0; k < weights.Count; k++)
         {
-            var st = file.Find(t.Name!);
-            if (st == null) { missing.Add(t.Name!); continue; }
+            var t = weights[k];
+            var st = file.Find(keys[k]);
+            if (st == null) { missing.Add(keys[k]); continue; }
             if (!st.Shape.AsSpan().SequenceEqual(t.Shape.Dims))
             {
-                misshaped.Add($"{t.Name} (file [{string.Join(", ", st.Shape)}], model [{string.Join(", ", t.Shape.ToArray())}])");
+                misshaped.Add($"{keys[k]} (file [{string.Join(", ", st.Shape)}], model [{string.Join(", ", t.Shape.ToArray())}])");
                 continue;
             }
             values.Add((t, st.ToFloat32()));
@@ -213,12 +219,15 @@ public static class ModelFile
         int expected = opt.SlotCount;
         var assigned = new List<(Tensor, float[][])>();
         var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var t in model.Weights)
+        var weights = model.Weights;
+        var keys = WeightKeys(model, weights);
+        for (int k = 0; k < weights.Count; k++)
         {
+            var t = weights[k];
             var slots = new List<float[]>();
             for (int i = 0; ; i++)
             {
-                string key = $"{OptimizerPrefix}{t.Name}/{i}";
+                string key = $"{OptimizerPrefix}{keys[k]}/{i}";
                 var st = file.Find(key);
                 if (st == null) break;
                 if (!st.Shape.AsSpan().SequenceEqual(t.Shape.Dims))
@@ -242,8 +251,10 @@ public static class ModelFile
         if (file.Metadata.TryGetValue("layer_rng_states", out var ls))
         {
             var byName = new Dictionary<string, Rng>(StringComparer.Ordinal);
+            int position = 0;
             foreach (var layer in AllLayers(model))
-                if (layer is IRandomStateful { OwnRandom: { } own }) byName[layer.Name] = own;
+                if (layer is IRandomStateful { OwnRandom: { } own }) byName[LayerKey(model, layer, position++)] = own;
+                else position++;
             try
             {
                 using var doc = JsonDocument.Parse(ls, new JsonDocumentOptions { MaxDepth = 4 });
@@ -264,6 +275,26 @@ public static class ModelFile
     }
 
     /// <summary>Every layer of the model, nested models' layers included.</summary>
+    /// <summary>
+    /// The names weights are saved under: their own (<c>dense/kernel</c>), except in a subclassed model, whose layers
+    /// are created by its constructor and get fresh automatic names in every process; there a weight is known by its
+    /// position in <see cref="Layers.Layer.Weights"/> (<c>0003/kernel</c>), which the same constructor reproduces.
+    /// </summary>
+    internal static string[] WeightKeys(Model model, IReadOnlyList<Tensor> weights)
+    {
+        var keys = new string[weights.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            string name = weights[i].Name ?? "";
+            keys[i] = model.IsSubclassed ? string.Create(CultureInfo.InvariantCulture, $"{i:D4}/{name[(name.LastIndexOf('/') + 1)..]}") : name;
+        }
+        return keys;
+    }
+
+    /// <summary>A layer's key in <c>layer_rng_states</c>: its name, or in a subclassed model its position (see <see cref="WeightKeys"/>).</summary>
+    private static string LayerKey(Model model, Layers.Layer layer, int position) =>
+        model.IsSubclassed ? string.Create(CultureInfo.InvariantCulture, $"#{position}") : layer.Name;
+
     private static IEnumerable<Layers.Layer> AllLayers(Model model)
     {
         foreach (var l in model.Layers)

@@ -23,7 +23,9 @@ public static class Png
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"PNG size must be positive; got {width}x{height}.");
         long needed = (long)width * height * channels;
         if (pixels.Length != needed)
-            throw new ArgumentException($"PNG {width}x{height} {(channels == 1 ? "grayscale" : "RGB")} needs {needed} bytes; got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException(channels == 1
+                ? $"PNG {width}x{height} grayscale needs {needed} pixels; got {pixels.Length}."
+                : $"PNG {width}x{height} RGB needs {needed} bytes (3 per pixel); got {pixels.Length}.", nameof(pixels));
 
         int stride = width * channels;
         var raw = new byte[(stride + 1) * height]; // each row: filter byte 0 (None), then the pixels

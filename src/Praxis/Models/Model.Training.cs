@@ -407,6 +407,7 @@ public partial class Model
         foreach (var t in x)
             if (t.Rank == 0) throw new ShapeMismatchException($"{xName} must have a batch dimension; got a scalar.");
         if (!HasGraph) EnsureGraph(x.Select(t => t.Shape).ToArray());
+        if (IsSubclassed) SubclassInputShapes ??= x.Select(t => t.Shape.With(0, -1)).ToArray();
         if (HasGraph && x.Length != _inputs.Length) throw new ArgumentException($"Model '{Name}' takes {_inputs.Length} input(s); {xName} has {x.Length}.");
         int n = x[0].Shape[0];
         for (int i = 0; i < x.Length; i++)

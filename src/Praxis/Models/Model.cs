@@ -56,6 +56,9 @@ public partial class Model : Layer
     /// <summary>The layers in the order they run (input layers first).</summary>
     public virtual IReadOnlyList<Layer> Layers => _tracked.Count == 0 ? _layers : [.. _layers, .. _tracked.Where(l => !_layers.Contains(l))];
 
+    /// <summary>The input shapes (batch −1) a subclassed model was first called or trained on; saved so loading can build it.</summary>
+    internal Shape[]? SubclassInputShapes { get; set; }
+
     /// <summary>True for a model built by subclassing (no functional graph of its own, the computation in an overridden <c>Call</c>).</summary>
     public bool IsSubclassed => !HasGraph && this is not Sequential;
 
@@ -186,6 +189,7 @@ public partial class Model : Layer
         if (!HasGraph) EnsureGraph(inputs.Select(t => t.Shape).ToArray());
         if (!HasGraph)
         {
+            SubclassInputShapes ??= inputs.Select(t => t.Shape.With(0, -1)).ToArray();
             if (inputs.Length == 1) return [Call(inputs[0], training)];
             throw new NotSupportedException($"Model '{Name}' ({GetType().Name}) has no functional graph and got {inputs.Length} inputs: override Call(Tensor[], bool) with its computation.");
         }

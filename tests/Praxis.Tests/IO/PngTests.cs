@@ -8,7 +8,7 @@ namespace Praxis.Tests.IO;
 public class PngTests
 {
     /// <summary>An independent reader: checks the signature, every chunk's CRC (bitwise, no table) and the layout, and inflates the pixels.</summary>
-    private static (int Width, int Height, byte[] Pixels) Decode(byte[] png)
+    private static (int Width, int Height, byte[] Pixels) Decode(byte[] png, int channels = 1)
     {
         Assert.Equal(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 }, png[..8]);
         int pos = 8, width = 0, height = 0;
@@ -26,7 +26,8 @@ public class PngTests
             {
                 width = BinaryPrimitives.ReadInt32BigEndian(body);
                 height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
-                Assert.Equal(new byte[] { 8, 0, 0, 0, 0 }, body[8..].ToArray()); // 8-bit gray, deflate, filter 0, no interlace
+                // 8-bit gray (colour type 0) or RGB (2), deflate, filter 0, no interlace
+                Assert.Equal(new byte[] { 8, (byte)(channels == 1 ? 0 : 2), 0, 0, 0 }, body[8..].ToArray());
             }
             if (type == "IDAT") idat.Write(body);
             pos += 12 + len;
@@ -36,12 +37,13 @@ public class PngTests
         var raw = new MemoryStream();
         using (var z = new ZLibStream(idat, CompressionMode.Decompress)) z.CopyTo(raw);
         var rows = raw.ToArray();
-        Assert.Equal((width + 1) * height, rows.Length);
-        var pixels = new byte[width * height];
+        int stride = width * channels;
+        Assert.Equal((stride + 1) * height, rows.Length);
+        var pixels = new byte[stride * height];
         for (int y = 0; y < height; y++)
         {
-            Assert.Equal(0, rows[y * (width + 1)]); // filter type None
-            Array.Copy(rows, y * (width + 1) + 1, pixels, y * width, width);
+            Assert.Equal(0, rows[y * (stride + 1)]); // filter type None
+            Array.Copy(rows, y * (stride + 1) + 1, pixels, y * stride, stride);
         }
         return (width, height, pixels);
     }
@@ -71,6 +73,16 @@ public class PngTests
     }
 
     [Fact]
+    public void EncodedRgbImageDecodesToTheSamePixels()
+    {
+        var pixels = new byte[4 * 3 * 3];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 53 + 7);
+        var (w, h, back) = Decode(Png.EncodeRgb(pixels, 4, 3), channels: 3);
+        Assert.Equal((4, 3), (w, h));
+        Assert.Equal(pixels, back);
+    }
+
+    [Fact]
     public void GridTilesImagesWithBordersAndMapsTheRange()
     {
         // Three 2×3 images in [-1, 1], two columns: a 2×2 grid (last cell empty) with 1-pixel borders.
@@ -96,6 +108,8 @@ public class PngTests
     {
         var e = Assert.Throws<ArgumentException>(() => Png.EncodeGray(new byte[5], 2, 2));
         Assert.Contains("needs 4 pixels; got 5", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Png.EncodeRgb(new byte[4], 2, 2));
+        Assert.Contains("needs 12 bytes (3 per pixel); got 4", e.Message);
         var s = Assert.Throws<ShapeMismatchException>(() => Png.SaveGrid("x.png", Tensor.Zeros(2, 4, 4, 3), 2));
         Assert.Contains("(2, 4, 4, 3)", s.Message);
     }
