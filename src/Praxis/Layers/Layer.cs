@@ -12,9 +12,14 @@ namespace Praxis.Layers;
 /// <c>Apply</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="Call(Tensor, bool)"/> must compute everything that depends on input values through ops: a model's
-/// training step is recorded once and replayed (see <see cref="Tape"/>), so values computed outside ops would be
-/// frozen at their first-step values.
+/// <para>Writing your own layer: override <see cref="Build(Shape)"/> (weights via <c>AddWeight</c>), <see cref="Call(Tensor, bool)"/>
+/// or, for several inputs, <see cref="Call(Tensor[], bool)"/> (no <c>Build(Shape[])</c> needed when it has no weights),
+/// and <see cref="GetConfig"/> plus a <c>LayerRegistry.Register</c> line to save it.</para>
+/// <para>The replay rule: a model's step can be recorded once and replayed (see <see cref="Tape"/>), which is only right
+/// when everything that changes per batch is computed by ops (random values with <see cref="Tensor.RandomNormal"/> or
+/// <see cref="Tensor.RandomUniform"/>, which are ops) and <c>Call</c> never reads tensor values to decide anything.
+/// Library layers obey it. Your layer is run eagerly (re-recorded every step, never frozen) unless it overrides
+/// <see cref="ReplaySafe"/> to promise the rule, which buys the replayed speed.</para>
 /// </remarks>
 public abstract class Layer
 {
