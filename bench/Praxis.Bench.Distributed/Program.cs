@@ -167,7 +167,7 @@ sealed class LastEpochTimer : Callback
 
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        Model.Distribution?.ResetStats();
+        (Model.Distribution as DataParallel)?.ResetStats();
         _batches = 0;
         _start = Stopwatch.GetTimestamp();
     }

@@ -194,7 +194,7 @@ sealed class FailAt(string how, int batch) : Callback
     public override void OnTrainBatchBegin(int b, IReadOnlyDictionary<string, double> logs)
     {
         if (b != batch) return;
-        Console.WriteLine($"rank {Model.Distribution?.Rank}: failing ({how}) at batch {b}");
+        Console.WriteLine($"rank {(Model.Distribution as DataParallel)?.Rank}: failing ({how}) at batch {b}");
         Console.Out.Flush();
         if (how == "kill") System.Diagnostics.Process.GetCurrentProcess().Kill();
         throw new InvalidOperationException($"injected failure at batch {b}");

@@ -32,7 +32,7 @@ namespace Praxis.Distributed;
 /// callback may stop on a rank-local reason (a clock) without leaving the others waiting. Callbacks that change the
 /// learning rate must decide from the logs, which are identical on every rank.
 /// </summary>
-public sealed class DataParallel : IBackwardObserver
+public sealed class DataParallel : FitStrategy, IBackwardObserver
 {
     private Tensor[] _params = [];
     private Tensor[] _nonTrainable = [];
@@ -116,14 +116,14 @@ public sealed class DataParallel : IBackwardObserver
     // ------------------------------------------------------------------ Fit hooks (called by Model.Fit)
 
     /// <summary>Training steps per epoch: global batches of <paramref name="batchSize"/> × <see cref="Size"/>.</summary>
-    internal int StepsPerEpoch(int n, int batchSize)
+    internal override int StepsPerEpoch(int n, int batchSize)
     {
         long global = (long)batchSize * Size;
         return (int)((n + global - 1) / global);
     }
 
     /// <summary>Checks that all ranks agree, broadcasts rank 0's weights and lays out the flat gradient buffer.</summary>
-    internal void BeginFit(Model model, int n, int batchSize, int epochs, int initialEpoch, bool shuffle)
+    internal override void BeginFit(Model model, int n, int batchSize, int epochs, int initialEpoch, bool shuffle)
     {
         var ps = model.TrainableWeights;
         var ws = model.Weights;
@@ -225,7 +225,7 @@ public sealed class DataParallel : IBackwardObserver
     }
 
     /// <summary>At each epoch start: every rank takes rank 0's sample order; the running sums restart.</summary>
-    internal void BeginEpoch(int[] order, bool shuffle)
+    internal override void BeginEpoch(int[] order, bool shuffle)
     {
         if (shuffle && Size > 1) Group.Broadcast(MemoryMarshal.AsBytes(order.AsSpan()), 0);
         _lossSum = 0;
@@ -237,7 +237,7 @@ public sealed class DataParallel : IBackwardObserver
     /// which each rank updates from its own samples) are set to rank 0's, as DDP does with its buffers, so that every rank
     /// validates and saves the same model.
     /// </summary>
-    internal void EndEpoch()
+    internal override void EndEpoch()
     {
         if (Size == 1) return;
         foreach (var w in _nonTrainable) Group.Broadcast(w.Span, 0);
@@ -262,7 +262,7 @@ public sealed class DataParallel : IBackwardObserver
     /// One data-parallel training step: forward and backward on this rank's slice, gradients (and the running loss and
     /// metric sums) all-reduced, the optimizer step, and the logs set to the averages over all ranks.
     /// </summary>
-    internal void TrainBatch(Model model, int b, int batchSize, int n, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
+    internal override void TrainBatch(Model model, int b, int batchSize, int n, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
     {
         var (start, count, globalCount) = Shard(b, batchSize, n, Rank, Size);
         var metrics = model.CompiledMetrics;
@@ -367,13 +367,13 @@ public sealed class DataParallel : IBackwardObserver
     /// leave after the same step; a flag set in <c>OnTrainBatchEnd</c> is thus acted on one step later, but a rank never
     /// leaves the others waiting in an all-reduce it will not join.
     /// </summary>
-    internal bool LeaveEpoch(Model model) => Size == 1 ? model.StopTraining : _stopAgreed;
+    internal override bool LeaveEpoch(Model model) => Size == 1 ? model.StopTraining : _stopAgreed;
 
     /// <summary>
     /// Before each epoch: whether any rank has <c>StopTraining</c> set (one small all-reduce), so that all ranks run the
     /// same epochs even when a callback decides on something rank-local (a clock, a file). Sets the flag on every rank.
     /// </summary>
-    internal bool AgreeStop(Model model)
+    internal override bool AgreeStop(Model model)
     {
         _stopAgreed = false;
         if (Size == 1) return model.StopTraining;
@@ -383,9 +383,10 @@ public sealed class DataParallel : IBackwardObserver
         return vote[0] > 0;
     }
 
-    /// <summary>Loss and metrics over (<paramref name="x"/>, <paramref name="y"/>), each rank evaluating a contiguous share.</summary>
-    internal Dictionary<string, double> Evaluate(Model model, Tensor[] x, Tensor y, int batchSize)
+    /// <summary>Loss and metrics over (<paramref name="x"/>, <paramref name="ys"/>), each rank evaluating a contiguous share.</summary>
+    internal override Dictionary<string, double> Evaluate(Model model, Tensor[] x, Tensor[] ys, int batchSize)
     {
+        var y = ys[0];
         int n = y.Shape[0];
         int start = (int)((long)n * Rank / Size), count = (int)((long)n * (Rank + 1) / Size) - start;
         var metrics = model.CompiledMetrics;
@@ -394,7 +395,7 @@ public sealed class DataParallel : IBackwardObserver
         {
             var xs = new Tensor[x.Length];
             for (int i = 0; i < x.Length; i++) xs[i] = x[i].SliceRows(start, count);
-            var local = model.EvaluateLocal(xs, y.SliceRows(start, count), batchSize);
+            var local = model.EvaluateLocal(xs, [y.SliceRows(start, count)], batchSize);
             sums[0] = (float)(local["loss"] * count);
             sums[1] = count;
             for (int i = 0; i < metrics.Count; i++) sums[2 + i] = (float)(local[metrics[i].Name] * count);
@@ -406,11 +407,22 @@ public sealed class DataParallel : IBackwardObserver
     }
 
     /// <summary>Whether a failure of Fit on this rank must abort the job.</summary>
-    internal bool ShouldAbort(Exception e) => AbortOnError && Size > 1 && e is not DistributedSetupException;
+    internal override bool Reports => IsRoot;
+
+    internal override void Check(Model model, bool customSteps, int targets)
+    {
+        if (customSteps)
+            throw new NotSupportedException($"Fit: model '{model.Name}' ({model.GetType().Name}) overrides TrainStep/TestStep, which data-parallel training (Model.Distribution) does not run yet; train it in one process.");
+        int outputs = model.HasGraph ? model.Outputs.Count : targets;
+        if (targets != 1 || outputs != 1)
+            throw new NotSupportedException($"Fit: data-parallel training (Model.Distribution) trains single-output models only; model '{model.Name}' has {outputs} outputs.");
+    }
+
+    internal override bool ShouldAbort(Exception e) => AbortOnError && Size > 1 && e is not DistributedSetupException;
 
     /// <summary>Reports <paramref name="e"/> with this rank and aborts every rank.</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    internal void AbortJob(Exception e)
+    internal override void AbortJob(Exception e)
     {
         Console.Out.Flush();
         Console.Error.WriteLine($"praxis: rank {Rank} of {Size} failed in Fit: {e.GetType().Name}: {e.Message}");

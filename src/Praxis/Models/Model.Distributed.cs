@@ -1,15 +1,20 @@
-using Praxis.Distributed;
-
 namespace Praxis.Models;
 
 public partial class Model
 {
     /// <summary>
-    /// The data-parallel strategy <c>Fit</c> trains with, or null to train in this process alone (the default). Set the
-    /// same strategy on every rank, e.g. <c>model.Distribution = new DataParallel(MpiProcessGroup.Initialize())</c>;
-    /// <c>batchSize</c> is then the per-rank batch. See <see cref="DataParallel"/>.
+    /// The strategy <c>Fit</c> trains with across processes, or null to train in this process alone (the default). Set
+    /// the same strategy on every rank, e.g. <c>model.Distribution = new DataParallel(MpiProcessGroup.Initialize())</c>;
+    /// <c>batchSize</c> is then the per-rank batch. See <see cref="Praxis.Distributed.DataParallel"/>.
     /// </summary>
-    public DataParallel? Distribution { get; set; }
+    public FitStrategy? Distribution { get; set; }
+
+    /// <summary>One batch in this process: positions [start, start+count) of the epoch order through <see cref="TrainStep"/>.</summary>
+    internal void TrainLocalBatch(int start, int count, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
+    {
+        var step = GatherTrainBatch(x, y, start, count);
+        CopyLogs(TrainStep(step.Batch), logs);
+    }
 
     /// <summary>The recorded training step for <paramref name="count"/> rows, filled with epoch-order positions [start, start+count).</summary>
     internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor[] y, int start, int count)
@@ -21,5 +26,5 @@ public partial class Model
     }
 
     /// <summary>Loss and metrics over data held by this process only.</summary>
-    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor y, int batchSize) => EvaluateCore(x, [y], batchSize);
+    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor[] y, int batchSize) => EvaluateCore(x, y, batchSize);
 }

@@ -138,9 +138,9 @@ public partial class Model
             throw new InvalidOperationException($"Fit: model '{Name}' is already training on another call; training a model is single-caller.");
         try
         {
-            if (Distribution is not { } dp) return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch);
-            try { return FitCore(x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
-            catch (Exception e) when (dp.ShouldAbort(e)) { dp.AbortJob(e); throw; }
+            var strategy = Distribution ?? LocalFit.Instance;
+            try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
+            catch (Exception e) when (strategy.ShouldAbort(e)) { strategy.AbortJob(e); throw; }
         }
         finally { Volatile.Write(ref _training, 0); }
     }
@@ -162,7 +162,7 @@ public partial class Model
         return result;
     }
 
-    private History FitCore(Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
+    private History FitCore(FitStrategy strategy, Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
         IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor[] Y)? validationData,
         bool shuffle, int initialEpoch)
     {
@@ -193,17 +193,10 @@ public partial class Model
         }
         if (valY != null && !overrides.Test) RequireLoss("Fit (validation)");
 
-        // ---- data parallel (Praxis.Distributed): global batches of batchSize × ranks; only rank 0 reports
-        var dp = Distribution;
-        if (dp != null)
-        {
-            if (overrides.Train || overrides.Test)
-                throw new NotSupportedException($"Fit: model '{Name}' ({GetType().Name}) overrides TrainStep/TestStep, which data-parallel training (Model.Distribution) does not run yet; train it in one process.");
-            if (y.Length != 1 || (HasGraph && _outputs.Length != 1))
-                throw new NotSupportedException($"Fit: data-parallel training (Model.Distribution) trains single-output models only; model '{Name}' has {(HasGraph ? _outputs.Length : y.Length)} outputs.");
-        }
-        int steps = dp?.StepsPerEpoch(n, batchSize) ?? (n + batchSize - 1) / batchSize;
-        if (dp is { IsRoot: false }) verbose = 0;
+        // The strategy decides how batches run (here, or a share on each of several processes); the loop is the same.
+        strategy.Check(this, overrides.Train || overrides.Test, y.Length);
+        int steps = strategy.StepsPerEpoch(n, batchSize);
+        if (!strategy.Reports) verbose = 0;
         // Keras order: the caller's callbacks first, then History and the progress logger, so that what a callback adds
         // to the epoch logs (e.g. learning_rate from ReduceLROnPlateau) is recorded and shown. A History or
         // ProgressLogger passed in replaces the default one.
@@ -213,7 +206,7 @@ public partial class Model
         if (history == null) cbs.Add(history = new History());
         if (verbose > 0 && !cbs.Any(c => c is ProgressLogger)) cbs.Add(new ProgressLogger(verbose));
         var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose };
-        if (dp is { IsRoot: false }) cbs.RemoveAll(c => c.RootRankOnly);
+        if (!strategy.Reports) cbs.RemoveAll(c => c.RootRankOnly);
 
         // Everything Fit changes, kept so that a failure leaves the model as it found it.
         var before = TrainingState.Capture(this);
@@ -224,37 +217,29 @@ public partial class Model
             var logs = _logs = new Dictionary<string, double>();
             if (_order.Length != n) _order = new int[n];
             ResumeEpoch = null;
-            dp?.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
+            strategy.BeginFit(this, n, batchSize, epochs, initialEpoch, shuffle);
             foreach (var cb in cbs) cb.OnTrainBegin(logs);
             // A callback restoring a backup (BackupAndRestore) skips the epochs that already finished.
             if (ResumeEpoch is int resume) { initialEpoch = Math.Max(initialEpoch, resume); ResumeEpoch = null; }
-            for (int epoch = initialEpoch; epoch < epochs && !(dp?.AgreeStop(this) ?? StopTraining); epoch++)
+            for (int epoch = initialEpoch; epoch < epochs && !strategy.AgreeStop(this); epoch++)
             {
                 logs.Clear();
                 foreach (var cb in cbs) cb.OnEpochBegin(epoch, logs);
                 for (int i = 0; i < n; i++) _order[i] = i;
                 if (shuffle) Rng.Global.Shuffle(_order);
-                dp?.BeginEpoch(_order, shuffle);
+                strategy.BeginEpoch(_order, shuffle);
                 ResetMetrics();
                 for (int b = 0; b < steps; b++)
                 {
-                    int start = b * batchSize, count = Math.Min(batchSize, n - start);
                     foreach (var cb in cbs) cb.OnTrainBatchBegin(b, logs);
-                    if (dp != null) dp.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
-                    else
-                    {
-                        var step = GetStep(count, ModeTrain, trainX, trainY);
-                        for (int i = 0; i < trainX.Length; i++) GatherRows(trainX[i], _order, start, count, step.Inputs[i]);
-                        for (int i = 0; i < trainY.Length; i++) GatherRows(trainY[i], _order, start, count, step.Targets[i]);
-                        CopyLogs(TrainStep(step.Batch), logs);
-                    }
+                    strategy.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
                     foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
-                    if (dp?.LeaveEpoch(this) ?? StopTraining) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
+                    if (strategy.LeaveEpoch(this)) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
                 }
-                dp?.EndEpoch();
+                strategy.EndEpoch();
                 if (valY != null)
                 {
-                    var val = dp != null ? dp.Evaluate(this, valX, valY[0], batchSize) : EvaluateCore(valX, valY, batchSize);
+                    var val = strategy.Evaluate(this, valX, valY, batchSize);
                     foreach (var (k, v) in val) logs["val_" + k] = v;
                 }
                 foreach (var cb in cbs) cb.OnEpochEnd(epoch, logs);

@@ -424,6 +424,21 @@ public class UserModelTests
     }
 
     [Fact]
+    public void DataParallelFitRefusesWhatItCannotRunInsteadOfTrainingSomethingElse()
+    {
+        var model = new AutoEncoder { Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup()) };
+        model.Compile("adam");
+        var e = Assert.Throws<NotSupportedException>(() => model.Fit(Tensor.Ones(8, 4), verbose: 0));
+        Assert.Contains("overrides TrainStep/TestStep", e.Message);
+        Assert.Equal(0, model.Steps);
+        var heads = TwoHeads();
+        heads.Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup());
+        heads.Compile("adam", "mse");
+        e = Assert.Throws<NotSupportedException>(() => heads.Fit(Tensor.Ones(8, 4), [Tensor.Ones(8, 1), Tensor.Ones(8, 4)], verbose: 0));
+        Assert.Contains("single-output models only", e.Message);
+    }
+
+    [Fact]
     public void TrainStepWithoutALossOrAnOverrideSaysWhatIsMissing()
     {
         var model = Classifier();
