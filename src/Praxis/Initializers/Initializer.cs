@@ -51,12 +51,18 @@ public abstract class Initializer
     /// </summary>
     public static Initializer Get(string name)
     {
-        if (Registry.TryGetValue(name, out var make)) return make();
-        throw new ArgumentException($"Unknown initializer '{name}'. Known: {string.Join(", ", Registry.Keys.Order())}.");
+        Func<Initializer>? make;
+        lock (Registry)
+            if (!Registry.TryGetValue(name, out make))
+                throw new ArgumentException($"Unknown initializer '{name}'. Known: {string.Join(", ", Registry.Keys.Order())}.");
+        return make();
     }
 
     /// <summary>Adds a named initializer so strings and saved configs can refer to it.</summary>
-    public static void Register(string name, Func<Initializer> factory) => Registry[name] = factory;
+    public static void Register(string name, Func<Initializer> factory)
+    {
+        lock (Registry) Registry[name] = factory;
+    }
 
     private static readonly Dictionary<string, Func<Initializer>> Registry = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -57,16 +57,26 @@ public static class Activations
     internal static ActivationFunction Relu { get; }
 
     /// <summary>Adds (or replaces) a named activation.</summary>
-    public static void Register(string name, Func<Tensor, Tensor> apply) => Registry[name] = new ActivationFunction(name, apply);
+    public static void Register(string name, Func<Tensor, Tensor> apply)
+    {
+        var f = new ActivationFunction(name, apply);
+        lock (Registry) Registry[name] = f;
+    }
 
     /// <summary>Resolves a name; null or empty means <c>linear</c>, as in Keras.</summary>
     public static ActivationFunction Get(string? name)
     {
-        if (string.IsNullOrEmpty(name)) return Registry["linear"];
-        if (Registry.TryGetValue(name, out var f)) return f;
-        throw new ArgumentException($"Unknown activation '{name}'. Known: {string.Join(", ", Registry.Keys.Order())}.");
+        lock (Registry)
+        {
+            if (string.IsNullOrEmpty(name)) return Registry["linear"];
+            if (Registry.TryGetValue(name, out var f)) return f;
+            throw new ArgumentException($"Unknown activation '{name}'. Known: {string.Join(", ", Registry.Keys.Order())}.");
+        }
     }
 
     /// <summary>The registered names.</summary>
-    public static IEnumerable<string> Names => Registry.Keys;
+    public static IEnumerable<string> Names
+    {
+        get { lock (Registry) return [.. Registry.Keys]; }
+    }
 }

@@ -24,7 +24,7 @@ namespace Praxis.Layers;
 public abstract class Layer
 {
     private static readonly Dictionary<string, int> NameCounts = new();
-    private static long _structureVersion;
+    private long _structureVersion;
     private readonly List<Tensor> _weights = new();
     private readonly HashSet<Tensor> _nonTrainable = new(ReferenceEqualityComparer.Instance);
     private bool _trainable = true;
@@ -60,8 +60,11 @@ public abstract class Layer
         }
     }
 
-    /// <summary>Changes whenever any layer's trainability changes, so recorded training steps can be rebuilt.</summary>
-    public static long StructureVersion => Interlocked.Read(ref _structureVersion);
+    /// <summary>
+    /// Changes whenever this layer's trainability (or, for a model, any of its layers') changes, so the steps a model
+    /// recorded can be rebuilt. Per layer: freezing a GAN's discriminator invalidates only the models that contain it.
+    /// </summary>
+    public virtual long StructureVersion => Interlocked.Read(ref _structureVersion);
 
     /// <summary>Every weight: trainable first, then non-trainable (Keras order).</summary>
     public virtual IReadOnlyList<Tensor> Weights

@@ -67,6 +67,9 @@ public sealed class Bidirectional : Layer
     public override bool ReplaySafe => base.ReplaySafe && Forward.ReplaySafe && Backward.ReplaySafe;
 
     /// <inheritdoc />
+    public override long StructureVersion => base.StructureVersion + Forward.StructureVersion + Backward.StructureVersion;
+
+    /// <inheritdoc />
     public override IReadOnlyList<Tensor> TrainableWeights => Trainable ? [.. Forward.TrainableWeights, .. Backward.TrainableWeights] : [];
 
     /// <inheritdoc />
@@ -171,6 +174,9 @@ public sealed class TimeDistributed : Layer
 
     /// <inheritdoc />
     public override bool ReplaySafe => base.ReplaySafe && Layer.ReplaySafe;
+
+    /// <inheritdoc />
+    public override long StructureVersion => base.StructureVersion + Layer.StructureVersion;
 
     /// <inheritdoc />
     public override IReadOnlyList<Tensor> TrainableWeights => Trainable ? Layer.TrainableWeights : [];

@@ -50,6 +50,9 @@ internal sealed class CompiledStep
 
     public long Version { get; }
 
+    /// <summary>The model's cache key: batch size · 4 + mode.</summary>
+    public long Key { get; init; }
+
     /// <summary>True when every forward pass calls the model again instead of replaying a recording.</summary>
     public bool Eager { get; }
 

@@ -6,7 +6,11 @@ namespace Praxis.Models;
 
 public partial class Model
 {
-    private readonly Dictionary<long, CompiledStep> _steps = new(); // key: batch size · 4 + mode
+    private readonly Dictionary<long, CompiledStep> _steps = new(); // training steps; key: batch size · 4 + mode
+    // Inference steps (Evaluate, Predict) are rented, one caller at a time each, so concurrent Predict calls each get
+    // their own placeholders and buffers; the pool keeps the idle ones.
+    private readonly Dictionary<long, Stack<CompiledStep>> _idleSteps = new();
+    private readonly object _evaluateGate = new();
     private Dictionary<string, double> _logs = new();
     private int[] _order = [];
     private int _training; // 1 while Fit or TrainOnBatch runs: training is single-caller
@@ -18,7 +22,11 @@ public partial class Model
     public bool StopTraining { get; set; }
 
     /// <summary>Drops recorded steps (after the graph, the loss or trainability changed).</summary>
-    protected void InvalidateSteps() => _steps.Clear();
+    protected void InvalidateSteps()
+    {
+        _steps.Clear();
+        lock (_idleSteps) _idleSteps.Clear();
+    }
 
     // ------------------------------------------------------------------ the overridable steps
 
@@ -139,6 +147,8 @@ public partial class Model
         try
         {
             var strategy = Distribution ?? LocalFit.Instance;
+            // Holding the evaluation gate keeps another thread's Evaluate from resetting this Fit's trackers mid-epoch.
+            lock (_evaluateGate)
             try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
             catch (Exception e) when (strategy.ShouldAbort(e)) { strategy.AbortJob(e); throw; }
         }
@@ -277,11 +287,14 @@ public partial class Model
             throw new InvalidOperationException($"TrainOnBatch: model '{Name}' is already training on another call; training a model is single-caller.");
         try
         {
-            var step = GetStep(n, ModeTrain, x, y);
-            for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
-            for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
-            ResetMetrics();
-            return new Dictionary<string, double>(TrainStep(step.Batch));
+            lock (_evaluateGate)
+            {
+                var step = GetStep(n, ModeTrain, x, y);
+                for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
+                for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
+                ResetMetrics();
+                return new Dictionary<string, double>(TrainStep(step.Batch));
+            }
         }
         finally { Volatile.Write(ref _training, 0); }
     }
@@ -297,11 +310,18 @@ public partial class Model
     {
         RequireOptimizer("TestOnBatch");
         int n = CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
-        var step = GetStep(n, ModeTest, x, y);
-        for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
-        for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
-        ResetMetrics();
-        return new Dictionary<string, double>(TestStep(step.Batch));
+        lock (_evaluateGate)
+        {
+            var step = RentStep(n, ModeTest, x, y);
+            try
+            {
+                for (int i = 0; i < x.Length; i++) CopyRows(x[i], 0, step.Inputs[i]);
+                for (int i = 0; i < y.Length; i++) CopyRows(y[i], 0, step.Targets[i]);
+                ResetMetrics();
+                return new Dictionary<string, double>(TestStep(step.Batch));
+            }
+            finally { ReturnStep(step); }
+        }
     }
 
     // ------------------------------------------------------------------ evaluate / predict
@@ -321,7 +341,10 @@ public partial class Model
         RequireOptimizer("Evaluate");
         CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
-        var result = EvaluateCore(x, y, batchSize);
+        Dictionary<string, double> result;
+        // Evaluate folds batches into the model's metric trackers, so callers take turns (a Fit's own validation holds
+        // the gate already); Predict keeps no such state and runs in parallel.
+        lock (_evaluateGate) result = EvaluateCore(x, y, batchSize);
         if (verbose > 0)
         {
             var sb = new System.Text.StringBuilder("evaluate:");
@@ -339,10 +362,14 @@ public partial class Model
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = GetStep(count, ModeTest, x, y);
-            for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
-            for (int i = 0; i < y.Length; i++) CopyRows(y[i], start, step.Targets[i]);
-            last = TestStep(step.Batch);
+            var step = RentStep(count, ModeTest, x, y);
+            try
+            {
+                for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
+                for (int i = 0; i < y.Length; i++) CopyRows(y[i], start, step.Targets[i]);
+                last = TestStep(step.Batch);
+            }
+            finally { ReturnStep(step); }
         }
         return new Dictionary<string, double>(last ?? CompiledLogs());
     }
@@ -362,11 +389,15 @@ public partial class Model
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = GetStep(count, ModePredict, x, []);
-            for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
-            step.Forward();
-            results ??= step.Outputs.Select(o => new Tensor(o.Shape.With(0, n))).ToArray();
-            for (int o = 0; o < results.Length; o++) step.Outputs[o].Span.CopyTo(results[o].SliceRows(start, count).Span);
+            var step = RentStep(count, ModePredict, x, []);
+            try
+            {
+                for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
+                step.Forward();
+                results ??= step.Outputs.Select(o => new Tensor(o.Shape.With(0, n))).ToArray();
+                for (int o = 0; o < results.Length; o++) step.Outputs[o].Span.CopyTo(results[o].SliceRows(start, count).Span);
+            }
+            finally { ReturnStep(step); }
         }
         return results ?? _outputs.Select(o => new Tensor(o.Shape.With(0, 0))).ToArray();
     }
@@ -429,14 +460,49 @@ public partial class Model
         return CreateStep(batch, mode, x, y, key, version);
     }
 
+    /// <summary>An inference step for this caller alone: an idle one that fits, or a new one. Give it back with <see cref="ReturnStep"/>.</summary>
+    private CompiledStep RentStep(int batch, int mode, Tensor[] x, Tensor[] y)
+    {
+        long version = StructureVersion;
+        long key = (long)batch * 4 + mode;
+        lock (_idleSteps)
+        {
+            if (_idleSteps.TryGetValue(key, out var idle))
+                while (idle.Count > 0)
+                {
+                    var step = idle.Pop();
+                    if (step.Version == version && step.Matches(x, y)) return step;
+                }
+        }
+        return NewStep(batch, mode, x, y, version);
+    }
+
+    private void ReturnStep(CompiledStep step)
+    {
+        long key = step.Key;
+        lock (_idleSteps)
+        {
+            if (!_idleSteps.TryGetValue(key, out var idle)) _idleSteps[key] = idle = new Stack<CompiledStep>();
+            if (idle.Count < MaxIdleSteps) idle.Push(step);
+        }
+    }
+
+    /// <summary>Idle inference steps kept per batch size and mode (one per concurrent caller, up to this many).</summary>
+    private const int MaxIdleSteps = 16;
+
+    private CompiledStep NewStep(int batch, int mode, Tensor[] x, Tensor[] y, long version)
+    {
+        var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
+        var targetShapes = mode == ModePredict ? [] : y.Select(t => t.Shape.With(0, batch)).ToArray();
+        bool withLoss = mode != ModePredict && HasCompiledLoss;
+        return new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version) { Key = (long)batch * 4 + mode };
+    }
+
     // Separate from GetStep so the captured state is allocated only when a step is created, not on every lookup.
     private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version)
     {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
-        var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
-        var targetShapes = mode == ModePredict ? [] : y.Select(t => t.Shape.With(0, batch)).ToArray();
-        bool withLoss = mode != ModePredict && HasCompiledLoss;
-        var step = new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version);
+        var step = NewStep(batch, mode, x, y, version);
         _steps[key] = step;
         return step;
     }

@@ -59,6 +59,20 @@ public partial class Model : Layer
     /// <summary>The input shapes (batch −1) a subclassed model was first called or trained on; saved so loading can build it.</summary>
     internal Shape[]? SubclassInputShapes { get; set; }
 
+    /// <inheritdoc />
+    public override long StructureVersion
+    {
+        get
+        {
+            // Versions only grow, so any change changes the sum. The graph's own lists, not the virtual Layers (which
+            // may build a new list): this runs before every step and must not allocate.
+            long v = base.StructureVersion;
+            for (int i = 0; i < _layers.Count; i++) v += _layers[i].StructureVersion;
+            for (int i = 0; i < _tracked.Count; i++) v += _tracked[i].StructureVersion;
+            return v;
+        }
+    }
+
     /// <summary>True for a model built by subclassing (no functional graph of its own, the computation in an overridden <c>Call</c>).</summary>
     public bool IsSubclassed => !HasGraph && this is not Sequential;
 
