@@ -249,7 +249,9 @@ public partial class Model
                 strategy.EndEpoch();
                 if (valY != null)
                 {
+                    foreach (var cb in cbs) cb.OnTestBegin(NoLogs);
                     var val = strategy.Evaluate(this, valX, valY, batchSize);
+                    foreach (var cb in cbs) cb.OnTestEnd(val);
                     foreach (var (k, v) in val) logs["val_" + k] = v;
                 }
                 foreach (var cb in cbs) cb.OnEpochEnd(epoch, logs);
@@ -327,16 +329,19 @@ public partial class Model
     // ------------------------------------------------------------------ evaluate / predict
 
     /// <summary>Loss and metrics over a dataset in inference mode (Keras <c>evaluate</c> with <c>return_dict=True</c>).</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0) => Evaluate([x], Targets(y), batchSize, verbose);
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
+        Evaluate([x], Targets(y), batchSize, verbose, callbacks);
 
     /// <summary>Loss and metrics of a multi-input model over a dataset.</summary>
-    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0) => Evaluate(x, Targets(y), batchSize, verbose);
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
+        Evaluate(x, Targets(y), batchSize, verbose, callbacks);
 
     /// <summary>Loss and metrics of a single-input model with several outputs (one target per output).</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0) => Evaluate([x], y, batchSize, verbose);
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
+        Evaluate([x], y, batchSize, verbose, callbacks);
 
-    /// <summary>Loss and metrics of a model with several inputs and/or outputs over a dataset.</summary>
-    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0)
+    /// <summary>Loss and metrics of a model with several inputs and/or outputs over a dataset; <paramref name="callbacks"/> get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</summary>
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null)
     {
         RequireOptimizer("Evaluate");
         CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
@@ -344,7 +349,10 @@ public partial class Model
         Dictionary<string, double> result;
         // Evaluate folds batches into the model's metric trackers, so callers take turns (a Fit's own validation holds
         // the gate already); Predict keeps no such state and runs in parallel.
+        var cbs = Attach(callbacks);
+        foreach (var cb in cbs) cb.OnTestBegin(NoLogs);
         lock (_evaluateGate) result = EvaluateCore(x, y, batchSize);
+        foreach (var cb in cbs) cb.OnTestEnd(result);
         if (verbose > 0)
         {
             var sb = new System.Text.StringBuilder("evaluate:");
@@ -375,16 +383,34 @@ public partial class Model
     }
 
     /// <summary>Outputs for every sample, in inference mode, computed in batches (Keras <c>predict</c>).</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32) => PredictMany([x], batchSize)[0];
+    public Tensor Predict(Tensor x, int batchSize = 32, IEnumerable<Callback>? callbacks = null) => PredictMany([x], batchSize, callbacks)[0];
 
     /// <summary>Outputs of a multi-input model for every sample.</summary>
-    public Tensor Predict(Tensor[] x, int batchSize = 32) => PredictMany(x, batchSize)[0];
+    public Tensor Predict(Tensor[] x, int batchSize = 32, IEnumerable<Callback>? callbacks = null) => PredictMany(x, batchSize, callbacks)[0];
 
-    /// <summary>Every output of the model for every sample.</summary>
-    public Tensor[] PredictMany(Tensor[] x, int batchSize = 32)
+    /// <summary>Every output of the model for every sample; <paramref name="callbacks"/> get <c>OnPredictBegin</c>/<c>OnPredictEnd</c>.</summary>
+    public Tensor[] PredictMany(Tensor[] x, int batchSize = 32, IEnumerable<Callback>? callbacks = null)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         int n = CheckData(x, [], "x", null, needTargets: false);
+        var cbs = Attach(callbacks);
+        foreach (var cb in cbs) cb.OnPredictBegin(NoLogs);
+        var outputs = PredictCore(x, n, batchSize);
+        foreach (var cb in cbs) cb.OnPredictEnd(NoLogs);
+        return outputs;
+    }
+
+    private static readonly IReadOnlyDictionary<string, double> NoLogs = new Dictionary<string, double>();
+
+    private Callback[] Attach(IEnumerable<Callback>? callbacks)
+    {
+        var cbs = callbacks?.ToArray() ?? [];
+        foreach (var cb in cbs) cb.Model = this;
+        return cbs;
+    }
+
+    private Tensor[] PredictCore(Tensor[] x, int n, int batchSize)
+    {
         Tensor[]? results = null;
         for (int start = 0; start < n; start += batchSize)
         {

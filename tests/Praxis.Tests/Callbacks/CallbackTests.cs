@@ -301,4 +301,31 @@ public class CallbackTests
         public override void OnTrainBatchBegin(int batch, IReadOnlyDictionary<string, double> logs) => Events.Add($"batch_begin:{batch}");
         public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs) => Events.Add($"batch_end:{batch}");
     }
+
+    private sealed class HookRecorder : Callback
+    {
+        public List<string> Events { get; } = new();
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => Events.Add("test_begin");
+        public override void OnTestEnd(IReadOnlyDictionary<string, double> logs) => Events.Add($"test_end:{string.Join(",", logs.Keys)}");
+        public override void OnPredictBegin(IReadOnlyDictionary<string, double> logs) => Events.Add("predict_begin");
+        public override void OnPredictEnd(IReadOnlyDictionary<string, double> logs) => Events.Add("predict_end");
+    }
+
+    [Fact]
+    public void EvaluatePredictAndFitValidationCallTheTestAndPredictHooks()
+    {
+        Keras.ClearSession();
+        var inputs = Keras.Input(shape: [3]);
+        var model = new Praxis.Models.Model(inputs, new Praxis.Layers.Dense(2, activation: "softmax").Apply(inputs));
+        model.Compile("adam", "sparse_categorical_crossentropy", ["accuracy"]);
+        var x = Tensor.Ones(8, 3);
+        var y = Tensor.Zeros(8);
+        var hooks = new HookRecorder();
+        model.Evaluate(x, y, callbacks: [hooks]);
+        model.Predict(x, callbacks: [hooks]);
+        Assert.Equal(["test_begin", "test_end:loss,accuracy", "predict_begin", "predict_end"], hooks.Events);
+        hooks.Events.Clear();
+        model.Fit(x, y, epochs: 2, verbose: 0, validationSplit: 0.25, callbacks: [hooks]);
+        Assert.Equal(["test_begin", "test_end:loss,accuracy", "test_begin", "test_end:loss,accuracy"], hooks.Events);
+    }
 }
