@@ -12,14 +12,27 @@ public sealed class ActivationFunction
         _apply = apply;
     }
 
+    /// <summary>Creates one of the library's own activations, which fused ops may compute themselves.</summary>
+    internal ActivationFunction(string name, Func<Tensor, Tensor> apply, bool builtIn) : this(name, apply) => IsBuiltIn = builtIn;
+
     /// <summary>The Keras name, e.g. <c>relu</c>.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// True for the library's own activation of this name. Fused ops (Dense with ReLU, the recurrent kernels) compute
+    /// only built-in activations themselves; a function you register, even under a built-in's name, is always applied as
+    /// written, never replaced by the kernel of the same name.
+    /// </summary>
+    public bool IsBuiltIn { get; }
+
+    /// <summary>True for the built-in activation called <paramref name="name"/>.</summary>
+    internal bool Is(string name) => IsBuiltIn && string.Equals(Name, name, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Applies the activation.</summary>
     public Tensor Apply(Tensor x) => _apply(x);
 
     /// <summary>True for the identity (<c>linear</c>).</summary>
-    public bool IsLinear => Name == "linear";
+    public bool IsLinear => Is("linear");
 
     /// <summary>An activation named by a Keras string.</summary>
     public static implicit operator ActivationFunction(string name) => Activations.Get(name);
@@ -31,7 +44,7 @@ public sealed class ActivationFunction
 /// <summary>
 /// The activation registry. Built in: <c>linear</c>, <c>relu</c>, <c>sigmoid</c>, <c>tanh</c>, <c>softmax</c>,
 /// <c>log_softmax</c>, <c>leaky_relu</c> (slope 0.2), <c>elu</c>, <c>gelu</c> (exact), <c>swish</c>/<c>silu</c>,
-/// <c>softplus</c>; more can be added with <see cref="Register"/>.
+/// <c>softplus</c>, <c>hard_sigmoid</c>; more can be added with <see cref="Register"/>.
 /// </summary>
 public static class Activations
 {
@@ -39,19 +52,23 @@ public static class Activations
 
     static Activations()
     {
-        Register("linear", x => x);
-        Registry["relu"] = Relu = new ActivationFunction("relu", x => x.Relu());
-        Register("sigmoid", x => x.Sigmoid());
-        Register("tanh", x => x.Tanh());
-        Register("softmax", x => x.Softmax(-1));
-        Register("log_softmax", x => x.LogSoftmax(-1));
-        Register("leaky_relu", x => x.LeakyRelu());
-        Register("elu", x => x.Elu());
-        Register("gelu", x => x.Gelu());
-        Register("swish", x => x.Swish());
-        Register("silu", x => x.Swish());
-        Register("softplus", x => x.Softplus());
+        BuiltIn("linear", x => x);
+        Relu = BuiltIn("relu", x => x.Relu());
+        BuiltIn("sigmoid", x => x.Sigmoid());
+        BuiltIn("tanh", x => x.Tanh());
+        BuiltIn("softmax", x => x.Softmax(-1));
+        BuiltIn("log_softmax", x => x.LogSoftmax(-1));
+        BuiltIn("leaky_relu", x => x.LeakyRelu());
+        BuiltIn("elu", x => x.Elu());
+        BuiltIn("gelu", x => x.Gelu());
+        BuiltIn("swish", x => x.Swish());
+        BuiltIn("silu", x => x.Swish());
+        BuiltIn("softplus", x => x.Softplus());
+        BuiltIn("hard_sigmoid", x => (x * (1f / 6f) + 0.5f).Clip(0f, 1f)); // Keras 3: relu6(x + 3) / 6, as the recurrent kernels
     }
+
+    private static ActivationFunction BuiltIn(string name, Func<Tensor, Tensor> apply) =>
+        Registry[name] = new ActivationFunction(name, apply, builtIn: true);
 
     /// <summary>The built-in ReLU, which convolution layers fuse into their op (unless "relu" is re-registered).</summary>
     internal static ActivationFunction Relu { get; }

@@ -64,7 +64,7 @@ public class Dense : Layer
 
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) =>
-        Activation.Name == "relu"
+        Activation.Is("relu")
             ? Tensor.Linear(input, Kernel, Bias, relu: true) // fused: one op, one pass over the output
             : Activation.Apply(Tensor.Linear(input, Kernel, Bias));
 

@@ -23,7 +23,7 @@ public abstract class RecurrentLayer : Layer
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), $"{GetType().Name} needs a positive number of units; got {units}.");
         Units = units;
         Activation = activation ?? Activations.Get("tanh");
-        PointwiseActivations.Parse(Activation.Name, $"{GetType().Name} activation"); // fail at construction, not at first call
+        RequireFused(Activation, $"{GetType().Name} activation"); // fail at construction, not at first call
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
@@ -115,6 +115,17 @@ public abstract class RecurrentLayer : Layer
             if (s.Rank != 2 || (s[1] != Units && s[1] != -1) || (s[0] != shapes[0][0] && s[0] >= 0 && shapes[0][0] >= 0))
                 throw new ShapeMismatchException($"Layer '{Name}' ({GetType().Name}): initial state {i - 1} must have shape (batch, {Units}) = ({shapes[0][0]}, {Units}); got {s}.");
         }
+    }
+
+    /// <summary>
+    /// The fused kernels compute the activation themselves, so it must be one of the library's own: a function you
+    /// registered (even as "tanh") would otherwise be silently replaced by the kernel's.
+    /// </summary>
+    private protected static void RequireFused(ActivationFunction f, string what)
+    {
+        if (!f.IsBuiltIn)
+            throw new ArgumentException($"{what} '{f.Name}' is your own function; the fused recurrent kernels compute only the library's tanh, sigmoid, relu, hard_sigmoid and linear, and would not apply it.");
+        PointwiseActivations.Parse(f.Name, what);
     }
 
     /// <inheritdoc />
@@ -222,7 +233,7 @@ public sealed class LSTM : RecurrentLayer
             returnState, goBackwards, zeroOutputForMask, name)
     {
         RecurrentActivation = recurrentActivation ?? Activations.Get("sigmoid");
-        PointwiseActivations.Parse(RecurrentActivation.Name, "LSTM recurrent activation");
+        RequireFused(RecurrentActivation, "LSTM recurrent activation");
         UnitForgetBias = unitForgetBias;
     }
 
@@ -284,7 +295,7 @@ public sealed class GRU : RecurrentLayer
             returnState, goBackwards, zeroOutputForMask, name)
     {
         RecurrentActivation = recurrentActivation ?? Activations.Get("sigmoid");
-        PointwiseActivations.Parse(RecurrentActivation.Name, "GRU recurrent activation");
+        RequireFused(RecurrentActivation, "GRU recurrent activation");
         ResetAfter = resetAfter;
     }
 

@@ -54,7 +54,7 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
     public override Tensor Compute(Tensor yTrue, Tensor yPred)
     {
         if (FromLogits) return Tensor.SoftmaxCrossEntropy(yPred, yTrue);
-        if (yPred.Logits is { } logits && yPred.LogitsActivation == "softmax") return Tensor.SoftmaxCrossEntropy(logits, yTrue);
+        if (yPred.Logits is { } logits && yPred.LogitsActivation == LogitsKind.Softmax) return Tensor.SoftmaxCrossEntropy(logits, yTrue);
         // −Σ y log(p / Σp) = softmax cross-entropy of log p.
         return Tensor.SoftmaxCrossEntropy(yPred.Clip(Epsilon, 1f - Epsilon).Log(), yTrue);
     }
@@ -76,7 +76,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
     public override Tensor Compute(Tensor yTrue, Tensor yPred)
     {
         if (FromLogits) return Tensor.SparseSoftmaxCrossEntropy(yPred, yTrue);
-        if (yPred.Logits is { } logits && yPred.LogitsActivation == "softmax") return Tensor.SparseSoftmaxCrossEntropy(logits, yTrue);
+        if (yPred.Logits is { } logits && yPred.LogitsActivation == LogitsKind.Softmax) return Tensor.SparseSoftmaxCrossEntropy(logits, yTrue);
         return Tensor.SparseSoftmaxCrossEntropy(yPred.Clip(Epsilon, 1f - Epsilon).Log(), yTrue);
     }
 
@@ -106,7 +106,7 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     public Tensor Elementwise(Tensor yTrue, Tensor yPred)
     {
         CheckSameShape(yTrue, yPred, Name);
-        Tensor? z = FromLogits ? yPred : yPred.LogitsActivation == "sigmoid" ? yPred.Logits : null;
+        Tensor? z = FromLogits ? yPred : yPred.LogitsActivation == LogitsKind.Sigmoid ? yPred.Logits : null;
         if (z != null) return z.Relu() - z * yTrue + ((-z.Abs()).Exp() + 1f).Log();
         var p = yPred.Clip(Epsilon, 1f - Epsilon);
         return -(yTrue * p.Log() + (1f - yTrue) * (1f - p).Log());

@@ -43,7 +43,7 @@ internal sealed class SigmoidOp : UnaryOp
     public SigmoidOp(Tensor x) : base(x)
     {
         Output.Logits = x;
-        Output.LogitsActivation = "sigmoid";
+        Output.LogitsActivation = LogitsKind.Sigmoid;
     }
 
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);

@@ -31,7 +31,7 @@ internal sealed class SoftmaxOp : Op
         _log = log;
         _column = _inner > 1 ? new float[2 * _n] : [];
         Output = new Tensor(x.Shape);
-        if (!log && a == x.Rank - 1) { Output.Logits = x; Output.LogitsActivation = "softmax"; }
+        if (!log && a == x.Rank - 1) { Output.Logits = x; Output.LogitsActivation = LogitsKind.Softmax; }
     }
 
     public override string Name => _log ? "LogSoftmax" : "Softmax";

@@ -83,8 +83,8 @@ public sealed partial class Tensor
     /// </summary>
     internal Tensor? Logits { get; set; }
 
-    /// <summary>"softmax" or "sigmoid" when <see cref="Logits"/> is set.</summary>
-    internal string? LogitsActivation { get; set; }
+    /// <summary>Which op made this tensor from <see cref="Logits"/> (set by the op itself, never from a name).</summary>
+    internal LogitsKind LogitsActivation { get; set; }
 
     /// <summary>
     /// The Keras mask carried by this tensor (Keras' <c>_keras_mask</c>): for a sequence batch (batch, time, …) a
@@ -269,4 +269,17 @@ public sealed partial class Tensor
     /// <c>using (Tensor.NoGrad()) { ... }</c>.
     /// </summary>
     public static NoGradScope NoGrad() => new(true);
+}
+
+/// <summary>The activation whose logits a tensor remembers: the loss-from-logits shortcut is typed, not matched by name.</summary>
+internal enum LogitsKind
+{
+    /// <summary>No logits recorded.</summary>
+    None,
+
+    /// <summary>Made by the softmax op over the last axis.</summary>
+    Softmax,
+
+    /// <summary>Made by the sigmoid op.</summary>
+    Sigmoid,
 }
