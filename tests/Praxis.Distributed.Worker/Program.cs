@@ -14,6 +14,7 @@ using Praxis.Data;
 using Praxis.Distributed;
 using Praxis.Distributed.Mpi;
 using Praxis.Layers;
+using Praxis.Metrics;
 using Praxis.Models;
 using static Praxis.Keras;
 
@@ -92,18 +93,27 @@ int Train()
     string tag = group == null ? "single" : $"rank{group.Rank}";
     // Scenario "even": 2 epochs × 50 global batches of 32 = 100 steps, with validation data (split across ranks).
     // Scenario "ragged": 1000 samples = 31 global batches of 32 and one of 8, which rank 0 takes alone; first layer frozen.
-    foreach (var (name, samples, epochs, val) in new[] { ("even", 1600, 2, true), ("ragged", 1000, 1, false) })
+    // Scenarios "custom" (a Model subclass with its own TrainStep/TestStep) and "heads" (two outputs, two losses) take the
+    // general path, gradients combined inside ApplyGradients; their 1000 samples leave rank 1 an empty last share.
+    foreach (var (name, samples, epochs, val) in new[] { ("even", 1600, 2, true), ("ragged", 1000, 1, false), ("custom", 1000, 1, true), ("heads", 1000, 1, true) })
     {
         ClearSession();
         SetRandomSeed(7);
-        var inputs = Input(shape: [784]);
-        var hidden = new Dense(64, activation: "relu").Apply(inputs);
-        var outputs = new Dense(10, activation: "softmax").Apply(hidden);
-        var model = new Model(inputs, outputs);
+        Model model;
+        if (name == "custom") model = new CustomClassifier();
+        else
+        {
+            var inputs = Input(shape: [784]);
+            var hidden = new Dense(64, activation: "relu").Apply(inputs);
+            var outputs = new Dense(10, activation: "softmax", name: "label").Apply(hidden);
+            model = name == "heads" ? new Model([inputs], [outputs, new Dense(1, name: "brightness").Apply(hidden)]) : new Model(inputs, outputs);
+        }
         // "ragged" also freezes the first layer: its weights become non-trainable (set to rank 0's at each epoch end) and
         // only the second layer's gradients are all-reduced.
         if (name == "ragged") model.GetLayer("dense").Trainable = false;
-        model.Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"]);
+        if (name == "custom") model.Compile(new Praxis.Optimizers.Adam());
+        else if (name == "heads") model.Compile(new Praxis.Optimizers.Adam(), ["categorical_crossentropy", "mse"], lossWeights: [1f, 0.5f], metrics: [["accuracy"], []]);
+        else model.Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"]);
         DataParallel? dp = null;
         if (group != null) model.Distribution = dp = new DataParallel(group, bucketSizeMB: bucketMB);
         var probe = new AllocationProbe();
@@ -116,8 +126,13 @@ int Train()
         History history;
         try
         {
-            history = model.Fit(xAll.SliceRows(0, mine), yAll.SliceRows(0, mine), epochs: epochs,
-                batchSize: group == null ? 32 : 16, verbose: 2, callbacks: callbacks, validationData: val ? (xVal, yVal) : null);
+            int batchSize = group == null ? 32 : 16;
+            var x = xAll.SliceRows(0, mine);
+            var y = yAll.SliceRows(0, mine);
+            history = name == "heads"
+                ? model.Fit([x], [y, Brightness(x)], epochs: epochs, batchSize: batchSize, verbose: 2, callbacks: callbacks,
+                    validationData: ([xVal], [yVal, Brightness(xVal)]))
+                : model.Fit(x, y, epochs: epochs, batchSize: batchSize, verbose: 2, callbacks: callbacks, validationData: val ? (xVal, yVal) : null);
         }
         catch (DistributedSetupException e)
         {
@@ -142,6 +157,9 @@ int Train()
     group?.Dispose();
     return 0;
 }
+
+// The second head's target: each image's mean pixel.
+static Tensor Brightness(Tensor x) => x.Mean(1).Reshape(-1, 1);
 
 string? Arg(string name)
 {
@@ -198,5 +216,48 @@ sealed class FailAt(string how, int batch) : Callback
         Console.Out.Flush();
         if (how == "kill") System.Diagnostics.Process.GetCurrentProcess().Kill();
         throw new InvalidOperationException($"injected failure at batch {b}");
+    }
+}
+
+/// <summary>The seed MLP as a Model subclass with its own steps (Keras' custom train_step): its loss, its trackers.</summary>
+sealed class CustomClassifier : Model
+{
+    private readonly Dense _hidden, _output;
+    private readonly Mean _loss = new("loss");
+    private readonly CategoricalAccuracy _accuracy = new("accuracy");
+    private readonly Praxis.Losses.Loss _crossEntropy = "categorical_crossentropy";
+    private readonly Dictionary<string, double> _logs = new();
+
+    public CustomClassifier() : base("custom_classifier")
+    {
+        _hidden = Track(new Dense(64, activation: "relu"));
+        _output = Track(new Dense(10, activation: "softmax"));
+    }
+
+    public override IReadOnlyList<Praxis.Metrics.Metric> Metrics => [_loss, _accuracy];
+
+    public override Tensor Call(Tensor input, bool training) => _output.Apply(_hidden.Apply(input, training), training);
+
+    protected override Dictionary<string, double> TrainStep(Batch data)
+    {
+        var predicted = Apply(data.Input, training: true);
+        var loss = _crossEntropy.Compute(data.Target!, predicted);
+        ApplyGradients(loss);
+        return Record(data, loss, predicted);
+    }
+
+    protected override Dictionary<string, double> TestStep(Batch data)
+    {
+        var predicted = Apply(data.Input);
+        return Record(data, _crossEntropy.Compute(data.Target!, predicted), predicted);
+    }
+
+    private Dictionary<string, double> Record(Batch data, Tensor loss, Tensor predicted)
+    {
+        _loss.UpdateState(loss, data.Size);
+        _accuracy.Update(data.Target!, predicted);
+        _logs["loss"] = _loss.Result();
+        _logs["accuracy"] = _accuracy.Result();
+        return _logs;
     }
 }

@@ -23,6 +23,9 @@ namespace Praxis.Distributed;
 /// accuracy, mse, mae), so callbacks that steer training decide alike on every rank; validation data is split
 /// across ranks and its results combined the same way;</item>
 /// <item>at each epoch end the non-trainable weights (moving statistics) are set to rank 0's;</item>
+/// <item>a model with its own <c>TrainStep</c>, or with several outputs, runs that step on each rank's slice; each
+/// <c>ApplyGradients</c> in it combines the ranks' gradients before the update (a step that calls its optimizer
+/// directly is refused), and its logs are combined afterwards;</item>
 /// <item>only rank 0 prints progress and runs callbacks whose <c>RootRankOnly</c> is true (those that print or write files);</item>
 /// <item>if <c>Fit</c> fails on one rank, that rank reports the error and aborts the whole job
 /// (<see cref="AbortOnError"/>), since the other ranks would otherwise wait forever in their next all-reduce.</item>
@@ -32,7 +35,7 @@ namespace Praxis.Distributed;
 /// callback may stop on a rank-local reason (a clock) without leaving the others waiting. Callbacks that change the
 /// learning rate must decide from the logs, which are identical on every rank.
 /// </summary>
-public sealed class DataParallel : FitStrategy, IBackwardObserver
+public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientReducer
 {
     private Tensor[] _params = [];
     private Tensor[] _nonTrainable = [];
@@ -49,6 +52,12 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver
     private long _seen;
     private long _commTicks;
     private bool _stopAgreed;
+    // The general path (a custom TrainStep, several outputs): gradients reduced inside ApplyGradients, logs after the step.
+    private bool _general;
+    private float[] _reduceBuffer = [];
+    private int _applied;
+    private readonly List<string> _logKeys = [];
+    private readonly Dictionary<string, double> _lastLogs = new();
     private const int TailLoss = 0, TailSeen = 1, TailStop = 2, TailMetrics = 3;
 
     /// <summary>Creates the strategy over <paramref name="group"/>.</summary>
@@ -230,6 +239,7 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver
         if (shuffle && Size > 1) Group.Broadcast(MemoryMarshal.AsBytes(order.AsSpan()), 0);
         _lossSum = 0;
         _seen = 0;
+        _lastLogs.Clear();
     }
 
     /// <summary>
@@ -264,6 +274,11 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver
     /// </summary>
     internal override void TrainBatch(Model model, int b, int batchSize, int n, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
     {
+        if (_general)
+        {
+            TrainGeneral(model, b, batchSize, n, x, y, logs);
+            return;
+        }
         var (start, count, globalCount) = Shard(b, batchSize, n, Rank, Size);
         var metrics = model.CompiledMetrics;
         CompiledStep? step = null;
@@ -304,6 +319,95 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver
         if (_stopAgreed) model.StopTraining = true;
         model.Optimizer!.Step(_params);
         Steps++;
+    }
+
+    /// <summary>
+    /// A data-parallel step through the model's own <c>TrainStep</c> (a custom step, or the default one of a model with
+    /// several outputs): each <c>ApplyGradients</c> inside it all-reduces the gradients it is about to apply (see
+    /// the reducer below), and afterwards the step's logs (running means over this rank's samples) are combined,
+    /// weighted by each rank's samples so far. A rank whose share of a short last batch is empty still runs the step (on
+    /// one row, weighted zero), so that every rank joins the same all-reduces in the same order.
+    /// </summary>
+    private void TrainGeneral(Model model, int b, int batchSize, int n, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
+    {
+        var (start, count, globalCount) = Shard(b, batchSize, n, Rank, Size);
+        bool empty = count == 0;
+        _scale = empty ? 0f : (float)count / globalCount;
+        _applied = 0;
+        var optimizer = model.Optimizer!;
+        long iterations = optimizer.Iterations;
+        Dictionary<string, double> stepLogs;
+        model.GradientReducer = this;
+        try { stepLogs = model.TrainBatchAt(empty ? (int)((long)b * batchSize * Size) : start, empty ? 1 : count, x, y); }
+        finally { model.GradientReducer = null; }
+        if (optimizer.Iterations - iterations != _applied)
+            throw new InvalidOperationException(
+                $"Fit: model '{model.Name}' ({model.GetType().Name}) stepped its optimizer {optimizer.Iterations - iterations} time(s) in TrainStep but " +
+                $"applied gradients through ApplyGradients {_applied} time(s). Under data-parallel training (Model.Distribution) a custom " +
+                "TrainStep must update weights with ApplyGradients, which combines the gradients of every process first.");
+        _seen += count;
+
+        // [stop vote, samples so far, then each log × samples so far], in the step's own key order (the same code on every rank).
+        _logKeys.Clear();
+        foreach (var k in stepLogs.Keys) _logKeys.Add(k);
+        var sums = Buffer(2 + _logKeys.Count);
+        sums[0] = model.StopTraining ? 1 : 0;
+        sums[1] = _seen;
+        // An empty share adds no samples: this rank's means are those of its last real step (its trackers saw a stand-in row).
+        var own = empty ? _lastLogs : stepLogs;
+        for (int i = 0; i < _logKeys.Count; i++)
+            sums[2 + i] = own.TryGetValue(_logKeys[i], out double v) ? (float)(v * _seen) : 0f;
+        if (!empty) CopyTo(stepLogs, _lastLogs);
+        long t0 = Stopwatch.GetTimestamp();
+        if (Size > 1) Group.AllReduce(sums);
+        _commTicks += Stopwatch.GetTimestamp() - t0;
+        for (int i = 0; i < _logKeys.Count; i++) logs[_logKeys[i]] = sums[2 + i] / sums[1];
+        _stopAgreed = sums[0] > 0;
+        if (_stopAgreed) model.StopTraining = true;
+        Steps++;
+    }
+
+    private static void CopyTo(Dictionary<string, double> from, Dictionary<string, double> to)
+    {
+        foreach (var (k, v) in from) to[k] = v;
+    }
+
+    private Span<float> Buffer(int length)
+    {
+        if (_reduceBuffer.Length < length) _reduceBuffer = new float[Math.Max(length, 2 * _reduceBuffer.Length)];
+        return _reduceBuffer.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// Inside <c>ApplyGradients</c> under the general path: the gradients of <paramref name="weights"/>, each rank's
+    /// weighted by its share of the global batch, summed over ranks, so the update is that of one process on the global
+    /// batch. (A weight without a gradient, one the loss does not reach, stays without one, as in one process.)
+    /// </summary>
+    void IGradientReducer.Reduce(IReadOnlyList<Tensor> weights)
+    {
+        _applied++;
+        long length = 0;
+        for (int i = 0; i < weights.Count; i++) length += weights[i].Size;
+        var flat = Buffer(checked((int)length));
+        int offset = 0;
+        for (int i = 0; i < weights.Count; i++)
+        {
+            var w = weights[i];
+            var part = flat.Slice(offset, w.Size);
+            if (w.Grad is { } g) TensorPrimitives.Multiply(g.Span, _scale, part);
+            else part.Clear();
+            offset += w.Size;
+        }
+        long t0 = Stopwatch.GetTimestamp();
+        if (Size > 1) Group.AllReduce(flat);
+        _commTicks += Stopwatch.GetTimestamp() - t0;
+        offset = 0;
+        for (int i = 0; i < weights.Count; i++)
+        {
+            var w = weights[i];
+            if (w.Grad is { } g) flat.Slice(offset, w.Size).CopyTo(g.Span);
+            offset += w.Size;
+        }
     }
 
     /// <inheritdoc />
@@ -383,40 +487,37 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver
         return vote[0] > 0;
     }
 
-    /// <summary>Loss and metrics over (<paramref name="x"/>, <paramref name="ys"/>), each rank evaluating a contiguous share.</summary>
+    /// <summary>
+    /// Loss and metrics over (<paramref name="x"/>, <paramref name="ys"/>), each rank evaluating a contiguous share and
+    /// the results combined weighted by each share's size (a rank with no share evaluates one row, weighted zero, so that
+    /// every rank knows the names of the results).
+    /// </summary>
     internal override Dictionary<string, double> Evaluate(Model model, Tensor[] x, Tensor[] ys, int batchSize)
     {
-        var y = ys[0];
-        int n = y.Shape[0];
+        int n = x[0].Shape[0];
         int start = (int)((long)n * Rank / Size), count = (int)((long)n * (Rank + 1) / Size) - start;
-        var metrics = model.CompiledMetrics;
-        var sums = new float[2 + metrics.Count];
-        if (count > 0)
-        {
-            var xs = new Tensor[x.Length];
-            for (int i = 0; i < x.Length; i++) xs[i] = x[i].SliceRows(start, count);
-            var local = model.EvaluateLocal(xs, [y.SliceRows(start, count)], batchSize);
-            sums[0] = (float)(local["loss"] * count);
-            sums[1] = count;
-            for (int i = 0; i < metrics.Count; i++) sums[2 + i] = (float)(local[metrics[i].Name] * count);
-        }
+        int from = count > 0 ? start : 0, rows = count > 0 ? count : 1;
+        var xs = new Tensor[x.Length];
+        for (int i = 0; i < x.Length; i++) xs[i] = x[i].SliceRows(from, rows);
+        var yp = new Tensor[ys.Length];
+        for (int i = 0; i < ys.Length; i++) yp[i] = ys[i].SliceRows(from, rows);
+        var local = model.EvaluateLocal(xs, yp, batchSize);
+        var keys = new List<string>(local.Keys);
+        var sums = new float[1 + keys.Count];
+        sums[0] = count;
+        for (int i = 0; i < keys.Count; i++) sums[1 + i] = (float)(local[keys[i]] * count);
         Group.AllReduce(sums);
-        var result = new Dictionary<string, double> { ["loss"] = sums[0] / sums[1] };
-        for (int i = 0; i < metrics.Count; i++) result[metrics[i].Name] = sums[2 + i] / sums[1];
+        var result = new Dictionary<string, double>();
+        for (int i = 0; i < keys.Count; i++) result[keys[i]] = sums[1 + i] / sums[0];
         return result;
     }
 
     /// <summary>Whether a failure of Fit on this rank must abort the job.</summary>
     internal override bool Reports => IsRoot;
 
-    internal override void Check(Model model, bool customSteps, int targets)
-    {
-        if (customSteps)
-            throw new NotSupportedException($"Fit: model '{model.Name}' ({model.GetType().Name}) overrides TrainStep/TestStep, which data-parallel training (Model.Distribution) does not run yet; train it in one process.");
-        int outputs = model.HasGraph ? model.Outputs.Count : targets;
-        if (targets != 1 || outputs != 1)
-            throw new NotSupportedException($"Fit: data-parallel training (Model.Distribution) trains single-output models only; model '{model.Name}' has {outputs} outputs.");
-    }
+    internal override void Check(Model model, bool customSteps, int targets) =>
+        // The fused path overlaps gradient all-reduce with backward; a custom step or several outputs take the general path.
+        _general = customSteps || targets != 1;
 
     internal override bool ShouldAbort(Exception e) => AbortOnError && Size > 1 && e is not DistributedSetupException;
 

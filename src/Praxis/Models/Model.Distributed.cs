@@ -10,11 +10,12 @@ public partial class Model
     public FitStrategy? Distribution { get; set; }
 
     /// <summary>One batch in this process: positions [start, start+count) of the epoch order through <see cref="TrainStep"/>.</summary>
-    internal void TrainLocalBatch(int start, int count, Tensor[] x, Tensor[] y, Dictionary<string, double> logs)
-    {
-        var step = GatherTrainBatch(x, y, start, count);
-        CopyLogs(TrainStep(step.Batch), logs);
-    }
+    internal void TrainLocalBatch(int start, int count, Tensor[] x, Tensor[] y, Dictionary<string, double> logs) =>
+        CopyLogs(TrainBatchAt(start, count, x, y), logs);
+
+    /// <summary>Runs <see cref="TrainStep"/> on epoch-order positions [start, start+count) and returns its logs.</summary>
+    internal Dictionary<string, double> TrainBatchAt(int start, int count, Tensor[] x, Tensor[] y) =>
+        TrainStep(GatherTrainBatch(x, y, start, count).Batch);
 
     /// <summary>The recorded training step for <paramref name="count"/> rows, filled with epoch-order positions [start, start+count).</summary>
     internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor[] y, int start, int count)
@@ -27,4 +28,11 @@ public partial class Model
 
     /// <summary>Loss and metrics over data held by this process only.</summary>
     internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor[] y, int batchSize) => EvaluateCore(x, y, batchSize);
+}
+
+/// <summary>Combines the gradients of several processes before an optimizer update (see <see cref="Model.GradientReducer"/>).</summary>
+internal interface IGradientReducer
+{
+    /// <summary>Replaces the gradients of <paramref name="weights"/> with their combination over all processes.</summary>
+    void Reduce(IReadOnlyList<Tensor> weights);
 }

@@ -47,7 +47,7 @@ public partial class Model
         var ps = step.TrainableWeights;
         Optimizer!.ZeroGrad(ps);
         step.Backward();
-        Optimizer.Step(ps);
+        StepOptimizer(ps);
         UpdateCompiledMetrics(step, data.Size);
         return CompiledLogs();
     }
@@ -68,7 +68,10 @@ public partial class Model
     /// <summary>
     /// The gradient step of a custom <see cref="TrainStep"/>: zeroes the gradients of <paramref name="weights"/> (the
     /// model's trainable weights by default), backpropagates from <paramref name="loss"/> and lets the optimizer update
-    /// them (Keras' <c>tape.gradient</c> plus <c>optimizer.apply_gradients</c>).
+    /// them (Keras' <c>tape.gradient</c> plus <c>optimizer.apply_gradients</c>). Under data-parallel training the
+    /// gradients are combined over every process here, before the update, so a custom step must apply its gradients
+    /// through this method (an optimizer stepped directly would update each process on its own shard alone, and Fit
+    /// refuses that); <paramref name="loss"/> should be a mean over the batch, as Keras' losses are.
     /// </summary>
     protected void ApplyGradients(Tensor loss, IReadOnlyList<Tensor>? weights = null)
     {
@@ -77,7 +80,16 @@ public partial class Model
         var ps = weights ?? TrainableWeights;
         opt.ZeroGrad(ps);
         loss.Backward();
-        opt.Step(ps);
+        StepOptimizer(ps);
+    }
+
+    /// <summary>Set by a distribution strategy while a step runs: combines the gradients of the processes before each update.</summary>
+    internal IGradientReducer? GradientReducer { get; set; }
+
+    private void StepOptimizer(IReadOnlyList<Tensor> ps)
+    {
+        GradientReducer?.Reduce(ps);
+        Optimizer!.Step(ps);
     }
 
     private static readonly Dictionary<Type, (bool Train, bool Test)> Overrides = new();

@@ -424,18 +424,95 @@ public class UserModelTests
     }
 
     [Fact]
-    public void DataParallelFitRefusesWhatItCannotRunInsteadOfTrainingSomethingElse()
+    public void DataParallelFitRunsACustomTrainStepAsPlainFitDoes()
     {
-        var model = new AutoEncoder { Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup()) };
-        model.Compile("adam");
-        var e = Assert.Throws<NotSupportedException>(() => model.Fit(Tensor.Ones(8, 4), verbose: 0));
-        Assert.Contains("overrides TrainStep/TestStep", e.Message);
-        Assert.Equal(0, model.Steps);
-        var heads = TwoHeads();
-        heads.Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup());
-        heads.Compile("adam", "mse");
-        e = Assert.Throws<NotSupportedException>(() => heads.Fit(Tensor.Ones(8, 4), [Tensor.Ones(8, 1), Tensor.Ones(8, 4)], verbose: 0));
-        Assert.Contains("single-output models only", e.Message);
+        // Over a group of one the general data-parallel path (gradients combined inside ApplyGradients, logs after the
+        // step) must be plain Fit exactly; the two-rank run is in Distributed/MpiTrainingTests.
+        var x = Tensor.RandomUniform(new Shape(100, 4), -1, 1, new Rng(2));
+        History Train(AutoEncoder m, bool dp)
+        {
+            if (dp) m.Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup());
+            m.Compile(new Adam(0.02f));
+            return m.Fit(x, epochs: 3, batchSize: 32, verbose: 0, validationSplit: 0.2);
+        }
+        SetRandomSeed(12);
+        var plain = new AutoEncoder();
+        var expected = Train(plain, dp: false);
+        SetRandomSeed(12);
+        var model = new AutoEncoder();
+        var actual = Train(model, dp: true);
+        Assert.Equal(3 * 3, model.Steps); // 80 training rows: batches of 32, 32, 16
+        AssertSameWeights(plain, model);
+        foreach (var key in new[] { "loss", "val_loss" })
+            for (int e = 0; e < 3; e++) Assert.Equal(expected[key][e], actual[key][e], 6);
+    }
+
+    [Fact]
+    public void DataParallelFitTrainsEveryOutputAsPlainFitDoes()
+    {
+        var (x, labels) = ModelTests.ArgMaxData(64, 1);
+        var y = new[] { labels.Reshape(-1, 1), ToCategorical(labels, 4) };
+        History Train(Model m, bool dp)
+        {
+            if (dp) m.Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup());
+            m.Compile(new Adam(0.01f), ["mse", "categorical_crossentropy"], lossWeights: [0.5f, 2f], metrics: [["mae"], ["accuracy"]]);
+            return m.Fit([x], y, epochs: 2, batchSize: 16, verbose: 0);
+        }
+        SetRandomSeed(3);
+        var plain = TwoHeads();
+        var expected = Train(plain, dp: false);
+        SetRandomSeed(3);
+        var model = TwoHeads();
+        var actual = Train(model, dp: true);
+        AssertSameWeights(plain, model);
+        Assert.Equal(expected.Metrics.Keys.ToArray(), actual.Metrics.Keys.ToArray());
+        foreach (var key in expected.Metrics.Keys)
+            for (int e = 0; e < 2; e++) Assert.Equal(expected[key][e], actual[key][e], 6);
+    }
+
+    /// <summary>A custom step that steps its optimizer itself, bypassing ApplyGradients.</summary>
+    private sealed class StepsItsOwnOptimizer : Model
+    {
+        private readonly Dense _dense;
+
+        public StepsItsOwnOptimizer() : base("own_optimizer") => _dense = Track(new Dense(1));
+
+        public override Tensor Call(Tensor input, bool training) => _dense.Apply(input, training);
+
+        protected override Dictionary<string, double> TrainStep(Batch data)
+        {
+            var loss = Apply(data.Input, training: true).Square().Mean();
+            Optimizer!.ZeroGrad(TrainableWeights);
+            loss.Backward();
+            Optimizer.Step(TrainableWeights);
+            return new Dictionary<string, double> { ["loss"] = loss.Item() };
+        }
+    }
+
+    [Fact]
+    public void DataParallelFitRefusesACustomStepThatBypassesApplyGradientsAndKeepsTheWeights()
+    {
+        var model = new StepsItsOwnOptimizer { Distribution = new Praxis.Distributed.DataParallel(new Praxis.Distributed.SingleProcessGroup()) };
+        model.Compile("sgd");
+        model.Predict(Tensor.Ones(2, 3)); // builds the weights
+        var before = model.GetWeights();
+        var e = Assert.Throws<InvalidOperationException>(() => model.Fit(Tensor.Ones(8, 3), verbose: 0));
+        Assert.Contains("'own_optimizer' (StepsItsOwnOptimizer) stepped its optimizer 1 time(s)", e.Message);
+        Assert.Contains("ApplyGradients", e.Message);
+        var after = model.GetWeights();
+        for (int i = 0; i < before.Count; i++) Assert.Equal(before[i], after[i]);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+        model.Distribution = null; // in one process the same step is fine
+        model.Fit(Tensor.Ones(8, 3), verbose: 0);
+        Assert.Equal(1, model.Optimizer.Iterations);
+    }
+
+    private static void AssertSameWeights(Model expected, Model actual)
+    {
+        var w0 = expected.GetWeights();
+        var w1 = actual.GetWeights();
+        Assert.Equal(w0.Count, w1.Count);
+        for (int i = 0; i < w0.Count; i++) Assert.Equal(w0[i], w1[i]);
     }
 
     [Fact]
