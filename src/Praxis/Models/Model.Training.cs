@@ -117,40 +117,43 @@ public partial class Model
     /// bar (one line per epoch when output is not a terminal), 2 one line per epoch. <paramref name="y"/> may be omitted
     /// for a model whose <see cref="TrainStep"/> needs no targets.
     /// </summary>
-    /// <remarks>A Fit that throws (bad data, a failing callback, a layer's error) restores the weights, the optimizer's
-    /// state and the random generators to what they were before the call, so a corrected call starts from the same place.</remarks>
+    /// <remarks>A Fit that throws (bad data, a failing callback, a layer's error, or <paramref name="cancellationToken"/>
+    /// cancelled, e.g. from <c>Console.CancelKeyPress</c> for Ctrl+C, which ends Fit after the batch in flight with an
+    /// <see cref="OperationCanceledException"/>) restores the weights, the optimizer's state and the random generators to
+    /// what they were before the call, so a corrected call starts from the same place. To stop early and keep what was
+    /// trained, set <see cref="StopTraining"/> instead (as Keras' <c>stop_training</c>).</remarks>
     /// <returns>The per-epoch history of loss and metrics.</returns>
     public History Fit(Tensor x, Tensor? y = null, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
         Fit([x], Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch);
+            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch, cancellationToken);
 
     /// <summary>Trains a model with several inputs; see the single-input overload.</summary>
     public History Fit(Tensor[] x, Tensor? y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
         Fit(x, Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch);
+            validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch, cancellationToken);
 
     /// <summary>Trains a single-input model with several outputs: one target per output, in output order.</summary>
     public History Fit(Tensor x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor[] Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
         Fit([x], y, epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch);
+            validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch, cancellationToken);
 
     /// <summary>Trains a model with several outputs whose targets are keyed by output name (Keras' dict of targets).</summary>
     public History Fit(Tensor[] x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
         Fit(x, TargetsByName(y, "y"), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch);
+            validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch, cancellationToken);
 
     /// <summary>Trains a model with several inputs and outputs: one target per output, in output order (none for a model whose <see cref="TrainStep"/> needs none).</summary>
     public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0)
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -161,7 +164,7 @@ public partial class Model
             var strategy = Distribution ?? LocalFit.Instance;
             // Holding the evaluation gate keeps another thread's Evaluate from resetting this Fit's trackers mid-epoch.
             lock (_evaluateGate)
-            try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch); }
+            try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch, cancellationToken); }
             catch (Exception e) when (strategy.ShouldAbort(e)) { strategy.AbortJob(e); throw; }
         }
         finally { Volatile.Write(ref _training, 0); }
@@ -186,9 +189,10 @@ public partial class Model
 
     private History FitCore(FitStrategy strategy, Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
         IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor[] Y)? validationData,
-        bool shuffle, int initialEpoch)
+        bool shuffle, int initialEpoch, CancellationToken cancellationToken)
     {
         RequireOptimizer("Fit");
+        cancellationToken.ThrowIfCancellationRequested();
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), "epochs must be >= 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), "validationSplit must be in [0, 1).");
@@ -256,6 +260,7 @@ public partial class Model
                     foreach (var cb in cbs) cb.OnTrainBatchBegin(b, logs);
                     strategy.TrainBatch(this, b, batchSize, n, trainX, trainY, logs);
                     foreach (var cb in cbs) cb.OnTrainBatchEnd(b, logs);
+                    cancellationToken.ThrowIfCancellationRequested();
                     if (strategy.LeaveEpoch(this)) break; // e.g. TerminateOnNaN: leave the epoch now, as Keras does
                 }
                 strategy.EndEpoch();

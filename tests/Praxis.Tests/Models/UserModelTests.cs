@@ -259,6 +259,42 @@ public class UserModelTests
         Assert.Equal(rng, Rng.Global.GetState());
     }
 
+    private sealed class CancelAtBatch(CancellationTokenSource source, int batch) : Callback
+    {
+        public List<int> Batches { get; } = [];
+
+        public override void OnTrainBatchEnd(int b, IReadOnlyDictionary<string, double> logs)
+        {
+            Batches.Add(b);
+            if (b == batch) source.Cancel(); // as a Console.CancelKeyPress handler would on Ctrl+C
+        }
+    }
+
+    [Fact]
+    public void ACancelledFitStopsAfterTheBatchInFlightAndLeavesTheModelAsItWas()
+    {
+        var (x, labels) = ModelTests.ArgMaxData(64, 4);
+        var y = ToCategorical(labels, 4);
+        SetRandomSeed(13);
+        var model = Classifier();
+        var weights = model.GetWeights();
+        using var cts = new CancellationTokenSource();
+        var cancel = new CancelAtBatch(cts, 1);
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            model.Fit(x, y, epochs: 3, batchSize: 16, verbose: 0, callbacks: [cancel], cancellationToken: cts.Token));
+        Assert.Equal([0, 1], cancel.Batches);
+        var after = model.GetWeights();
+        for (int i = 0; i < weights.Count; i++) Assert.Equal(weights[i], after[i]);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+        // A token cancelled before the call changes nothing either; then an uncancelled Fit trains as a fresh model would.
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Fit(x, y, verbose: 0, cancellationToken: cts.Token));
+        var history = model.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0);
+        SetRandomSeed(13);
+        var clean = Classifier();
+        Assert.Equal(clean.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0)["loss"], history["loss"]);
+        AssertSameWeights(model, clean, 0);
+    }
+
     // ------------------------------------------------------------------ several outputs
 
     private static Model TwoHeads()
@@ -442,7 +478,7 @@ public class UserModelTests
         var model = new AutoEncoder();
         var actual = Train(model, dp: true);
         Assert.Equal(3 * 3, model.Steps); // 80 training rows: batches of 32, 32, 16
-        AssertSameWeights(plain, model);
+        AssertSameWeights(plain, model, 0);
         foreach (var key in new[] { "loss", "val_loss" })
             for (int e = 0; e < 3; e++) Assert.Equal(expected[key][e], actual[key][e], 6);
     }
@@ -464,7 +500,7 @@ public class UserModelTests
         SetRandomSeed(3);
         var model = TwoHeads();
         var actual = Train(model, dp: true);
-        AssertSameWeights(plain, model);
+        AssertSameWeights(plain, model, 0);
         Assert.Equal(expected.Metrics.Keys.ToArray(), actual.Metrics.Keys.ToArray());
         foreach (var key in expected.Metrics.Keys)
             for (int e = 0; e < 2; e++) Assert.Equal(expected[key][e], actual[key][e], 6);
@@ -505,14 +541,6 @@ public class UserModelTests
         model.Distribution = null; // in one process the same step is fine
         model.Fit(Tensor.Ones(8, 3), verbose: 0);
         Assert.Equal(1, model.Optimizer.Iterations);
-    }
-
-    private static void AssertSameWeights(Model expected, Model actual)
-    {
-        var w0 = expected.GetWeights();
-        var w1 = actual.GetWeights();
-        Assert.Equal(w0.Count, w1.Count);
-        for (int i = 0; i < w0.Count; i++) Assert.Equal(w0[i], w1[i]);
     }
 
     [Fact]
