@@ -179,6 +179,15 @@ public sealed class Gpt2
     }
 
     /// <summary>
+    /// Downloads (once; see <see cref="Gpt2Hub"/>) and loads a GPT-2 from the Hugging Face hub, e.g. <c>"gpt2"</c>
+    /// (124M) or <c>"gpt2-medium"</c>: config, weights and tokenizer files go to the dataset cache with SHA-256 checks;
+    /// offline, the error says where to put the files by hand.
+    /// </summary>
+    public static Gpt2 FromPretrained(string repo = "gpt2", string revision = "main", Uri? endpoint = null, HttpClient? client = null,
+        string? cacheRoot = null) =>
+        FromHuggingFace(Gpt2Hub.Fetch(repo, revision, null, endpoint, client, cacheRoot));
+
+    /// <summary>
     /// Writes <c>config.json</c> and <c>model.safetensors</c> in Hugging Face's GPT2Model layout (both atomic), each
     /// tensor in the dtype it was loaded in (<see cref="SourceDTypes"/>; F32 otherwise, or everywhere when
     /// <paramref name="dtype"/> is "F32"), with <c>__metadata__</c> <c>{"format": "pt"}</c> and tensors in the
