@@ -3,8 +3,9 @@
 # PyTorch twin (bench/gpt2/twin.py, same forward, same file), alternating A B C per round; medians at the end.
 #   bench/gpt2/run.sh [rounds=3] [new_tokens=128]
 # A = Praxis (bench/gpt2, Release, default threads = all cores).
-# B = the twin, one torch thread (its best on this shared machine), OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset.
-# C = the twin, two torch threads, same environment.
+# B = the twin, one torch thread and OPENBLAS_NUM_THREADS=1 (its best on this shared machine), OPENBLAS_CORETYPE /
+#     OPENBLAS_L2_SIZE unset (the machine presets them to Haswell kernels).
+# C = the twin, two torch threads and OPENBLAS_NUM_THREADS=2, presets unset.
 # Both sides generate the same ids (checked below): the twin is an independent check of Praxis' 124M forward.
 # Needs `apt-get install -y python3-torch`. The checkpoint (~500 MB, HF layout, F32) goes to ${GPT2_BENCH_DIR:-/tmp/gpt2-bench-124m}.
 set -euo pipefail
@@ -18,7 +19,7 @@ dotnet build bench/gpt2 -c Release -nologo -v q >/dev/null
 date -u
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -qm1 avx512f /proc/cpuinfo && echo yes || echo no)"
 load() { echo "load $(cut -d' ' -f1-3 /proc/loadavg)"; }
-twin() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/gpt2/twin.py "$dir" "$new" "$1"; }
+twin() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$1" /usr/bin/python3 bench/gpt2/twin.py "$dir" "$new" "$1"; }
 for r in $(seq 1 "$rounds"); do
   echo "round $r A (Praxis), $(load)";        dotnet run -c Release --project bench/gpt2 --no-build -- run "$dir" "$new" > "$logs/A-$r.log"
   grep -E "_(load_s|tokens_per_s)" "$logs/A-$r.log" | tr '\n' ' '; echo

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Praxis.Text;
+using Praxis.Tokenizers;
 
 namespace Praxis.Tests.Pretrained;
 

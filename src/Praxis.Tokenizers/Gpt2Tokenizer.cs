@@ -1,6 +1,6 @@
 using Microsoft.ML.Tokenizers;
 
-namespace Praxis.Text;
+namespace Praxis.Tokenizers;
 
 /// <summary>
 /// GPT-2's byte-level BPE (Radford et al. 2019): 50,257 tokens, the 256 bytes plus 50,000 merges plus
