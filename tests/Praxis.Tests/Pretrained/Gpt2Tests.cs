@@ -203,6 +203,12 @@ public class Gpt2Tests
             Assert.Contains("activation_function", Assert.Throws<InvalidDataException>(() => Gpt2.FromHuggingFace(dir.Path)).Message);
         }
         using (var dir = new TempDir())
+        {
+            // A config asking for huge weights is refused by the shape checks, before anything is allocated.
+            CopyFixture(dir, s => s.Replace("\"n_embd\": 16", "\"n_embd\": 4096"));
+            Assert.Contains("config.json implies [50257, 4096]", Assert.Throws<InvalidDataException>(() => Gpt2.FromHuggingFace(dir.Path)).Message);
+        }
+        using (var dir = new TempDir())
             Assert.Contains("config.json", Assert.Throws<FileNotFoundException>(() => Gpt2.FromHuggingFace(dir.Path)).Message);
     }
 

@@ -133,12 +133,10 @@ public sealed class Gpt2
         if (!File.Exists(file))
             throw new FileNotFoundException($"{file}: no such file. Praxis reads Hugging Face checkpoints in safetensors form (model.safetensors); a pytorch_model.bin must be converted first.", file);
         using var st = MappedSafeTensors.Open(file);
-        var g = Build(config, random: false);
         string prefix = st.Contains("transformer.wte.weight") ? "transformer." : "";
         int d = config.NEmbd;
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var dtypes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, shape, targets) in g.HfTensors())
+        // Every tensor is checked against config.json before any weight is allocated.
+        foreach (var (name, shape) in ExpectedTensors(config))
         {
             string key = prefix + name;
             if (!st.Contains(key))
@@ -146,6 +144,23 @@ public sealed class Gpt2
             var actual = st.Shape(key);
             if (!actual.AsSpan().SequenceEqual(shape))
                 throw new InvalidDataException($"{file}: tensor '{key}' has shape [{string.Join(", ", actual)}]; config.json implies [{string.Join(", ", shape)}].");
+        }
+        long held = 0;
+        foreach (var n in st.Names)
+        {
+            long c = 1;
+            foreach (int dim in st.Shape(n)) c *= dim;
+            held += c;
+        }
+        // As Model.Load: weights start empty rather than initialised (the file overwrites them all), and the build may
+        // create no more weight elements than the file holds.
+        Gpt2 g;
+        using (new SerializationContext(file, held) { WeightsFollow = true }.Enter()) g = Build(config, random: false);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var dtypes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, shape, targets) in g.HfTensors())
+        {
+            string key = prefix + name;
             used.Add(key);
             dtypes[name] = st.DType(key);
             if (targets.Length == 1) st.CopyTo(key, targets[0].Span);
@@ -262,31 +277,60 @@ public sealed class Gpt2
         }
     }
 
-    /// <summary>Every HF tensor name with its shape and the Praxis weight(s) holding it (three for c_attn).</summary>
+    /// <summary>Every HF tensor name with the shape <paramref name="c"/> implies, in GPT2Model's order.</summary>
+    private static IEnumerable<(string Name, int[] Shape)> ExpectedTensors(Gpt2Config c)
+    {
+        int d = c.NEmbd;
+        yield return ("wte.weight", [c.VocabSize, d]);
+        yield return ("wpe.weight", [c.NPositions, d]);
+        for (int l = 0; l < c.NLayer; l++)
+        {
+            string p = $"h.{l}.";
+            yield return (p + "ln_1.weight", [d]);
+            yield return (p + "ln_1.bias", [d]);
+            yield return (p + "attn.c_attn.weight", [d, 3 * d]);
+            yield return (p + "attn.c_attn.bias", [3 * d]);
+            yield return (p + "attn.c_proj.weight", [d, d]);
+            yield return (p + "attn.c_proj.bias", [d]);
+            yield return (p + "ln_2.weight", [d]);
+            yield return (p + "ln_2.bias", [d]);
+            yield return (p + "mlp.c_fc.weight", [d, 4 * d]);
+            yield return (p + "mlp.c_fc.bias", [4 * d]);
+            yield return (p + "mlp.c_proj.weight", [4 * d, d]);
+            yield return (p + "mlp.c_proj.bias", [d]);
+        }
+        yield return ("ln_f.weight", [d]);
+        yield return ("ln_f.bias", [d]);
+    }
+
+    /// <summary>Every HF tensor with its shape and the Praxis weight(s) holding it (three for c_attn).</summary>
     private IEnumerable<(string Name, int[] Shape, Tensor[] Targets)> HfTensors()
     {
-        int d = Config.NEmbd;
-        yield return ("wte.weight", [Config.VocabSize, d], [Wte.Embeddings]);
-        yield return ("wpe.weight", [Config.NPositions, d], [Wpe.Embeddings]);
-        for (int l = 0; l < Blocks.Length; l++)
+        using var shapes = ExpectedTensors(Config).GetEnumerator();
+        (string, int[], Tensor[]) Next(params Tensor[] targets)
         {
-            var b = Blocks[l];
-            string p = $"h.{l}.";
-            yield return (p + "ln_1.weight", [d], [b.Ln1.Gamma!]);
-            yield return (p + "ln_1.bias", [d], [b.Ln1.Beta!]);
-            yield return (p + "attn.c_attn.weight", [d, 3 * d], [b.Attn.QueryKernel, b.Attn.KeyKernel, b.Attn.ValueKernel]);
-            yield return (p + "attn.c_attn.bias", [3 * d], [b.Attn.QueryBias!, b.Attn.KeyBias!, b.Attn.ValueBias!]);
-            yield return (p + "attn.c_proj.weight", [d, d], [b.Attn.OutputKernel]);
-            yield return (p + "attn.c_proj.bias", [d], [b.Attn.OutputBias!]);
-            yield return (p + "ln_2.weight", [d], [b.Ln2.Gamma!]);
-            yield return (p + "ln_2.bias", [d], [b.Ln2.Beta!]);
-            yield return (p + "mlp.c_fc.weight", [d, 4 * d], [b.Fc.Kernel]);
-            yield return (p + "mlp.c_fc.bias", [4 * d], [b.Fc.Bias!]);
-            yield return (p + "mlp.c_proj.weight", [4 * d, d], [b.Proj.Kernel]);
-            yield return (p + "mlp.c_proj.bias", [d], [b.Proj.Bias!]);
+            shapes.MoveNext();
+            return (shapes.Current.Name, shapes.Current.Shape, targets);
         }
-        yield return ("ln_f.weight", [d], [LnF.Gamma!]);
-        yield return ("ln_f.bias", [d], [LnF.Beta!]);
+        yield return Next(Wte.Embeddings);
+        yield return Next(Wpe.Embeddings);
+        foreach (var b in Blocks)
+        {
+            yield return Next(b.Ln1.Gamma!);
+            yield return Next(b.Ln1.Beta!);
+            yield return Next(b.Attn.QueryKernel, b.Attn.KeyKernel, b.Attn.ValueKernel);
+            yield return Next(b.Attn.QueryBias!, b.Attn.KeyBias!, b.Attn.ValueBias!);
+            yield return Next(b.Attn.OutputKernel);
+            yield return Next(b.Attn.OutputBias!);
+            yield return Next(b.Ln2.Gamma!);
+            yield return Next(b.Ln2.Beta!);
+            yield return Next(b.Fc.Kernel);
+            yield return Next(b.Fc.Bias!);
+            yield return Next(b.Proj.Kernel);
+            yield return Next(b.Proj.Bias!);
+        }
+        yield return Next(LnF.Gamma!);
+        yield return Next(LnF.Beta!);
     }
 
     // ------------------------------------------------------------------ inference
