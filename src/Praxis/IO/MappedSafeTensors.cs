@@ -15,14 +15,14 @@ public sealed unsafe class MappedSafeTensors : IDisposable
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
-    private readonly long _dataStart, _length;
+    private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorsFile.Entry> _byName;
     private bool _disposed;
 
-    private MappedSafeTensors(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, long dataStart, long length,
+    private MappedSafeTensors(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, long dataStart,
         Dictionary<string, string> metadata, List<SafeTensorsFile.Entry> entries)
     {
-        Source = path; _map = map; _view = view; _dataStart = dataStart; _length = length;
+        Source = path; _map = map; _view = view; _dataStart = dataStart;
         Metadata = metadata;
         _byName = new Dictionary<string, SafeTensorsFile.Entry>(entries.Count, StringComparer.Ordinal);
         var names = new List<string>(entries.Count);
@@ -62,7 +62,7 @@ public sealed unsafe class MappedSafeTensors : IDisposable
             if (metadata.TryGetValue("format", out var f) && f.StartsWith("praxis.", StringComparison.Ordinal))
                 throw new InvalidDataException($"{path}: a Praxis model file; load it with Model.Load (which verifies its checksum), not as a mapped checkpoint.");
             var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            return new MappedSafeTensors(path, map, view, dataStart, length, metadata, entries);
+            return new MappedSafeTensors(path, map, view, dataStart, metadata, entries);
         }
         catch
         {
