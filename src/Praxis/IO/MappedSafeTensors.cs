@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using Praxis.Kernels;
 
 namespace Praxis.IO;
 
@@ -102,6 +103,15 @@ public sealed unsafe class MappedSafeTensors : IDisposable
             throw new ArgumentException($"{Source}: tensor '{name}' has {count} elements; the destination holds {destination.Length}.");
         switch (e.DType)
         {
+            case "F32" when BitConverter.IsLittleEndian && destination.Length >= ParallelCopyElements && KernelPool.MaxParallelism > 1:
+                // Big tensors are copied by every core at once: the time goes to page faults (the file's pages and the
+                // fresh destination's), which run in parallel.
+                fixed (float* dst = destination)
+                {
+                    var body = new CopyBody { Source = (float*)(_base + _dataStart + e.Begin), Destination = dst, Count = destination.Length };
+                    KernelPool.For((destination.Length + CopyChunk - 1) / CopyChunk, ref body);
+                }
+                break;
             case "F32":
                 if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(src).CopyTo(destination);
                 else for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
@@ -118,6 +128,20 @@ public sealed unsafe class MappedSafeTensors : IDisposable
                 break;
             default:
                 throw new InvalidDataException($"{Source}: tensor '{name}' has dtype {e.DType}; weights must be floating point (F32, F16, BF16 or F64).");
+        }
+    }
+
+    private const int ParallelCopyElements = 1 << 18, CopyChunk = 1 << 16;
+
+    private struct CopyBody : IParallelBody
+    {
+        public float* Source, Destination;
+        public int Count;
+
+        public readonly void Invoke(int chunk)
+        {
+            int start = chunk * CopyChunk, n = Math.Min(CopyChunk, Count - start);
+            new ReadOnlySpan<float>(Source + start, n).CopyTo(new Span<float>(Destination + start, n));
         }
     }
 
