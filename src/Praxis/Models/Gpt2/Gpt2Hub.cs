@@ -43,7 +43,9 @@ public static class Gpt2Hub
         ArgumentException.ThrowIfNullOrWhiteSpace(repo);
         if (repo.Contains("..", StringComparison.Ordinal) || repo.StartsWith('/') || repo.Contains('\\'))
             throw new ArgumentException($"Gpt2Hub: '{repo}' is not a hub repository name (expected 'name' or 'owner/name').");
-        string dir = Path.Combine(cacheRoot ?? DatasetCache.Root, "huggingface", repo.Replace('/', '-') + "@" + revision);
+        ArgumentException.ThrowIfNullOrWhiteSpace(revision);
+        if (revision.Contains("..", StringComparison.Ordinal)) throw new ArgumentException($"Gpt2Hub: '{revision}' is not a revision.");
+        string dir = Path.Combine(cacheRoot ?? DatasetCache.Root, "huggingface", repo.Replace('/', '-') + "@" + revision.Replace('/', '-'));
         Directory.CreateDirectory(dir);
         var known = ReadManifest(dir);
         var hub = endpoint ?? DefaultEndpoint;
