@@ -51,6 +51,7 @@ public static class PraxisCli
         root.Subcommands.Add(ExportCommand(ctx, runsDir));
         root.Subcommands.Add(RunsCommand(ctx, runsDir));
         root.Subcommands.Add(DatasetsCommand(ctx));
+        root.Subcommands.Add(GenerateCommand(ctx));
         return root;
     }
 
@@ -195,6 +196,30 @@ public static class PraxisCli
         cmd.Subcommands.Add(download);
         cmd.Subcommands.Add(verify);
         cmd.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
+        return cmd;
+    }
+
+    private static Command GenerateCommand(CliContext ctx)
+    {
+        var prompt = new Argument<string>("prompt") { Description = "The text to continue (empty: start from <|endoftext|>)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "" };
+        var model = new Option<string?>("--model", "-m") { Description = "A Hugging Face GPT-2 directory (config.json + model.safetensors) or a .praxis file saved by Gpt2.Save (default: the tiny random GPT-2 in data/gpt2-tiny)" };
+        var pretrained = new Option<string?>("--pretrained") { Description = "Download a hub repository into the cache first, e.g. gpt2 (needs the network)" };
+        var count = Positive(new Option<int?>("--max-new-tokens", "-n") { Description = "Tokens to generate (default 50)" });
+        var temperature = new Option<float>("--temperature") { Description = "Softmax temperature; 0 is greedy", DefaultValueFactory = _ => 1f };
+        temperature.Validators.Add(r => { if (r.GetValue(temperature) is float v && !(v >= 0 && float.IsFinite(v))) r.AddError($"--temperature must be >= 0; got {v}."); });
+        var topK = Positive(new Option<int?>("--top-k") { Description = "Sample among the k most likely tokens only" });
+        var topP = new Option<float?>("--top-p") { Description = "Nucleus sampling: the most likely tokens up to this probability mass, in (0, 1]" };
+        topP.Validators.Add(r => { if (r.GetValue(topP) is float v && !(v > 0 && v <= 1)) r.AddError($"--top-p must be in (0, 1]; got {v}."); });
+        var seed = new Option<int?>("--seed", "-s") { Description = "Seed of the sampler (default: random)" };
+        var stop = new Option<bool>("--stop-at-eot") { Description = "Stop at <|endoftext|>" };
+        var json = new Option<bool>("--json") { Description = "Print the completion, ids and speed as JSON" };
+        var cmd = new Command("generate", "Continue a prompt with a GPT-2 text model (key/value cache; prints tokens/s)") { prompt, model, pretrained, count, temperature, topK, topP, seed, stop, json };
+        cmd.SetAction(p => Guard(ctx, () => GenerateCommands.Generate(ctx, p.GetValue(model), p.GetValue(pretrained), p.GetValue(prompt) ?? "",
+            new Praxis.Models.Gpt2.GenerationOptions
+            {
+                MaxNewTokens = p.GetValue(count) ?? 50, Temperature = p.GetValue(temperature), TopK = p.GetValue(topK), TopP = p.GetValue(topP),
+                Seed = p.GetValue(seed), StopToken = p.GetValue(stop) ? Praxis.Tokenizers.Gpt2Tokenizer.EndOfText : null,
+            }, p.GetValue(json))));
         return cmd;
     }
 

@@ -154,13 +154,20 @@ public sealed class SafeTensorsFile
         return Read(ms, bytes.Length, source, verifyChecksum: true);
     }
 
-    /// <summary>The parser proper; <paramref name="verifyChecksum"/> false lets the fuzz test reach the structural checks behind it.</summary>
-    internal static SafeTensorsFile Read(Stream stream, long length, string source, bool verifyChecksum)
+    /// <summary>One tensor's entry in the header: data offsets are relative to the start of the data section.</summary>
+    internal readonly record struct Entry(string Name, string DType, int[] Shape, long Begin, long End);
+
+    /// <summary>
+    /// Reads and validates the length field and the header, leaving <paramref name="stream"/> at the first data byte:
+    /// every entry is checked and the data section must be covered exactly. Shared by <see cref="Read(string)"/> and
+    /// <see cref="MappedSafeTensors"/>.
+    /// </summary>
+    internal static (byte[] LengthField, byte[] Header, Dictionary<string, string> Metadata, List<Entry> Entries) ReadHeader(Stream stream, long length, string source)
     {
         InvalidDataException Bad(string fault) => new($"{source}: {fault}");
 
         if (length < 8) throw Bad($"the file is {length} bytes; a safetensors file starts with an 8-byte header length.");
-        Span<byte> lenBytes = stackalloc byte[8];
+        var lenBytes = new byte[8];
         ReadExactly(stream, lenBytes, source);
         ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
         if (headerLen > MaxHeaderBytes)
@@ -175,7 +182,7 @@ public sealed class SafeTensorsFile
         long dataLength = length - 8 - (long)headerLen;
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        var entries = new List<(string Name, string DType, int[] Shape, long Begin, long End)>();
+        var entries = new List<Entry>();
         try
         {
             using var doc = JsonDocument.Parse(header, new JsonDocumentOptions { MaxDepth = 16 });
@@ -194,7 +201,8 @@ public sealed class SafeTensorsFile
                     }
                     continue;
                 }
-                entries.Add(ParseEntry(prop, dataLength, Bad));
+                var (en, ed, esh, eb, ee) = ParseEntry(prop, dataLength, Bad);
+                entries.Add(new Entry(en, ed, esh, eb, ee));
             }
         }
         catch (JsonException e)
@@ -215,6 +223,15 @@ public sealed class SafeTensorsFile
         }
         if (expected != dataLength)
             throw Bad($"the header describes {expected} bytes of tensor data but {dataLength} bytes follow it.");
+
+        return (lenBytes, header, metadata, entries);
+    }
+
+    /// <summary>The parser proper; <paramref name="verifyChecksum"/> false lets the fuzz test reach the structural checks behind it.</summary>
+    internal static SafeTensorsFile Read(Stream stream, long length, string source, bool verifyChecksum)
+    {
+        InvalidDataException Bad(string fault) => new($"{source}: {fault}");
+        var (lenBytes, header, metadata, entries) = ReadHeader(stream, length, source);
 
         // Checksum (when present) covers the length field, the header with the checksum zeroed, and the data. Files
         // that say Praxis wrote them must have one, so a flipped bit in the checksum's key cannot switch it off.
@@ -323,11 +340,17 @@ public sealed class SafeTensorsFile
 /// </summary>
 public sealed class SafeTensorsWriter
 {
-    private readonly List<(string Name, int[] Shape, float[] Data)> _tensors = new();
+    private readonly List<(string Name, string DType, int[] Shape, float[]? Data, byte[]? Raw)> _tensors = new();
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
     /// <summary>String metadata stored under <c>__metadata__</c>.</summary>
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether to write a <c>checksum_sha256</c> (default true; Praxis files always carry one). Off for files in
+    /// another library's layout, e.g. a Hugging Face checkpoint, whose metadata is only <c>{"format": "pt"}</c>.
+    /// </summary>
+    public bool IncludeChecksum { get; init; } = true;
 
     /// <summary>Adds a tensor; <paramref name="data"/> is referenced, not copied, until written.</summary>
     public void Add(string name, int[] shape, float[] data)
@@ -342,7 +365,28 @@ public sealed class SafeTensorsWriter
         }
         if (count != data.Length) throw new ArgumentException($"Tensor '{name}': shape [{string.Join(", ", shape)}] needs {count} values; got {data.Length}.");
         if (!_names.Add(name)) throw new ArgumentException($"Two tensors are named '{name}'; names in a safetensors file must be unique.");
-        _tensors.Add((name, (int[])shape.Clone(), data));
+        _tensors.Add((name, "F32", (int[])shape.Clone(), data, null));
+    }
+
+    /// <summary>
+    /// Adds a tensor of any dtype as raw little-endian bytes (referenced, not copied), e.g. F16 or BF16 values
+    /// written back in the dtype they were read in.
+    /// </summary>
+    public void AddRaw(string name, string dtype, int[] shape, byte[] bytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name == "__metadata__") throw new ArgumentException("'__metadata__' is reserved by the safetensors format and cannot name a tensor.");
+        int size = SafeTensorsFile.DTypeSize(dtype);
+        if (size == 0) throw new ArgumentException($"Tensor '{name}': unknown dtype '{dtype}'.");
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Tensor '{name}' has an unknown dimension in shape [{string.Join(", ", shape)}].");
+            count *= d;
+        }
+        if (count * size != bytes.Length) throw new ArgumentException($"Tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype} needs {count * size} bytes; got {bytes.Length}.");
+        if (!_names.Add(name)) throw new ArgumentException($"Two tensors are named '{name}'; names in a safetensors file must be unique.");
+        _tensors.Add((name, dtype, (int[])shape.Clone(), null, bytes));
     }
 
     /// <summary>Adds a copy of a tensor's values under <paramref name="name"/> (default: the tensor's name).</summary>
@@ -353,18 +397,19 @@ public sealed class SafeTensorsWriter
     public void WriteTo(Stream stream)
     {
         var header = BuildHeader(out int sumAt);
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        Span<byte> len = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+        if (IncludeChecksum)
         {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             hash.AppendData(len);
             hash.AppendData(header);
-            foreach (var t in _tensors) hash.AppendData(Bytes(t.Data));
+            foreach (var t in _tensors) hash.AppendData(Bytes(t));
             Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash.GetHashAndReset()), header.AsSpan(sumAt, 64));
-            stream.Write(len);
         }
+        stream.Write(len);
         stream.Write(header);
-        foreach (var t in _tensors) stream.Write(Bytes(t.Data));
+        foreach (var t in _tensors) stream.Write(Bytes(t));
     }
 
     /// <summary>Writes the file crash-safely: temporary file, fsync, atomic rename.</summary>
@@ -388,19 +433,19 @@ public sealed class SafeTensorsWriter
             w.WriteStartObject("__metadata__");
             foreach (var (k, v) in Metadata)
                 if (k != SafeTensorsFile.ChecksumKey) w.WriteString(k, v);
-            w.WriteString(SafeTensorsFile.ChecksumKey, placeholder);
+            if (IncludeChecksum) w.WriteString(SafeTensorsFile.ChecksumKey, placeholder);
             w.WriteEndObject();
             long offset = 0;
-            foreach (var (name, shape, data) in _tensors)
+            foreach (var (name, dtype, shape, data, raw) in _tensors)
             {
                 w.WriteStartObject(name);
-                w.WriteString("dtype", "F32");
+                w.WriteString("dtype", dtype);
                 w.WriteStartArray("shape");
                 foreach (int d in shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                offset += 4L * data.Length;
+                offset += raw?.Length ?? 4L * data!.Length;
                 w.WriteNumberValue(offset);
                 w.WriteEndArray();
                 w.WriteEndObject();
@@ -412,9 +457,12 @@ public sealed class SafeTensorsWriter
         for (int i = 0; i < pad; i++) ms.WriteByte((byte)' ');
         var bytes = ms.ToArray();
         var needle = Encoding.UTF8.GetBytes($"\"{SafeTensorsFile.ChecksumKey}\":\"{placeholder}\"");
-        checksumOffset = bytes.AsSpan().IndexOf(needle) + needle.Length - 65;
+        checksumOffset = IncludeChecksum ? bytes.AsSpan().IndexOf(needle) + needle.Length - 65 : -1;
         return bytes;
     }
+
+    private static ReadOnlySpan<byte> Bytes((string Name, string DType, int[] Shape, float[]? Data, byte[]? Raw) t) =>
+        t.Raw ?? Bytes(t.Data!);
 
     private static ReadOnlySpan<byte> Bytes(float[] data)
     {

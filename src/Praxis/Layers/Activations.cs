@@ -43,7 +43,7 @@ public sealed class ActivationFunction
 
 /// <summary>
 /// The activation registry. Built in: <c>linear</c>, <c>relu</c>, <c>sigmoid</c>, <c>tanh</c>, <c>softmax</c>,
-/// <c>log_softmax</c>, <c>leaky_relu</c> (slope 0.2), <c>elu</c>, <c>gelu</c> (exact), <c>swish</c>/<c>silu</c>,
+/// <c>log_softmax</c>, <c>leaky_relu</c> (slope 0.2), <c>elu</c>, <c>gelu</c> (exact), <c>gelu_approximate</c> (tanh form, GPT-2's), <c>swish</c>/<c>silu</c>,
 /// <c>softplus</c>, <c>hard_sigmoid</c>; more can be added with <see cref="Register"/>.
 /// </summary>
 public static class Activations
@@ -61,6 +61,7 @@ public static class Activations
         BuiltIn("leaky_relu", x => x.LeakyRelu());
         BuiltIn("elu", x => x.Elu());
         BuiltIn("gelu", x => x.Gelu());
+        BuiltIn("gelu_approximate", x => x.Gelu(approximate: true)); // the tanh form: GPT-2's "gelu_new"
         BuiltIn("swish", x => x.Swish());
         BuiltIn("silu", x => x.Swish());
         BuiltIn("softplus", x => x.Softplus());
