@@ -104,6 +104,8 @@ public static class ImageInput
 
     private static Result LoadPicture(string path, byte[] bytes, string format, int height, int width, Invert invert)
     {
+        if (format == "JPEG") CheckJpegSegments(path, bytes);
+        if (format == "PNG") CheckPngChunks(path, bytes);
         ImageResult img;
         try
         {
@@ -116,7 +118,7 @@ public static class ImageInput
             }
             img = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlueAlpha);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or IOException or OverflowException)
         {
             throw new CliException($"{path}: the {format} data could not be decoded ({e.Message}); the file may be damaged.");
         }
@@ -145,6 +147,46 @@ public static class ImageInput
             notes.Add($"{w}x{h} picture: ink cropped, scaled to fit {width * 20 / 28}x{height * 20 / 28} and centred by mass in {width}x{height}");
         }
         return new Result(Tensor.FromArray(result, 1, height, width), format, notes);
+    }
+
+    /// <summary>
+    /// Walks a JPEG's marker segments up to the scan data, checking that every declared length fits in the file:
+    /// StbImageSharp loops forever when a segment's length runs past the end (found by bench/fuzz).
+    /// </summary>
+    private static void CheckJpegSegments(string path, byte[] b)
+    {
+        int i = 2;
+        while (true)
+        {
+            if (i + 1 >= b.Length || b[i] != 0xFF)
+                throw new CliException($"{path}: the JPEG data is damaged (no marker at byte {i}, before any image data).");
+            while (i + 1 < b.Length && b[i + 1] == 0xFF) i++; // fill bytes
+            if (i + 1 >= b.Length) throw new CliException($"{path}: the JPEG data ends before any image data (truncated).");
+            byte m = b[i + 1];
+            if (m is 0x01 or (>= 0xD0 and <= 0xD8)) { i += 2; continue; } // markers without a length
+            if (m == 0xD9) throw new CliException($"{path}: the JPEG data ends (EOI) before any image data.");
+            if (i + 3 >= b.Length) throw new CliException($"{path}: the JPEG data ends inside a segment header (truncated).");
+            int len = (b[i + 2] << 8) | b[i + 3];
+            if (len < 2 || i + 2 + len > b.Length)
+                throw new CliException($"{path}: the JPEG segment 0xFF{m:X2} at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
+            if (m == 0xDA) return; // start of scan: the entropy-coded data follows
+            i += 2 + len;
+        }
+    }
+
+    /// <summary>Walks a PNG's chunks, checking that each declared length fits in the file (the decoder seeks by them unchecked).</summary>
+    private static void CheckPngChunks(string path, byte[] b)
+    {
+        long i = 8;
+        while (true)
+        {
+            if (i + 8 > b.Length) throw new CliException($"{path}: the PNG data ends at byte {b.Length} without an IEND chunk (truncated or damaged).");
+            long len = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan((int)i));
+            if (len > int.MaxValue || i + 12 + len > b.Length)
+                throw new CliException($"{path}: the PNG chunk at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
+            if (b.AsSpan((int)i + 4, 4).SequenceEqual("IEND"u8)) return;
+            i += 12 + len;
+        }
     }
 
     private static float BorderMean(float[] g, int h, int w)
