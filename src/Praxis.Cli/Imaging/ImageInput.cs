@@ -180,10 +180,10 @@ public static class ImageInput
         long i = 8;
         while (true)
         {
-            if (i + 8 > b.Length) throw new CliException($"{path}: the PNG data ends at byte {b.Length} without an IEND chunk (truncated or damaged).");
+            if (i + 8 > b.Length) throw new CliException($"{path}: the PNG data could not be decoded: it ends at byte {b.Length} without an IEND chunk (truncated or damaged).");
             long len = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan((int)i));
             if (len > int.MaxValue || i + 12 + len > b.Length)
-                throw new CliException($"{path}: the PNG chunk at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
+                throw new CliException($"{path}: the PNG data could not be decoded: the chunk at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
             if (b.AsSpan((int)i + 4, 4).SequenceEqual("IEND"u8)) return;
             i += 12 + len;
         }
