@@ -36,12 +36,37 @@ public static class ImageInput
     {
         if (Directory.Exists(path)) throw new CliException($"{path}: is a folder; give an image file (PNG, JPEG) or an IDX file.");
         if (!File.Exists(path)) throw new CliException($"{path}: no such file.");
-        byte[] bytes = File.ReadAllBytes(path);
-        string? format = Sniff(bytes);
+        // Only the first bytes are read to tell the format: an IDX file is streamed by Idx.Read under its own bound,
+        // and a picture is read whole only when it is small enough to be one.
+        byte[] head = new byte[64];
+        long length;
+        using (var fs = File.OpenRead(path))
+        {
+            length = fs.Length;
+            int n = 0, r;
+            while (n < head.Length && (r = fs.Read(head, n, head.Length - n)) > 0) n += r;
+            Array.Resize(ref head, n);
+        }
+        string? format = Sniff(head);
         if (format == null)
-            throw new CliException($"{path}: not an image: expected a PNG, JPEG, BMP or GIF picture or an IDX file, but the file starts with {Describe(bytes)}.");
-        return format == "IDX" ? LoadIdx(path, height, width) : LoadPicture(path, bytes, format, height, width, invert);
+            throw new CliException($"{path}: not an image: expected a PNG, JPEG, BMP or GIF picture or an IDX file, but the file starts with {Describe(head)}.");
+        if (format == "IDX") return LoadIdx(path, height, width);
+        if (length > MaxPictureFileBytes)
+            throw new CliException($"{path}: a {format} file of {length:N0} bytes is larger than the {MaxPictureFileBytes:N0} bytes accepted for one picture.");
+        return LoadPicture(path, File.ReadAllBytes(path), format, height, width, invert);
     }
+
+    /// <summary>The largest IDX input accepted (64 Mi elements: more than MNIST's 60,000 training images).</summary>
+    public const long MaxIdxElements = 64L << 20;
+
+    /// <summary>The largest picture file accepted (32 MiB).</summary>
+    public const long MaxPictureFileBytes = 32L << 20;
+
+    /// <summary>
+    /// The largest picture accepted, in pixels (8 megapixels): the header's width and height are checked before
+    /// decoding, so a tiny file cannot make the decoder allocate gigabytes.
+    /// </summary>
+    public const long MaxPicturePixels = 8L << 20;
 
     /// <summary>The format from the first bytes, or null.</summary>
     public static string? Sniff(ReadOnlySpan<byte> b)
@@ -66,7 +91,7 @@ public static class ImageInput
     private static Result LoadIdx(string path, int height, int width)
     {
         IdxFile idx;
-        try { idx = Idx.Read(path); }
+        try { idx = Idx.Read(path, MaxIdxElements); }
         catch (InvalidDataException e) { throw new CliException(e.Message); }
         int n = idx.Dims.Length switch
         {
@@ -79,9 +104,21 @@ public static class ImageInput
 
     private static Result LoadPicture(string path, byte[] bytes, string format, int height, int width, Invert invert)
     {
+        if (format == "JPEG") CheckJpegSegments(path, bytes);
+        if (format == "PNG") CheckPngChunks(path, bytes);
         ImageResult img;
-        try { img = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlueAlpha); }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
+        try
+        {
+            using (var ms = new MemoryStream(bytes, writable: false))
+            {
+                var info = ImageInfo.FromStream(ms)
+                    ?? throw new InvalidOperationException("the header could not be read");
+                if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > MaxPicturePixels)
+                    throw new CliException($"{path}: the {format} header says {info.Width}x{info.Height} pixels; at most {MaxPicturePixels:N0} pixels are accepted (scale the picture down).");
+            }
+            img = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlueAlpha);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or IOException or OverflowException)
         {
             throw new CliException($"{path}: the {format} data could not be decoded ({e.Message}); the file may be damaged.");
         }
@@ -110,6 +147,46 @@ public static class ImageInput
             notes.Add($"{w}x{h} picture: ink cropped, scaled to fit {width * 20 / 28}x{height * 20 / 28} and centred by mass in {width}x{height}");
         }
         return new Result(Tensor.FromArray(result, 1, height, width), format, notes);
+    }
+
+    /// <summary>
+    /// Walks a JPEG's marker segments up to the scan data, checking that every declared length fits in the file:
+    /// StbImageSharp loops forever when a segment's length runs past the end (found by bench/fuzz).
+    /// </summary>
+    private static void CheckJpegSegments(string path, byte[] b)
+    {
+        int i = 2;
+        while (true)
+        {
+            if (i + 1 >= b.Length || b[i] != 0xFF)
+                throw new CliException($"{path}: the JPEG data is damaged (no marker at byte {i}, before any image data).");
+            while (i + 1 < b.Length && b[i + 1] == 0xFF) i++; // fill bytes
+            if (i + 1 >= b.Length) throw new CliException($"{path}: the JPEG data ends before any image data (truncated).");
+            byte m = b[i + 1];
+            if (m is 0x01 or (>= 0xD0 and <= 0xD8)) { i += 2; continue; } // markers without a length
+            if (m == 0xD9) throw new CliException($"{path}: the JPEG data ends (EOI) before any image data.");
+            if (i + 3 >= b.Length) throw new CliException($"{path}: the JPEG data ends inside a segment header (truncated).");
+            int len = (b[i + 2] << 8) | b[i + 3];
+            if (len < 2 || i + 2 + len > b.Length)
+                throw new CliException($"{path}: the JPEG segment 0xFF{m:X2} at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
+            if (m == 0xDA) return; // start of scan: the entropy-coded data follows
+            i += 2 + len;
+        }
+    }
+
+    /// <summary>Walks a PNG's chunks, checking that each declared length fits in the file (the decoder seeks by them unchecked).</summary>
+    private static void CheckPngChunks(string path, byte[] b)
+    {
+        long i = 8;
+        while (true)
+        {
+            if (i + 8 > b.Length) throw new CliException($"{path}: the PNG data could not be decoded: it ends at byte {b.Length} without an IEND chunk (truncated or damaged).");
+            long len = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan((int)i));
+            if (len > int.MaxValue || i + 12 + len > b.Length)
+                throw new CliException($"{path}: the PNG data could not be decoded: the chunk at byte {i} declares {len} bytes, but the file ends at byte {b.Length} (truncated or damaged).");
+            if (b.AsSpan((int)i + 4, 4).SequenceEqual("IEND"u8)) return;
+            i += 12 + len;
+        }
     }
 
     private static float BorderMean(float[] g, int h, int w)

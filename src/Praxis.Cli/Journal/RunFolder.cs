@@ -89,12 +89,41 @@ public sealed class RunFolder
         if (!System.IO.File.Exists(path) || new FileInfo(path).Length == 0) return null;
         try
         {
-            return JsonNode.Parse(System.IO.File.ReadAllText(path)) as JsonObject;
+            var node = JsonNode.Parse(System.IO.File.ReadAllText(path));
+            if (node is not JsonObject obj) throw new CliException($"{path}: expected a JSON object; found {(node == null ? "null" : node.GetValueKind().ToString())}.");
+            _ = obj.Count; // a JsonObject checks duplicate keys lazily: make it do so here, where the file is named
+            return obj;
         }
         catch (JsonException e)
         {
             throw new CliException($"{path}: not valid JSON ({e.Message}).");
         }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"{path}: not a valid journal object ({e.Message}).");
+        }
+    }
+
+    // Journal files are edited by hand and copied between machines: a value of the wrong type names the file and key
+    // instead of surfacing as an InvalidOperationException from System.Text.Json.
+    private string? ReadString(JsonObject o, string file, string key) => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        var n => throw WrongType(file, key, "a string", n),
+    };
+
+    private double? ReadNumber(JsonNode? n, string file, string key) => n switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out double d) => d,
+        _ => throw WrongType(file, key, "a number", n),
+    };
+
+    private CliException WrongType(string file, string key, string expected, JsonNode n)
+    {
+        string text = n.ToJsonString();
+        return new CliException($"{File(file)}: '{key}' should be {expected}; found {(text.Length <= 40 ? text : text[..40] + "…")}.");
     }
 
     /// <summary>The run's configuration (recipe, hyper-parameters, seed, …).</summary>
@@ -109,14 +138,14 @@ public sealed class RunFolder
     private JsonObject? _config, _environment, _result;
 
     /// <summary>The recipe that made the run.</summary>
-    public string Recipe => Config["recipe"]?.GetValue<string>() ?? "?";
+    public string Recipe => ReadString(Config, ConfigFile, "recipe") ?? "?";
 
     /// <summary>When the run started (from result.json, else the folder name), local time.</summary>
     public DateTime Started
     {
         get
         {
-            if (Result["started_at"]?.GetValue<string>() is { } s && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t))
+            if (ReadString(Result, ResultFile, "started_at") is { } s && DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t))
                 return t.ToLocalTime();
             return DateTime.TryParseExact(Id.Length >= 15 ? Id[..15] : Id, "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var u)
                 ? u : Directory.GetCreationTime(Path);
@@ -124,13 +153,18 @@ public sealed class RunFolder
     }
 
     /// <summary>Seconds spent in <c>Fit</c>.</summary>
-    public double TrainSeconds => Result["train_seconds"]?.GetValue<double>() ?? 0;
+    public double TrainSeconds => ReadNumber(Result["train_seconds"], ResultFile, "train_seconds") ?? 0;
 
     /// <summary><c>completed</c>, <c>stopped early</c>, <c>interrupted</c>, <c>diverged</c>, <c>failed</c> or <c>running</c>.</summary>
-    public string Status => Result["status"]?.GetValue<string>() ?? "running";
+    public string Status => ReadString(Result, ResultFile, "status") ?? "running";
 
     /// <summary>A test metric (e.g. <c>accuracy</c>), if the run got that far.</summary>
-    public double? Test(string metric) => Result["test"]?[metric]?.GetValue<double>();
+    public double? Test(string metric) => Result["test"] switch
+    {
+        null => null,
+        JsonObject t => ReadNumber(t[metric], ResultFile, "test." + metric),
+        var n => throw WrongType(ResultFile, "test", "an object", n),
+    };
 
     /// <summary>The per-epoch metrics from <c>metrics.csv</c>.</summary>
     public MetricsTable ReadMetrics() => MetricsTable.Read(File(MetricsFile));
@@ -229,7 +263,11 @@ public sealed class MetricsTable
             if (lines[i].Length == 0) continue;
             var f = lines[i].Split(',');
             if (f.Length != header.Length) throw new CliException($"{path}: line {i + 1} has {f.Length} fields; the header has {header.Length}.");
-            table.Epochs.Add(int.Parse(f[0], CultureInfo.InvariantCulture));
+            if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
+                throw new CliException($"{path}: line {i + 1}: epoch '{(f[0].Length <= 20 ? f[0] : f[0][..20] + "…")}' is not a whole number.");
+            if (table.Columns.Count != header.Length - 1)
+                throw new CliException($"{path}: the header names a column twice.");
+            table.Epochs.Add(epoch);
             for (int c = 1; c < header.Length; c++)
                 table.Columns[header[c]].Add(double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN);
         }

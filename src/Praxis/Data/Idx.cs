@@ -35,9 +35,25 @@ public static class Idx
     /// <summary>The largest element count accepted (guards against absurd headers).</summary>
     public const long MaxElements = 0x7FFFFFC7; // Array.MaxLength
 
+    /// <summary>
+    /// How much a gzip stream is read ahead of proof that the data exists: the buffer starts at this size and grows
+    /// (by ×4, up to the declared size) only as decompressed bytes arrive, so a lying header costs at most a few
+    /// times the data actually present, never the size it declares.
+    /// </summary>
+    private const int GzipChunk = 1 << 20;
+
     /// <summary>Reads and validates an IDX file.</summary>
-    public static IdxFile Read(string path)
+    public static IdxFile Read(string path) => Read(path, MaxElements);
+
+    /// <summary>
+    /// Reads and validates an IDX file holding at most <paramref name="maxElements"/> elements; a header declaring
+    /// more is refused before any data is read (a caller that knows what it expects, such as a command reading
+    /// images, should pass a tighter bound than <see cref="MaxElements"/>).
+    /// </summary>
+    public static IdxFile Read(string path, long maxElements)
     {
+        if (maxElements is < 1 or > MaxElements) throw new ArgumentOutOfRangeException(nameof(maxElements), maxElements, $"maxElements must be in [1, {MaxElements}].");
+        if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not an IDX file; give the path of the file itself.");
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: {path}", path);
         using var file = File.OpenRead(path);
         bool gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
@@ -45,7 +61,7 @@ public static class Idx
         try
         {
             using Stream s = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-            return ReadStream(s, path);
+            return ReadStream(s, path, gzip ? -1 : file.Length, maxElements);
         }
         catch (InvalidDataException e) when (gzip && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
@@ -53,9 +69,9 @@ public static class Idx
         }
     }
 
-    // Reads the header, then exactly the declared number of bytes into one buffer (no intermediate copies: MNIST's
-    // training images are 47 MB).
-    private static IdxFile ReadStream(Stream s, string path)
+    // Reads the header, then the declared number of bytes. A raw file's size is known, so the declared size is checked
+    // against it before anything is allocated; a gzip stream's is not, so it is read in growing chunks (see GzipChunk).
+    private static IdxFile ReadStream(Stream s, string path, long rawLength, long maxElements)
     {
         var head = new byte[4];
         int got = ReadFully(s, head);
@@ -67,8 +83,24 @@ public static class Idx
         got = ReadFully(s, header.AsSpan(4));
         if (got < 4 * rank) return Parse(header.AsSpan(0, 4 + got), path);
         long count = CheckDims(header, rank, path, out var dims);
-        var data = new byte[count];
+        if (count > maxElements)
+            throw new InvalidDataException($"{path}: header declares {count} elements ({string.Join("×", dims)}), more than the {maxElements} this reader accepts.");
+        if (rawLength >= 0)
+        {
+            long present = rawLength - header.Length;
+            if (present < count)
+                throw new InvalidDataException($"{path}: truncated: header declares {count} bytes of data ({string.Join("×", dims)}), found {present}.");
+            if (present > count)
+                throw new InvalidDataException($"{path}: {present - count} unexpected trailing bytes after {count} bytes of data.");
+        }
+        byte[] data = rawLength >= 0 ? new byte[count] : new byte[Math.Min(count, GzipChunk)];
         long actual = ReadFully(s, data);
+        while (actual == data.Length && data.Length < count)
+        {
+            // The buffer is full and more is declared: grow only now that its bytes have proved to exist.
+            Array.Resize(ref data, (int)Math.Min(count, 4L * data.Length));
+            actual += ReadFully(s, data.AsSpan((int)actual));
+        }
         if (actual < count)
             throw new InvalidDataException($"{path}: truncated: header declares {count} bytes of data ({string.Join("×", dims)}), found {actual}.");
         if (s.ReadByte() >= 0)
@@ -76,8 +108,9 @@ public static class Idx
             long extra = 1;
             var sink = new byte[65536];
             int n;
-            while ((n = s.Read(sink)) > 0) extra += n;
-            throw new InvalidDataException($"{path}: {extra} unexpected trailing bytes after {count} bytes of data.");
+            // Counted up to 1 MiB only: a compressed stream can go on for a long time.
+            while (extra <= GzipChunk && (n = s.Read(sink)) > 0) extra += n;
+            throw new InvalidDataException($"{path}: {(extra > GzipChunk ? $"more than {GzipChunk}" : extra.ToString())} unexpected trailing bytes after {count} bytes of data.");
         }
         return new IdxFile(dims, data);
     }

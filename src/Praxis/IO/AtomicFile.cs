@@ -9,7 +9,7 @@ namespace Praxis.IO;
 /// The rename is atomic on POSIX file systems and on NTFS (<see cref="File.Move(string, string, bool)"/> maps to
 /// <c>rename(2)</c> / <c>MoveFileEx(MOVEFILE_REPLACE_EXISTING)</c>). Temporary files are named
 /// <c>{target}.tmp-{pid}-{random}</c>; one left behind by a crash is harmless and is removed by
-/// <see cref="CleanStaleTemporaries"/>, which the savers call. The folder entry itself is not fsynced (that needs a
+/// <see cref="CleanStaleTemporaries"/>, which every <see cref="Write"/> to the same target calls first. The folder entry itself is not fsynced (that needs a
 /// native call); on ext4/xfs the rename is committed with or after the data, so the old-or-new guarantee holds.
 /// </remarks>
 public static class AtomicFile
@@ -25,6 +25,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
+        // Every save to a path sweeps what killed writers left beside it, so kills cannot pile up temporaries.
+        CleanStaleTemporaries(full);
         string tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
@@ -66,8 +68,9 @@ public static class AtomicFile
             {
                 string rest = Path.GetFileName(f)[prefix.Length..];
                 int dash = rest.IndexOf('-');
-                // A writer that is still running (this process included) may be about to rename its file.
-                if (dash > 0 && int.TryParse(rest[..dash], out int pid) && (pid == Environment.ProcessId || IsAlive(pid))) continue;
+                // A writer that is still running (this process included) may be about to rename its file; one that started
+                // after the file was written only reuses a dead writer's id (containers number from 1 on every run).
+                if (dash > 0 && int.TryParse(rest[..dash], out int pid) && IsAlive(pid, File.GetLastWriteTimeUtc(f))) continue;
                 try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
         }
@@ -75,14 +78,35 @@ public static class AtomicFile
         catch (UnauthorizedAccessException) { }
     }
 
-    private static bool IsAlive(int pid)
+    /// <summary>
+    /// Whether the process <paramref name="pid"/> could still be writing a file last written at <paramref name="written"/>:
+    /// it exists, is not a zombie (killed but not yet reaped by its parent), and started before the file was written
+    /// (otherwise the id was reused by an unrelated process after the writer died).
+    /// </summary>
+    internal static bool IsAlive(int pid, DateTime written)
     {
+        if (pid <= 0) return false;
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{pid}/stat");
+                int close = stat.LastIndexOf(')');
+                if (close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X') return false;
+            }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { }
+        }
         try
         {
             using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return !p.HasExited;
+            if (p.HasExited) return false;
+            // Two seconds of slack: start times and file times come from different clocks' rounding.
+            return p.StartTime.ToUniversalTime() <= written.AddSeconds(2);
         }
         catch (ArgumentException) { return false; }
         catch (InvalidOperationException) { return false; }
+        catch (System.ComponentModel.Win32Exception) { return true; } // cannot tell: keep the file
+        catch (NotSupportedException) { return true; }
     }
 }

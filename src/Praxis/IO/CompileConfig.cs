@@ -119,9 +119,14 @@ public static class CompileConfig
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: compile_config must be a JSON object.");
             var optimizer = Build(root, "optimizer", Optimizers, source, ctx);
             var o = new LayerConfig(source, optimizer.Name, root.GetProperty("optimizer").GetProperty("config"), ctx);
-            if (o.Has("clipvalue")) optimizer.ClipValue = o.GetFloat("clipvalue");
-            if (o.Has("clipnorm")) optimizer.ClipNorm = o.GetFloat("clipnorm");
-            if (o.Has("global_clipnorm")) optimizer.GlobalClipNorm = o.GetFloat("global_clipnorm");
+            // The setters refuse what the constructor would (a non-positive clip norm); say so in the file's terms.
+            try
+            {
+                if (o.Has("clipvalue")) optimizer.ClipValue = o.GetFloat("clipvalue");
+                if (o.Has("clipnorm")) optimizer.ClipNorm = o.GetFloat("clipnorm");
+                if (o.Has("global_clipnorm")) optimizer.GlobalClipNorm = o.GetFloat("global_clipnorm");
+            }
+            catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config optimizer '{SafeTensorsFile.Clip(optimizer.Name)}': {e.Message}", e); }
             Loss? loss = root.TryGetProperty("loss", out var le) && le.ValueKind == JsonValueKind.Null ? null : Build(root, "loss", Losses, source, ctx);
             Loss?[]? losses = null;
             if (root.TryGetProperty("losses", out var ls) && ls.ValueKind != JsonValueKind.Null)

@@ -80,8 +80,7 @@ public static class ModelFile
                 if (opt.GetSlots(weights[k]) is { } slots)
                     for (int i = 0; i < slots.Length; i++) w.Add($"{OptimizerPrefix}{keys[k]}/{i}", weights[k].Shape.ToArray(), slots[i]);
         }
-        AtomicFile.CleanStaleTemporaries(path);
-        w.Save(path);
+        w.Save(path); // AtomicFile sweeps temporaries that killed saves left beside the path
     }
 
     // ------------------------------------------------------------------ loading

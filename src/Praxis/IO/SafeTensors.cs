@@ -97,6 +97,13 @@ public sealed class SafeTensorsFile
     /// <summary>The largest header accepted (100 MB, the limit of the reference implementation).</summary>
     public const int MaxHeaderBytes = 100_000_000;
 
+    /// <summary>
+    /// The largest <c>__metadata__</c> accepted, counted as the UTF-8 bytes of its keys and values as written (16 MiB;
+    /// a model's architecture and compile settings take kilobytes). Checked by a scan that allocates nothing, before
+    /// any string is made, so an oversized value costs only the header buffer.
+    /// </summary>
+    public const int MaxMetadataBytes = 16 << 20;
+
     /// <summary>The metadata key holding the SHA-256 checksum (64 lowercase hex digits).</summary>
     public const string ChecksumKey = "checksum_sha256";
 
@@ -142,6 +149,7 @@ public sealed class SafeTensorsFile
     public static SafeTensorsFile Read(string path)
     {
         FileStream fs;
+        if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a safetensors/model file; give the path of the file itself.");
         try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (FileNotFoundException) { throw new FileNotFoundException($"{path}: no such file.", path); }
         using (fs) return Read(fs, fs.Length, path, verifyChecksum: true);
@@ -180,6 +188,7 @@ public sealed class SafeTensorsFile
         if (header[0] != (byte)'{') throw Bad("the header does not start with '{'; it must be a JSON object.");
         if (!System.Text.Unicode.Utf8.IsValid(header)) throw Bad("the header is not valid UTF-8.");
         long dataLength = length - 8 - (long)headerLen;
+        CheckMetadataSize(header, Bad);
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<Entry>();
@@ -249,11 +258,13 @@ public sealed class SafeTensorsFile
             int at = header.AsSpan().IndexOf(needle);
             if (at < 0 || header.AsSpan(at + 1).IndexOf(needle) >= 0)
                 throw Bad($"{ChecksumKey} is not written in the form Praxis writes it, so it cannot be verified.");
-            var zeroed = (byte[])header.Clone();
-            zeroed.AsSpan(at + needle.Length - 65, 64).Fill((byte)'0');
+            // Hash around the checksum's digits instead of cloning the header with them zeroed.
+            int digits = at + needle.Length - 65;
             hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             hash.AppendData(lenBytes);
-            hash.AppendData(zeroed);
+            hash.AppendData(header.AsSpan(0, digits));
+            hash.AppendData("0000000000000000000000000000000000000000000000000000000000000000"u8);
+            hash.AppendData(header.AsSpan(digits + 64));
         }
 
         var tensors = new List<SafeTensor>(entries.Count);
@@ -274,6 +285,33 @@ public sealed class SafeTensorsFile
                 throw Bad($"checksum mismatch: the header says {expectedSum} but the content hashes to {actual}; the file is corrupt.");
         }
         return new SafeTensorsFile(source, metadata, tensors, hash != null);
+    }
+
+    /// <summary>
+    /// Refuses a <c>__metadata__</c> over <see cref="MaxMetadataBytes"/> with a forward-only scan (no strings, no
+    /// document), so a 50 MB value is refused before the copies that parsing it would make. Malformed JSON is left to
+    /// the full parse, which reports it precisely.
+    /// </summary>
+    private static void CheckMetadataSize(ReadOnlySpan<byte> header, Func<string, InvalidDataException> bad)
+    {
+        var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 16 });
+        long total = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1 || !reader.ValueTextEquals("__metadata__"u8)) continue;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) continue;
+                int depth = reader.CurrentDepth;
+                while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+                {
+                    total += reader.ValueSpan.Length;
+                    if (total > MaxMetadataBytes)
+                        throw bad($"__metadata__ holds more than {MaxMetadataBytes} bytes (the limit; a model's settings take kilobytes), so the file is corrupt or hostile.");
+                }
+            }
+        }
+        catch (JsonException) { }
     }
 
     private static (string, string, int[], long, long) ParseEntry(JsonProperty prop, long dataLength, Func<string, InvalidDataException> bad)

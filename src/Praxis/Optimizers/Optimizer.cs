@@ -15,11 +15,32 @@ public abstract class Optimizer
     /// <summary>Creates an optimizer with a learning rate.</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
 
+    // Hyper-parameters are checked when set, so a constructor, a callback and a loaded file all refuse the same values.
+    private float _learningRate;
+    private float? _clipValue, _clipNorm, _globalClipNorm;
+
+    /// <summary>Throws unless <paramref name="value"/> is finite and in [<paramref name="min"/>, <paramref name="max"/>] (<paramref name="maxOpen"/>: below max).</summary>
+    protected float Checked(string key, float value, float min = 0f, float max = float.MaxValue, bool maxOpen = false) =>
+        CheckRange(GetType().Name, key, value, min, max, maxOpen);
+
+    /// <summary>The static form of <see cref="Checked"/> for primary-constructor initialisers.</summary>
+    protected static float CheckRange(string optimizer, string key, float value, float min, float max, bool maxOpen)
+    {
+        if (float.IsFinite(value) && value >= min && value <= max && !(maxOpen && value == max)) return value;
+        string range = max == float.MaxValue ? $">= {min}" : $"in [{min}, {max}{(maxOpen ? ")" : "]")}";
+        throw new ArgumentOutOfRangeException(key, value, $"{optimizer}: {key} must be a finite number {range}; got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+    }
+
+    private float? CheckedClip(string key, float? value) =>
+        value is float v && (!float.IsFinite(v) || v <= 0)
+            ? throw new ArgumentOutOfRangeException(key, v, $"{GetType().Name}: {key} must be a finite number > 0 (or unset); got {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}.")
+            : value;
+
     /// <summary>The Keras name, e.g. <c>adam</c>.</summary>
     public abstract string Name { get; }
 
     /// <summary>The learning rate used by the next step (schedules and callbacks change it).</summary>
-    public float LearningRate { get; set; }
+    public float LearningRate { get => _learningRate; set => _learningRate = Checked("learning_rate", value); }
 
     /// <summary>Optional learning-rate schedule: the rate for a given step, overriding <see cref="LearningRate"/>.</summary>
     public Func<long, float>? Schedule { get; set; }
@@ -28,13 +49,13 @@ public abstract class Optimizer
     public long Iterations { get; set; }
 
     /// <summary>If set, each gradient is clipped elementwise to [−v, v] before the update (Keras <c>clipvalue</c>).</summary>
-    public float? ClipValue { get; set; }
+    public float? ClipValue { get => _clipValue; set => _clipValue = CheckedClip("clipvalue", value); }
 
     /// <summary>If set, each gradient tensor is rescaled so its L2 norm is at most this (Keras <c>clipnorm</c>).</summary>
-    public float? ClipNorm { get; set; }
+    public float? ClipNorm { get => _clipNorm; set => _clipNorm = CheckedClip("clipnorm", value); }
 
     /// <summary>If set, all gradients are rescaled together so their joint L2 norm is at most this (Keras <c>global_clipnorm</c>).</summary>
-    public float? GlobalClipNorm { get; set; }
+    public float? GlobalClipNorm { get => _globalClipNorm; set => _globalClipNorm = CheckedClip("global_clipnorm", value); }
 
     /// <summary>Sets the gradients of <paramref name="parameters"/> to zero (PyTorch <c>zero_grad</c>).</summary>
     public void ZeroGrad(IReadOnlyList<Tensor> parameters)
@@ -159,7 +180,7 @@ public abstract class Optimizer
 public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer(learningRate)
 {
     /// <summary>The momentum μ.</summary>
-    public float Momentum { get; } = momentum;
+    public float Momentum { get; } = CheckRange("SGD", "momentum", momentum, 0f, 1f, maxOpen: false);
 
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; } = nesterov;
@@ -204,13 +225,13 @@ public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool ne
 public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : Optimizer(learningRate)
 {
     /// <summary>β₁, the first-moment decay.</summary>
-    public float Beta1 { get; } = beta1;
+    public float Beta1 { get; } = CheckRange("Adam", "beta_1", beta1, 0f, 1f, maxOpen: true);
 
     /// <summary>β₂, the second-moment decay.</summary>
-    public float Beta2 { get; } = beta2;
+    public float Beta2 { get; } = CheckRange("Adam", "beta_2", beta2, 0f, 1f, maxOpen: true);
 
     /// <summary>ε, added to √v.</summary>
-    public float Epsilon { get; } = epsilon;
+    public float Epsilon { get; } = CheckRange("Adam", "epsilon", epsilon, 0f, float.MaxValue, maxOpen: false);
 
     /// <inheritdoc />
     public override string Name => "adam";
@@ -292,7 +313,7 @@ public sealed class AdamW(float learningRate = 1e-3f, float weightDecay = 0.004f
     : Adam(learningRate, beta1, beta2, epsilon)
 {
     /// <summary>λ, the decoupled weight-decay coefficient.</summary>
-    public float WeightDecay { get; } = weightDecay;
+    public float WeightDecay { get; } = CheckRange("AdamW", "weight_decay", weightDecay, 0f, float.MaxValue, maxOpen: false);
 
     /// <inheritdoc />
     public override string Name => "adamw";
@@ -351,10 +372,10 @@ public sealed class AdamW(float learningRate = 1e-3f, float weightDecay = 0.004f
 public sealed class RMSprop(float learningRate = 1e-3f, float rho = 0.9f, float epsilon = 1e-7f) : Optimizer(learningRate)
 {
     /// <summary>ρ, the decay of the squared-gradient average.</summary>
-    public float Rho { get; } = rho;
+    public float Rho { get; } = CheckRange("RMSprop", "rho", rho, 0f, 1f, maxOpen: true);
 
     /// <summary>ε.</summary>
-    public float Epsilon { get; } = epsilon;
+    public float Epsilon { get; } = CheckRange("RMSprop", "epsilon", epsilon, 0f, float.MaxValue, maxOpen: false);
 
     /// <inheritdoc />
     public override string Name => "rmsprop";
