@@ -280,3 +280,35 @@ public class OnnxSequenceExportTests(Xunit.Abstractions.ITestOutputHelper output
             [Seq(1, 2, 4, 3), Tensor.RandomNormal(new Shape(1, 4, 6, 6, 2), rng: new Rng(4))]);
     }
 }
+
+/// <summary>One graph with every sequence family, exported at each opset boundary the converters care about.</summary>
+[Collection("Global state")]
+public class OnnxOpsetTests
+{
+    [Theory]
+    [InlineData(13)] // the floor: Softmax on one axis, Squeeze/Unsqueeze/ReduceSum axes as inputs
+    [InlineData(14)] // recurrent ops gain `layout` (left at 0, time-major)
+    [InlineData(16)] // below LayerNormalization: mean/variance from ReduceMean with the axes attribute
+    [InlineData(17)] // LayerNormalization op
+    [InlineData(18)] // ReduceMean takes axes as an input
+    [InlineData(20)] // Gelu op
+    [InlineData(23)]
+    [InlineData(26)] // the newest ONNX Runtime 1.31 supports (the default)
+    public void EverySequenceFamilyMatchesAtOpset(int opset)
+    {
+        Keras.SetRandomSeed(30);
+        Keras.ClearSession();
+        var i = Keras.Input(shape: [-1]);
+        var e = new Embedding(9, 6, maskZero: true, embeddingsInitializer: new RandomNormal(0f, 1f)).Apply(i);
+        var bi = new Bidirectional(new LSTM(3, returnSequences: true)).Apply(e);
+        var n = new LayerNormalization().Apply(new Add().Apply(bi, new PositionEmbedding(12).Apply(bi)));
+        var a = new MultiHeadAttention(2, 3).Apply(n, n, useCausalMask: true);
+        var g = new GRU(4, returnSequences: true).Apply(new Dense(5, activation: "gelu").Apply(a));
+        var c = new Attention(useScale: true).Apply(g, g);
+        var y = new TimeDistributed(new Dense(2, activation: "softmax")).Apply(new AdditiveAttention().Apply(c, g));
+        var model = new Model(i, y);
+        using var dir = new TempDir();
+        OnnxSequenceExportTests.AssertMatchesAll(model, dir.File($"all{opset}.onnx"), opset, 1e-5,
+            [OnnxSequenceExportTests.Padded(7, 9, 1, 7, 4, 2)], [OnnxSequenceExportTests.Padded(12, 9, 2, 12)]);
+    }
+}

@@ -214,7 +214,7 @@ public sealed class OnnxLayerCall
 }
 
 /// <summary>
-/// Exports models to ONNX (opset 13 or newer, 17 by default) in pure managed code: the ONNX protobuf messages are
+/// Exports models to ONNX (opsets 13 to 26, 26 by default) in pure managed code: the ONNX protobuf messages are
 /// generated from the public <c>onnx.proto</c> (see <c>src/Praxis/IO/Onnx/onnx.proto</c>) and written with
 /// Google.Protobuf. The exported graph computes <c>Predict</c>: inference mode (dropout off, batch normalization with
 /// its moving statistics), inputs and outputs in Keras' layouts (channels last) with a symbolic batch dimension
@@ -231,14 +231,17 @@ public sealed class OnnxLayerCall
 /// </remarks>
 public static class OnnxExporter
 {
-    /// <summary>The default opset.</summary>
-    public const int DefaultOpset = 17;
+    /// <summary>
+    /// The default opset: the newest that the ONNX Runtime the tests run (1.31.1) officially supports ("Current official
+    /// support for domain ai.onnx is till opset 26"); an older runtime needs a lower <c>opset</c>.
+    /// </summary>
+    public const int DefaultOpset = 26;
 
     /// <summary>The lowest opset allowed (Softmax's semantics changed at 13).</summary>
     public const int MinOpset = 13;
 
-    /// <summary>The highest opset allowed (ONNX 1.18).</summary>
-    public const int MaxOpset = 23;
+    /// <summary>The highest opset allowed: the newest the tested ONNX Runtime (1.31.1) loads.</summary>
+    public const int MaxOpset = 26;
 
     private static readonly object Gate = new();
     private static readonly Dictionary<Type, Func<Layer, OnnxLayerCall, string[]>> Converters = new();
@@ -376,7 +379,10 @@ public static class OnnxExporter
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    /// <summary>The IR version released with each opset (ONNX's versioning table).</summary>
+    /// <summary>
+    /// The IR version released with each opset (ONNX's versioning table), capped at 11 (ONNX 1.18): the graph uses no
+    /// later IR feature, and the lowest IR that holds the opset keeps the file loadable by the most runtimes.
+    /// </summary>
     private static long IrVersionFor(int opset) => opset switch
     {
         <= 14 => 7,
