@@ -20,7 +20,7 @@ using static Praxis.Keras;
 string? modelPath = Arg("--model");
 string dir = Arg("--dir") ?? "out";
 string onnxPath = Arg("--out") ?? Path.Combine(dir, "model.onnx");
-int opset = int.Parse(Arg("--opset") ?? "17");
+int opset = int.Parse(Arg("--opset") ?? Praxis.IO.Onnx.OnnxExporter.DefaultOpset.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
 if (modelPath != null)
 {

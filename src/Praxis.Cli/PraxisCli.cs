@@ -145,7 +145,7 @@ public static class PraxisCli
         var output = new Option<string?>("--output", "-o") { Description = "Output file (default: model.onnx or model.praxis in the run's folder, or beside the source file)" };
         var format = new Option<string>("--format", "-f") { Description = "onnx (for ONNX Runtime and other engines) or praxis (a model file for Model.Load)", DefaultValueFactory = _ => "onnx" };
         format.AcceptOnlyFromAmong(ExportCommands.Formats);
-        var opset = new Option<int>("--opset") { Description = "ONNX opset version (13 to 23)", DefaultValueFactory = _ => Praxis.IO.Onnx.OnnxExporter.DefaultOpset };
+        var opset = new Option<int>("--opset") { Description = $"ONNX opset version ({Praxis.IO.Onnx.OnnxExporter.MinOpset} to {Praxis.IO.Onnx.OnnxExporter.MaxOpset}; default {Praxis.IO.Onnx.OnnxExporter.DefaultOpset}, the newest ONNX Runtime 1.31 supports)", DefaultValueFactory = _ => Praxis.IO.Onnx.OnnxExporter.DefaultOpset };
         opset.Validators.Add(r => { if (r.GetValue(opset) is int v && v is < Praxis.IO.Onnx.OnnxExporter.MinOpset or > Praxis.IO.Onnx.OnnxExporter.MaxOpset) r.AddError($"--opset must be in {Praxis.IO.Onnx.OnnxExporter.MinOpset}..{Praxis.IO.Onnx.OnnxExporter.MaxOpset}; got {v}."); });
         var cmd = new Command("export", "Export a trained model as ONNX (or as a Praxis model file)") { source, output, format, opset };
         cmd.SetAction(p => Guard(ctx, () => ExportCommands.Export(ctx, RunsDir(p, runsDir), p.GetValue(source), p.GetValue(output), p.GetValue(format)!, p.GetValue(opset))));

@@ -13,7 +13,7 @@ public class ExportCommandTests(TrainedRuns runs)
         string onnx = Path.Combine(dir.Path, "seed.onnx");
         var r = CliHarness.Run("export", "2", "-o", onnx, "--runs-dir", runs.Root);
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains($"Exported run {Path.GetFileName(runs.SecondDir)} to {onnx} (ONNX opset 17, ", r.Out);
+        Assert.Contains($"Exported run {Path.GetFileName(runs.SecondDir)} to {onnx} (ONNX opset 26, ", r.Out);
         var bytes = File.ReadAllBytes(onnx);
         Assert.Equal(0x08, bytes[0]); // ModelProto field 1 (ir_version), varint
         Assert.True(bytes.AsSpan().IndexOf("praxis"u8) > 0, "producer_name 'praxis' not in the file");
@@ -45,7 +45,7 @@ public class ExportCommandTests(TrainedRuns runs)
         Assert.StartsWith($"error: {corrupt}: the file is 3 bytes", r.Err);
         var opset = CliHarness.Run("export", "2", "--opset", "11", "--runs-dir", runs.Root);
         Assert.NotEqual(0, opset.ExitCode);
-        Assert.Contains("--opset must be in 13..23; got 11.", opset.Err + opset.Out);
+        Assert.Contains("--opset must be in 13..26; got 11.", opset.Err + opset.Out);
     }
 
     private sealed class TempFolder : IDisposable

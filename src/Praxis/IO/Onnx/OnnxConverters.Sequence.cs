@@ -3,21 +3,30 @@ using Praxis.Layers;
 namespace Praxis.IO.Onnx;
 
 /// <summary>
-/// Converters for the sequence layers that map directly onto ONNX ops. Recurrent layers and attention are not
-/// exported yet (the exporter names them); when they are, mind that ONNX LSTM gates are ordered i, o, f, c (Keras
-/// i, f, c, o), GRU z, r, h (Keras z, r, h, with linear_before_reset = reset_after), and that Keras' go_backwards
-/// returns the sequence reversed while ONNX's reverse direction keeps time order.
+/// Converters for the sequence layers that map directly onto ONNX ops (recurrent layers are in
+/// <c>OnnxConverters.Recurrent.cs</c>, attention and the embeddings in <c>OnnxConverters.Attention.cs</c>). Add and
+/// Concatenate pass on the AND of their inputs' masks, as Praxis' merging layers do.
 /// </summary>
 internal static partial class OnnxConverters
 {
     private static void RegisterSequenceLayers()
     {
-        // Token ids arrive as float32 (Praxis' only dtype): cast to int64 for Gather.
-        OnnxExporter.Register<Embedding>((l, c) =>
-            [c.Graph.Node("Gather", [c.Graph.Weight(l.Embeddings), c.Graph.Node("Cast", [c.Inputs[0]], l.Name, OnnxAttribute.Int("to", 7))], l.Name, OnnxAttribute.Int("axis", 0))]);
-        OnnxExporter.Register<Add>((l, c) => [c.Graph.Node("Sum", c.Inputs, l.Name)]);
-        OnnxExporter.Register<Concatenate>((l, c) => [c.Graph.Node("Concat", c.Inputs, l.Name, OnnxAttribute.Int("axis", l.Axis))]);
+        OnnxExporter.Register<Embedding>(EmbeddingLookup);
+        OnnxExporter.Register<Add>((l, c) => MergedMask(c, c.Graph.Node("Sum", c.Inputs, l.Name), l.Name));
+        OnnxExporter.Register<Concatenate>((l, c) => MergedMask(c, c.Graph.Node("Concat", c.Inputs, l.Name, OnnxAttribute.Int("axis", l.Axis)), l.Name));
         OnnxExporter.Register<LayerNormalization>(LayerNormalization);
+    }
+
+    /// <summary>The output carries the AND of the inputs' masks (Merging.AndMasks), when any input has one.</summary>
+    private static string[] MergedMask(OnnxLayerCall c, string y, string n)
+    {
+        var g = c.Graph;
+        string? m = null;
+        int rank = 0;
+        foreach (var x in c.Inputs)
+            if (g.MaskOf(x) is { } mx) { m = And(g, m, mx, n); rank = g.MaskRank(x); }
+        if (m is not null) g.SetMask(y, m, rank);
+        return [y];
     }
 
     /// <summary>

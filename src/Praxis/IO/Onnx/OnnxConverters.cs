@@ -29,6 +29,8 @@ internal static partial class OnnxConverters
         OnnxExporter.Register<Dense>(Dense);
         RegisterImageLayers();
         RegisterSequenceLayers();
+        RegisterRecurrentLayers();
+        RegisterAttentionLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);

@@ -28,6 +28,9 @@ public readonly struct OnnxAttribute
     /// <summary>A FLOATS attribute.</summary>
     public static OnnxAttribute Floats(string name, params float[] values) => new(name, values);
 
+    /// <summary>A STRINGS attribute (e.g. the <c>activations</c> of a recurrent op).</summary>
+    public static OnnxAttribute Strings(string name, params string[] values) => new(name, values);
+
     /// <summary>A STRING attribute.</summary>
     public static OnnxAttribute String(string name, string value) => new(name, value);
 
@@ -41,6 +44,10 @@ public readonly struct OnnxAttribute
             case float f: a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; break;
             case float[] fs: a.Type = AttributeProto.Types.AttributeType.Floats; a.Floats.AddRange(fs); break;
             case string s: a.Type = AttributeProto.Types.AttributeType.String; a.S = ByteString.CopyFromUtf8(s); break;
+            case string[] ss:
+                a.Type = AttributeProto.Types.AttributeType.Strings;
+                foreach (var str in ss) a.Strings.Add(ByteString.CopyFromUtf8(str));
+                break;
         }
         return a;
     }
@@ -56,6 +63,7 @@ public sealed class OnnxGraph
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reservedWeights = new(StringComparer.Ordinal);
     private readonly Dictionary<Tensor, string> _weights = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, (string Mask, int Rank)> _masks = new(StringComparer.Ordinal);
 
     internal OnnxGraph(GraphProto graph, int opset)
     {
@@ -107,6 +115,15 @@ public sealed class OnnxGraph
         return t.Name;
     }
 
+    /// <summary>A rank-0 int64 constant (a Range bound, a Gather index that drops the axis).</summary>
+    public string ConstantScalarInt64(string nameHint, long value)
+    {
+        var t = new TensorProto { Name = Unique(nameHint), DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Int64Data.Add(value);
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
+
     /// <summary>
     /// A model weight as it is (same layout), stored once as an initializer under its own name (e.g.
     /// <c>dense/kernel</c>). Weights that need another layout (convolution kernels) go through
@@ -141,6 +158,23 @@ public sealed class OnnxGraph
         foreach (var a in attributes) n.Attribute.Add(a.ToProto());
         _graph.Node.Add(n);
         return outs;
+    }
+
+    /// <summary>
+    /// The Keras mask carried by value <paramref name="value"/> (a bool tensor over its leading axes, true where a step
+    /// is real), or null. Embedding(mask_zero) creates one; layers that pass masks on, and the exporter's generic rule
+    /// for <see cref="Layer.SupportsMasking"/>, carry it to later values, as <c>Tensor.Mask</c> is carried in Praxis.
+    /// </summary>
+    public string? MaskOf(string value) => _masks.TryGetValue(value, out var m) ? m.Mask : null;
+
+    /// <summary>The rank of the mask carried by <paramref name="value"/> (0 when none).</summary>
+    public int MaskRank(string value) => _masks.TryGetValue(value, out var m) ? m.Rank : 0;
+
+    /// <summary>Records that <paramref name="value"/> carries the bool mask <paramref name="mask"/> of rank <paramref name="rank"/> (null clears it).</summary>
+    public void SetMask(string value, string? mask, int rank = 2)
+    {
+        if (mask is null) _masks.Remove(value);
+        else _masks[value] = (mask, rank);
     }
 
     /// <summary>Applies a Keras activation by name (see <see cref="OnnxExporter.RegisterActivation"/>).</summary>
@@ -180,7 +214,7 @@ public sealed class OnnxLayerCall
 }
 
 /// <summary>
-/// Exports models to ONNX (opset 13 or newer, 17 by default) in pure managed code: the ONNX protobuf messages are
+/// Exports models to ONNX (opsets 13 to 26, 26 by default) in pure managed code: the ONNX protobuf messages are
 /// generated from the public <c>onnx.proto</c> (see <c>src/Praxis/IO/Onnx/onnx.proto</c>) and written with
 /// Google.Protobuf. The exported graph computes <c>Predict</c>: inference mode (dropout off, batch normalization with
 /// its moving statistics), inputs and outputs in Keras' layouts (channels last) with a symbolic batch dimension
@@ -197,14 +231,17 @@ public sealed class OnnxLayerCall
 /// </remarks>
 public static class OnnxExporter
 {
-    /// <summary>The default opset.</summary>
-    public const int DefaultOpset = 17;
+    /// <summary>
+    /// The default opset: the newest that the ONNX Runtime the tests run (1.31.1) officially supports ("Current official
+    /// support for domain ai.onnx is till opset 26"); an older runtime needs a lower <c>opset</c>.
+    /// </summary>
+    public const int DefaultOpset = 26;
 
     /// <summary>The lowest opset allowed (Softmax's semantics changed at 13).</summary>
     public const int MinOpset = 13;
 
-    /// <summary>The highest opset allowed (ONNX 1.18).</summary>
-    public const int MaxOpset = 23;
+    /// <summary>The highest opset allowed: the newest the tested ONNX Runtime (1.31.1) loads.</summary>
+    public const int MaxOpset = 26;
 
     private static readonly object Gate = new();
     private static readonly Dictionary<Type, Func<Layer, OnnxLayerCall, string[]>> Converters = new();
@@ -264,7 +301,7 @@ public static class OnnxExporter
         {
             var input = model.Inputs[i];
             inputNames[i] = g.Unique(input.Layer.Name);
-            graph.Input.Add(ValueInfo(inputNames[i], input.Shape));
+            graph.Input.Add(ValueInfo(inputNames[i], input.Shape, inputNames[i]));
         }
         var outputs = Inline(model, inputNames, g);
         for (int i = 0; i < outputs.Length; i++)
@@ -274,7 +311,7 @@ public static class OnnxExporter
             n.Input.Add(outputs[i]);
             n.Output.Add(name);
             graph.Node.Add(n);
-            graph.Output.Add(ValueInfo(name, model.Outputs[i].Shape));
+            graph.Output.Add(ValueInfo(name, model.Outputs[i].Shape, null));
         }
         var proto = new ModelProto
         {
@@ -296,34 +333,56 @@ public static class OnnxExporter
         {
             var ins = node.Inputs.Select(t => values[t]).ToArray();
             var call = new OnnxLayerCall(g, ins, node.Inputs.Select(t => t.Shape).ToArray(), node.Outputs.Select(t => t.Shape).ToArray(), node.Arguments);
-            string[] outs;
-            if (node.Layer is Model inner) outs = Inline(inner, ins, g);
-            else
-            {
-                Func<Layer, OnnxLayerCall, string[]>? conv;
-                lock (Gate) Converters.TryGetValue(node.Layer.GetType(), out conv);
-                if (conv == null)
-                    throw new NotSupportedException($"Layer '{node.Layer.Name}' ({node.Layer.GetType().Name}) has no ONNX converter; register one with OnnxExporter.Register<{node.Layer.GetType().Name}>(…).");
-                outs = conv(node.Layer, call);
-            }
+            string[] outs = Convert(node.Layer, call);
             if (outs.Length != node.Outputs.Length)
                 throw new InvalidOperationException($"The ONNX converter of layer '{node.Layer.Name}' returned {outs.Length} outputs; the layer has {node.Outputs.Length}.");
+            // Layer.Invoke's rule: a masking-aware layer passes its first input's mask to outputs that still have the masked axes.
+            if (node.Layer.SupportsMasking && ins.Length > 0 && g.MaskOf(ins[0]) is { } mask)
+            {
+                int rank = g.MaskRank(ins[0]);
+                for (int i = 0; i < outs.Length; i++)
+                {
+                    var o = node.Outputs[i].Shape;
+                    if (g.MaskOf(outs[i]) == null && o.Rank >= rank && o.Dims[..rank].SequenceEqual(node.Inputs[0].Shape.Dims[..rank]))
+                        g.SetMask(outs[i], mask, rank);
+                }
+            }
             for (int i = 0; i < outs.Length; i++) values[node.Outputs[i]] = outs[i];
         }
         return model.Outputs.Select(o => values[o]).ToArray();
     }
 
-    private static ValueInfoProto ValueInfo(string name, Shape shape)
+    /// <summary>Converts one call of <paramref name="layer"/> (a nested model is inlined); wrappers call it for their inner layer.</summary>
+    internal static string[] Convert(Layer layer, OnnxLayerCall call)
+    {
+        if (layer is Model inner) return Inline(inner, call.Inputs, call.Graph);
+        Func<Layer, OnnxLayerCall, string[]>? conv;
+        lock (Gate) Converters.TryGetValue(layer.GetType(), out conv);
+        if (conv == null)
+            throw new NotSupportedException($"Layer '{layer.Name}' ({layer.GetType().Name}) has no ONNX converter; register one with OnnxExporter.Register<{layer.GetType().Name}>(…).");
+        return conv(layer, call);
+    }
+
+    /// <summary>
+    /// A float tensor's type. Unknown sizes are symbolic: the batch axis is <c>N</c> everywhere (one batch per call);
+    /// an input's other unknown axes are named after the input (<c>ids_d1</c>), since ONNX Runtime takes equal names
+    /// for equal sizes and two inputs' lengths may differ; an output's other unknown axes are left unnamed.
+    /// </summary>
+    private static ValueInfoProto ValueInfo(string name, Shape shape, string? axisPrefix)
     {
         var tt = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() };
         for (int i = 0; i < shape.Rank; i++)
-            tt.Shape.Dim.Add(shape[i] >= 0
-                ? new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
-                : new TensorShapeProto.Types.Dimension { DimParam = i == 0 ? "N" : $"d{i}" });
+            tt.Shape.Dim.Add(shape[i] >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
+                : i == 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" }
+                : axisPrefix is null ? new TensorShapeProto.Types.Dimension()
+                : new TensorShapeProto.Types.Dimension { DimParam = $"{axisPrefix}_d{i}" });
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tt } };
     }
 
-    /// <summary>The IR version released with each opset (ONNX's versioning table).</summary>
+    /// <summary>
+    /// The IR version released with each opset (ONNX's versioning table), capped at 11 (ONNX 1.18): the graph uses no
+    /// later IR feature, and the lowest IR that holds the opset keeps the file loadable by the most runtimes.
+    /// </summary>
     private static long IrVersionFor(int opset) => opset switch
     {
         <= 14 => 7,
