@@ -1,4 +1,5 @@
 using Praxis.Layers;
+using Praxis.IO;
 using Praxis.Models;
 using static Praxis.Keras;
 
@@ -26,7 +27,70 @@ public class Sequence1DIoTests
             return (new Model(i, new RepeatVector(4).Apply(i)), [Tensor.RandomNormal(new Shape(2, 3), rng: new Rng(7))]);
         },
         ["Permute"] = () => Seq(new Permute([2, 1])),
+        // Preprocessing
+        ["Rescaling"] = () => Seq(new Rescaling(0.5f, offset: -1f)),
+        ["Normalization"] = () =>
+        {
+            var n = new Normalization();
+            n.Adapt(Tensor.RandomNormal(new Shape(5, 8, 4), 3f, 2f, new Rng(9)));
+            return Seq(n);
+        },
+        ["CategoryEncoding"] = () => Ids(new CategoryEncoding(6, outputMode: "count")),
+        ["IntegerLookup"] = () => Ids(new IntegerLookup(vocabulary: [3, 1, 4], outputMode: "int")),
     };
+
+    /// <summary>Text layers: saved as a model's StringInput, compared on strings.</summary>
+    internal static readonly Dictionary<string, Func<StringLayer>> StringSamples = new()
+    {
+        ["TextVectorization"] = () =>
+        {
+            var tv = new TextVectorization(maxTokens: 9, ngrams: 2, outputMode: "tf_idf", padToMaxTokens: true);
+            tv.Adapt(["the cat sat", "the dog", "a cat, a dog!"]);
+            return tv;
+        },
+        ["StringLookup"] = () => new StringLookup(maskToken: "", vocabulary: ["cat", "dog"], outputMode: "count"),
+        ["Hashing"] = () => new Hashing(5, maskValue: "", salt: [7, 9]),
+    };
+
+    [Theory]
+    [InlineData("TextVectorization")]
+    [InlineData("StringLookup")]
+    [InlineData("Hashing")]
+    public void TextLayersRoundTripAsStringInput(string cls)
+    {
+        ClearSession();
+        var layer = StringSamples[cls]();
+        string[] texts = ["the cat", "dog dog", "", "a bird"];
+        var probe = layer.Apply(texts);
+        var i = Input(shape: [probe.Shape[1]]);
+        var model = new Model(i, new Dense(2).Apply(i)) { StringInput = layer };
+        using var dir = new TempDir();
+        model.Save(dir.File("t.praxis"));
+        var loaded = Model.Load(dir.File("t.praxis"));
+        Assert.Equal(cls, loaded.StringInput!.GetType().Name);
+        Assert.Equal(probe.ToArray(), loaded.StringInput.Apply(texts).ToArray());
+        Assert.Equal(model.Predict((IReadOnlyList<string>)texts).ToArray(), loaded.Predict((IReadOnlyList<string>)texts).ToArray());
+    }
+
+    [Fact]
+    public void AHostileStringInputIsADataError()
+    {
+        ClearSession();
+        var i = Input(shape: [2]);
+        var model = new Model(i, new Dense(1).Apply(i)) { StringInput = new StringLookup(vocabulary: ["a"]) };
+        using var dir = new TempDir();
+        model.Save(dir.File("s.praxis"));
+        var e = Assert.Throws<InvalidDataException>(() => Praxis.IO.ModelConfig.StringLayerFromJson("{\"class_name\":\"Dense\",\"config\":{\"units\":2}}", "f.praxis"));
+        Assert.Contains("not a text layer", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => Praxis.IO.ModelConfig.StringLayerFromJson("{\"class_name\":\"StringLookup\",\"config\":{\"vocabulary\":[1]}}", "f.praxis"));
+        Assert.Contains("f.praxis", e.Message);
+    }
+
+    private static (Model, Tensor[]) Ids(Layer layer)
+    {
+        var i = Input(shape: [3]);
+        return (new Model(i, layer.Apply(i)), [Tensor.FromArray([0, 1, 4, 3, 3, 5], 2, 3)]);
+    }
 
     private static (Model, Tensor[]) Seq(Layer layer)
     {
