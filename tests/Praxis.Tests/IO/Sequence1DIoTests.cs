@@ -86,6 +86,34 @@ public class Sequence1DIoTests
         Assert.Contains("f.praxis", e.Message);
     }
 
+    [Theory]
+    [InlineData(13)]
+    [InlineData(17)]
+    public void OneDLayersRunInOnnxRuntime(int opset)
+    {
+        SetRandomSeed(13);
+        ClearSession();
+        var i = Input(shape: [12, 3]);
+        var x = new Conv1D(4, 3, padding: "causal", dilationRate: 2, activation: "relu", biasInitializer: new Praxis.Initializers.RandomNormal(0f, 1f)).Apply(i);
+        x = new SeparableConv1D(4, 2, padding: "same", depthMultiplier: 2, activation: "tanh").Apply(x);
+        x = new MaxPooling1D(2, padding: "same").Apply(x);
+        x = new Conv1D(4, 2, strides: 2, groups: 2, padding: "same").Apply(x);
+        x = new AveragePooling1D(2, strides: 1, padding: "same").Apply(x);
+        x = new ZeroPadding1D((1, 2)).Apply(x);
+        x = new Cropping1D((2, 1)).Apply(x);
+        x = new UpSampling1D(2).Apply(x);
+        x = new Permute([2, 1]).Apply(x);
+        x = new Permute([2, 1]).Apply(x);
+        var pooled = new GlobalMaxPooling1D().Apply(x);
+        var r = new RepeatVector(3).Apply(new Rescaling(0.5f, offset: 1f).Apply(pooled));
+        var y = new Normalization(mean: [0.5f, 1f, -1f, 2f], variance: [4f, 1f, 0.25f, 9f]).Apply(r);
+        var model = new Model(i, new GlobalMaxPooling1D(keepdims: true).Apply(y));
+        using var dir = new TempDir();
+        OnnxExportTests.AssertMatches(model, dir.File("oned.onnx"), opset, Tensor.RandomNormal(new Shape(3, 12, 3), rng: new Rng(14)));
+        var masked = new Model(i, new GlobalAveragePooling1D().Apply(i));
+        Assert.Contains("has no ONNX converter", Assert.Throws<NotSupportedException>(() => masked.ExportOnnx(dir.File("gap.onnx"))).Message);
+    }
+
     private static (Model, Tensor[]) Ids(Layer layer)
     {
         var i = Input(shape: [3]);

@@ -29,6 +29,7 @@ internal static partial class OnnxConverters
         OnnxExporter.Register<Dense>(Dense);
         RegisterImageLayers();
         RegisterSequenceLayers();
+        RegisterSequence1DLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
