@@ -20,7 +20,7 @@ namespace Praxis.IO;
 /// one for a new layer. <c>name</c> and <c>trainable</c> are applied by the loader; weights are matched by name
 /// (<c>{layer}/{weight}</c>) after the graph is rebuilt.</para>
 /// </remarks>
-public static class LayerRegistry
+public static partial class LayerRegistry
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, Func<LayerConfig, Layer>> Factories = new(StringComparer.Ordinal);
@@ -88,6 +88,7 @@ public static class LayerRegistry
         Register("AdditiveAttention", c => new AdditiveAttention(c.GetBool("use_scale", true), c.Name));
         Register("Add", c => new Add(c.Name));
         Register("Concatenate", c => new Concatenate(c.GetInt("axis", -1), c.Name));
+        RegisterSequence1DAndPreprocessing();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);

@@ -78,6 +78,33 @@ public static class ModelConfig
         w.WriteEndObject();
     }
 
+    /// <summary>One layer as <c>{"class_name", "name", "config"}</c> (a model's <c>StringInput</c>, saved beside the graph).</summary>
+    internal static string LayerToJson(Layer layer)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) WriteLayer(w, layer, null, null);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Rebuilds a text layer written by <see cref="LayerToJson"/>; anything else is an <see cref="InvalidDataException"/> naming the file.</summary>
+    internal static StringLayer StringLayerFromJson(string json, string source)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: string_input is not valid JSON: {e.Message}"); }
+        using (doc)
+        {
+            var context = new SerializationContext(source, SerializationContext.DefaultMaxElements);
+            using var _ = context.Enter();
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("class_name", out var cn) || cn.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("config", out var cfg))
+                throw new InvalidDataException($"{source}: string_input must be a layer {{\"class_name\", \"config\"}}.");
+            var layer = LayerRegistry.Create(cn.GetString()!, new LayerConfig(source, cn.GetString()!, cfg, context));
+            return layer as StringLayer ?? throw new InvalidDataException($"{source}: string_input is a {SafeTensorsFile.Clip(cn.GetString()!)}, not a text layer (TextVectorization, StringLookup, Hashing).");
+        }
+    }
+
     private static void WriteLayer(Utf8JsonWriter w, Layer layer, List<Node>? nodes, Dictionary<Node, int>? nodeIndex)
     {
         w.WriteStartObject();

@@ -53,6 +53,7 @@ public static class ModelFile
         w.Metadata["format_version"] = FormatVersion;
         w.Metadata["producer"] = "praxis " + PraxisInfo.Version;
         if (format == ModelFormat) w.Metadata["model_config"] = ModelConfig.ToJson(model);
+        if (format == ModelFormat && model.StringInput is { } stringInput) w.Metadata["string_input"] = ModelConfig.LayerToJson(stringInput);
         w.Metadata["rng_state"] = Rng.Global.GetState();
         var layerStates = new Dictionary<string, string>(StringComparer.Ordinal);
         int position = 0;
@@ -114,6 +115,7 @@ public static class ModelFile
             if (!names.Add(t.Name ?? ""))
                 throw new InvalidDataException($"{path}: the saved architecture gives two weights the name '{SafeTensorsFile.Clip(t.Name ?? "")}'.");
         AssignWeights(model, file, strict: true);
+        if (file.Metadata.TryGetValue("string_input", out var si)) model.StringInput = ModelConfig.StringLayerFromJson(si, path);
         if (compile && file.Metadata.TryGetValue("compile_config", out var cc))
         {
             CompileConfig.FromJson(cc, path).ApplyTo(model, path);

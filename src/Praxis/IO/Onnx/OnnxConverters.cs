@@ -31,6 +31,7 @@ internal static partial class OnnxConverters
         RegisterSequenceLayers();
         RegisterRecurrentLayers();
         RegisterAttentionLayers();
+        RegisterSequence1DLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
