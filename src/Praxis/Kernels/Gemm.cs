@@ -10,6 +10,8 @@ internal enum GemmIsa
 {
     /// <summary>Portable scalar kernel.</summary>
     Scalar,
+    /// <summary>128-bit vector kernel (SSE on x86 without AVX, NEON on Arm).</summary>
+    Vector128,
     /// <summary>256-bit vector kernel (AVX2/FMA class).</summary>
     Vector256,
     /// <summary>512-bit vector kernel (AVX-512).</summary>
@@ -22,7 +24,7 @@ internal enum GemmIsa
 /// </summary>
 /// <remarks>
 /// BLIS-style: blocks of op(A) and op(B) are packed into reused per-thread buffers and multiplied by a
-/// register-blocked micro-kernel (AVX-512, AVX2 or scalar, whichever the hardware accelerates). Large products are
+/// register-blocked micro-kernel (AVX-512, AVX2, 128-bit SSE/NEON or scalar, whichever the hardware accelerates). Large products are
 /// split over <see cref="KernelPool"/>; small ones run on the caller without scheduling or allocating.
 /// </remarks>
 public static unsafe class Gemm
@@ -31,6 +33,7 @@ public static unsafe class Gemm
     internal static readonly GemmIsa BestIsa =
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? GemmIsa.Avx512
         : Vector256.IsHardwareAccelerated ? GemmIsa.Vector256
+        : Vector128.IsHardwareAccelerated ? GemmIsa.Vector128
         : GemmIsa.Scalar;
 
     /// <summary>
@@ -94,6 +97,9 @@ public static unsafe class Gemm
                     break;
                 case GemmIsa.Avx512 or GemmIsa.Vector256 when Vector256.IsHardwareAccelerated:
                     Run<Vector256Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    break;
+                case GemmIsa.Avx512 or GemmIsa.Vector256 or GemmIsa.Vector128 when Vector128.IsHardwareAccelerated:
+                    Run<Vector128Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                     break;
                 default:
                     Run<ScalarKernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);

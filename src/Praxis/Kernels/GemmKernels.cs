@@ -204,7 +204,90 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
     }
 }
 
-/// <summary>Portable 4×8 scalar kernel for hardware without 256-bit vectors; correctness first.</summary>
+/// <summary>
+/// 6×8 128-bit kernel (SSE on x86 without AVX, NEON on Arm): 12 accumulators, 2 B loads, one broadcast and, without
+/// FMA, one product temporary fill x64's 16 xmm registers. A is read as two overlapping 4-float loads per step and each
+/// row broadcast by an in-register shuffle (one instruction on SSE2), cheaper than a scalar load plus shuffle per row.
+/// </summary>
+internal readonly unsafe struct Vector128Kernel : IMicroKernel
+{
+    public static int MR => 6;
+    public static int NR => 8;
+    // B micro-panel 256×8 floats = 8 KiB stays in L1 while the A block (96×256 floats = 96 KiB) streams from L2.
+    public static int KC => 256;
+    public static int MC => 96;
+    public static int NC => 4096;
+
+    [SkipLocalsInit]
+    public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector128<float> c00 = default; Vector128<float> c01 = default;
+        Vector128<float> c10 = default; Vector128<float> c11 = default;
+        Vector128<float> c20 = default; Vector128<float> c21 = default;
+        Vector128<float> c30 = default; Vector128<float> c31 = default;
+        Vector128<float> c40 = default; Vector128<float> c41 = default;
+        Vector128<float> c50 = default; Vector128<float> c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b + 0);
+            var b1 = Vector128.Load(b + 4);
+            var lo = Vector128.Load(a);      // rows 0-3
+            var hi = Vector128.Load(a + 2);  // rows 2-5 (6 rows: the two loads overlap, never run past the panel)
+            var a0 = Vector128.Shuffle(lo, Vector128.Create(0));
+            c00 = Fma128(a0, b0, c00); c01 = Fma128(a0, b1, c01);
+            var a1 = Vector128.Shuffle(lo, Vector128.Create(1));
+            c10 = Fma128(a1, b0, c10); c11 = Fma128(a1, b1, c11);
+            var a2 = Vector128.Shuffle(lo, Vector128.Create(2));
+            c20 = Fma128(a2, b0, c20); c21 = Fma128(a2, b1, c21);
+            var a3 = Vector128.Shuffle(lo, Vector128.Create(3));
+            c30 = Fma128(a3, b0, c30); c31 = Fma128(a3, b1, c31);
+            var a4 = Vector128.Shuffle(hi, Vector128.Create(2));
+            c40 = Fma128(a4, b0, c40); c41 = Fma128(a4, b1, c41);
+            var a5 = Vector128.Shuffle(hi, Vector128.Create(3));
+            c50 = Fma128(a5, b0, c50); c51 = Fma128(a5, b1, c51);
+            a += sa;
+            b += sb;
+        }
+
+        var va = Vector128.Create(alpha);
+        var vb = Vector128.Create(beta);
+        int mode = beta == 0f ? 0 : beta == 1f ? 1 : 2;
+        UpdateRow(c + 0 * ldc, c00, c01, va, vb, mode);
+        UpdateRow(c + 1 * ldc, c10, c11, va, vb, mode);
+        UpdateRow(c + 2 * ldc, c20, c21, va, vb, mode);
+        UpdateRow(c + 3 * ldc, c30, c31, va, vb, mode);
+        UpdateRow(c + 4 * ldc, c40, c41, va, vb, mode);
+        UpdateRow(c + 5 * ldc, c50, c51, va, vb, mode);
+    }
+
+    // Fused where the hardware has FMA (NEON, x86 with FMA3), multiply-then-add where it does not (SSE only).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Fma128(Vector128<float> x, Vector128<float> y, Vector128<float> z) =>
+        Vector128.MultiplyAddEstimate(x, y, z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateRow(float* c, Vector128<float> x0, Vector128<float> x1,
+        Vector128<float> va, Vector128<float> vb, int mode)
+    {
+        if (mode == 0)
+        {
+            Vector128.Store(x0 * va, c);
+            Vector128.Store(x1 * va, c + 4);
+        }
+        else if (mode == 1)
+        {
+            Vector128.Store(Fma128(x0, va, Vector128.Load(c)), c);
+            Vector128.Store(Fma128(x1, va, Vector128.Load(c + 4)), c + 4);
+        }
+        else
+        {
+            Vector128.Store(Fma128(x0, va, Vector128.Load(c) * vb), c);
+            Vector128.Store(Fma128(x1, va, Vector128.Load(c + 4) * vb), c + 4);
+        }
+    }
+}
+
+/// <summary>Portable 4×8 scalar kernel for hardware without any accelerated vectors; correctness first.</summary>
 internal readonly unsafe struct ScalarKernel : IMicroKernel
 {
     public static int MR => 4;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Praxis.Kernels;
@@ -65,6 +66,12 @@ internal static unsafe class GemmPacking
                     for (int r = 0; r < w; r += 8) Vector256.Store(Vector256.Load(src + r), dst + r);
                 return;
             }
+            if (w % 4 == 0 && Vector128.IsHardwareAccelerated)
+            {
+                for (int p = 0; p < kc; p++, src += ld, dst += w)
+                    for (int r = 0; r < w; r += 4) Vector128.Store(Vector128.Load(src + r), dst + r);
+                return;
+            }
         }
         for (int p = 0; p < kc; p++, src += ld, dst += w)
         {
@@ -76,7 +83,8 @@ internal static unsafe class GemmPacking
 
     /// <summary>
     /// dst[p·w + r] = src[r·ld + p] for r &lt; width, 0 for width ≤ r &lt; w: a transpose, done 8×16 at a time in
-    /// registers where AVX-512 allows, because a scalar gather here costs as much as the small GEMMs it feeds.
+    /// registers where AVX-512 allows and 4×4 where 128-bit shuffles do (SSE or Arm64), because a scalar gather here
+    /// costs as much as the small GEMMs it feeds.
     /// </summary>
     private static void PackColumns(float* src, nint ld, int width, int w, int kc, float* dst)
     {
@@ -92,6 +100,17 @@ internal static unsafe class GemmPacking
                     for (int r = 0; r < 8; r++) dst[(nint)p * w + r0 + r] = s[r * ld + p];
             }
         }
+        if (CanTranspose4x4)
+        {
+            int kc4 = kc & ~3;
+            for (; r0 + 4 <= width; r0 += 4)
+            {
+                float* s = src + r0 * ld;
+                for (int p = 0; p < kc4; p += 4) Transpose4x4(s + p, ld, dst + (nint)p * w + r0, w);
+                for (int p = kc4; p < kc; p++)
+                    for (int r = 0; r < 4; r++) dst[(nint)p * w + r0 + r] = s[r * ld + p];
+            }
+        }
         for (int r = r0; r < width; r++)
         {
             float* s = src + r * ld;
@@ -102,6 +121,49 @@ internal static unsafe class GemmPacking
             for (int p = 0; p < kc; p++)
                 for (int r = width; r < w; r++) dst[(nint)p * w + r] = 0f;
         }
+    }
+
+    private static bool CanTranspose4x4 => Sse.IsSupported || AdvSimd.Arm64.IsSupported;
+
+    /// <summary>
+    /// Reads 4 rows of 4 floats (row stride <paramref name="ld"/>) and writes the 4 columns as 4-float groups at
+    /// <c>dst + q·stride</c>, q = 0..3. x86 and Arm64 each have the two-register interleaves this needs; callers check
+    /// <see cref="CanTranspose4x4"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* src, nint ld, float* dst, nint stride)
+    {
+        var x0 = Vector128.Load(src);
+        var x1 = Vector128.Load(src + ld);
+        var x2 = Vector128.Load(src + 2 * ld);
+        var x3 = Vector128.Load(src + 3 * ld);
+        Vector128<float> y0, y1, y2, y3;
+        if (Sse.IsSupported)
+        {
+            var t0 = Sse.UnpackLow(x0, x1);   // x0[0] x1[0] x0[1] x1[1]
+            var t1 = Sse.UnpackLow(x2, x3);   // x2[0] x3[0] x2[1] x3[1]
+            var t2 = Sse.UnpackHigh(x0, x1);  // x0[2] x1[2] x0[3] x1[3]
+            var t3 = Sse.UnpackHigh(x2, x3);
+            y0 = Sse.MoveLowToHigh(t0, t1);   // column 0
+            y1 = Sse.MoveHighToLow(t1, t0);   // column 1
+            y2 = Sse.MoveLowToHigh(t2, t3);
+            y3 = Sse.MoveHighToLow(t3, t2);
+        }
+        else
+        {
+            var t0 = AdvSimd.Arm64.ZipLow(x0, x1);
+            var t1 = AdvSimd.Arm64.ZipLow(x2, x3);
+            var t2 = AdvSimd.Arm64.ZipHigh(x0, x1);
+            var t3 = AdvSimd.Arm64.ZipHigh(x2, x3);
+            y0 = AdvSimd.Arm64.ZipLow(t0.AsDouble(), t1.AsDouble()).AsSingle();
+            y1 = AdvSimd.Arm64.ZipHigh(t0.AsDouble(), t1.AsDouble()).AsSingle();
+            y2 = AdvSimd.Arm64.ZipLow(t2.AsDouble(), t3.AsDouble()).AsSingle();
+            y3 = AdvSimd.Arm64.ZipHigh(t2.AsDouble(), t3.AsDouble()).AsSingle();
+        }
+        Vector128.Store(y0, dst);
+        Vector128.Store(y1, dst + stride);
+        Vector128.Store(y2, dst + 2 * stride);
+        Vector128.Store(y3, dst + 3 * stride);
     }
 
     /// <summary>

@@ -95,13 +95,14 @@ public class GemmTests
 
     [Theory]
     [InlineData((int)GemmIsa.Scalar)]
+    [InlineData((int)GemmIsa.Vector128)]
     [InlineData((int)GemmIsa.Vector256)]
     [InlineData((int)GemmIsa.Avx512)]
     public void EveryKernelMatchesReference(int isaValue)
     {
         var isa = (GemmIsa)isaValue;
         var rng = new Random((int)isa + 11);
-        foreach (var (m, k, n) in new[] { (1, 1, 1), (7, 9, 5), (33, 70, 35), (45, 300, 70), (130, 200, 90) })
+        foreach (var (m, k, n) in new[] { (1, 1, 1), (7, 9, 5), (33, 70, 35), (45, 300, 70), (130, 200, 90), (200, 530, 50) })
             foreach (var (ta, tb) in AllTransposes)
                 new Problem(rng, ta, tb, m, n, k, pad: 3).Check(alpha: 1.25f, beta: 0.5f, threads: [1, 2], isa);
     }
