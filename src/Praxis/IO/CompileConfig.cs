@@ -24,12 +24,27 @@ public static class CompileConfig
     };
     private static readonly Dictionary<string, Func<LayerConfig, Loss>> Losses = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["categorical_crossentropy"] = c => new CategoricalCrossentropy(c.GetBool("from_logits", false)),
-        ["sparse_categorical_crossentropy"] = c => new SparseCategoricalCrossentropy(c.GetBool("from_logits", false)),
-        ["binary_crossentropy"] = c => new BinaryCrossentropy(c.GetBool("from_logits", false)),
-        ["mean_squared_error"] = _ => new MeanSquaredError(),
-        ["mean_absolute_error"] = _ => new MeanAbsoluteError(),
+        ["categorical_crossentropy"] = c => new CategoricalCrossentropy(c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["sparse_categorical_crossentropy"] = c => new SparseCategoricalCrossentropy(c.GetBool("from_logits", false), Reduction(c)),
+        ["binary_crossentropy"] = c => new BinaryCrossentropy(c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["mean_squared_error"] = c => new MeanSquaredError(Reduction(c)),
+        ["mean_absolute_error"] = c => new MeanAbsoluteError(Reduction(c)),
+        ["huber"] = c => new Huber(c.GetFloat("delta", 1f), Reduction(c)),
+        ["log_cosh"] = c => new LogCosh(Reduction(c)),
+        ["kl_divergence"] = c => new KLDivergence(Reduction(c)),
+        ["cosine_similarity"] = c => new CosineSimilarity(Reduction(c)),
+        ["hinge"] = c => new Hinge(Reduction(c)),
+        ["squared_hinge"] = c => new SquaredHinge(Reduction(c)),
+        ["poisson"] = c => new Poisson(Reduction(c)),
+        ["binary_focal_crossentropy"] = c => new BinaryFocalCrossentropy(c.GetBool("apply_class_balancing", false), c.GetFloat("alpha", 0.25f),
+            c.GetFloat("gamma", 2f), c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["categorical_focal_crossentropy"] = c => new CategoricalFocalCrossentropy(c.GetFloat("alpha", 0.25f), c.GetFloat("gamma", 2f),
+            c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
     };
+
+    // Files written before losses had a reduction hold none: the default then.
+    private static string Reduction(LayerConfig c) =>
+        c.GetChoice("reduction", Loss.DefaultReduction, "sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none");
 
     /// <summary>Registers a factory for an optimizer saved under <paramref name="name"/> (its <see cref="Optimizer.Name"/>).</summary>
     public static void RegisterOptimizer(string name, Func<LayerConfig, Optimizer> factory)

@@ -200,9 +200,9 @@ public sealed class Accuracy : Metric
     {
         _inner = lossName switch
         {
-            "categorical_crossentropy" => new CategoricalAccuracy(Name),
+            "categorical_crossentropy" or "categorical_focal_crossentropy" => new CategoricalAccuracy(Name),
             "sparse_categorical_crossentropy" => new SparseCategoricalAccuracy(Name),
-            "binary_crossentropy" => new BinaryAccuracy(Name),
+            "binary_crossentropy" or "binary_focal_crossentropy" => new BinaryAccuracy(Name),
             _ => null,
         };
     }

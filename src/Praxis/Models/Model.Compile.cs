@@ -185,6 +185,9 @@ public partial class Model
             foreach (var m in ms)
                 if (!seen.Add(m)) throw new ArgumentException($"Compile: metric object '{m.Name}' is given for two outputs; a metric keeps state, so give each output its own.");
 
+        foreach (var l in losses)
+            if (l is { IsUnreduced: true })
+                throw new ArgumentException($"Compile: loss '{l.Name}' has reduction 'none', which gives one value per sample; a compiled loss must be a scalar. Use sum_over_batch_size or sum, or call the loss in a custom TrainStep.");
         _losses = losses;
         _lossWeights = weights;
         _outputMetrics = metrics;
