@@ -46,6 +46,39 @@ public static class CompileConfig
     private static string Reduction(LayerConfig c) =>
         c.GetChoice("reduction", Loss.DefaultReduction, "sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none");
 
+    private static readonly Dictionary<string, Func<LayerConfig, Metric>> Metrics = new(StringComparer.Ordinal)
+    {
+        ["AUC"] = c => new AUC(c.GetInt("num_thresholds", 200), c.GetChoice("curve", "ROC", "ROC", "PR"),
+            c.GetChoice("summation_method", "interpolation", "interpolation", "minoring", "majoring"), c.GetString("name", "auc"), c.GetBool("from_logits", false)),
+        ["Precision"] = c => new Precision(Floats(c, "thresholds"), c.GetOptionalInt("top_k"), c.GetOptionalInt("class_id"), c.GetString("name", "precision")),
+        ["Recall"] = c => new Recall(Floats(c, "thresholds"), c.GetOptionalInt("top_k"), c.GetOptionalInt("class_id"), c.GetString("name", "recall")),
+        ["FBetaScore"] = c => new FBetaScore(c.GetOptionalString("average"), c.GetFloat("beta", 1f), c.Has("threshold") ? c.GetFloat("threshold") : null, c.GetString("name", "fbeta_score")),
+        ["F1Score"] = c => new F1Score(c.GetOptionalString("average"), c.Has("threshold") ? c.GetFloat("threshold") : null, c.GetString("name", "f1_score")),
+        ["TopKCategoricalAccuracy"] = c => new TopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "top_k_categorical_accuracy")),
+        ["SparseTopKCategoricalAccuracy"] = c => new SparseTopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "sparse_top_k_categorical_accuracy")),
+        ["MeanIoU"] = c => new MeanIoU(c.GetInt("num_classes"), c.GetString("name", "mean_io_u"), c.GetOptionalInt("ignore_class"),
+            c.GetBool("sparse_y_true", true), c.GetBool("sparse_y_pred", true)),
+    };
+
+    // A short list of numbers (thresholds); the length is bounded so a hostile file cannot ask for a huge array.
+    private static float[]? Floats(LayerConfig c, string key)
+    {
+        if (!c.Has(key)) return null;
+        var e = c.Raw.GetProperty(key);
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > 4096) throw c.Error($"'{key}' must be an array of at most 4096 numbers.");
+        var r = new float[e.GetArrayLength()];
+        int i = 0;
+        foreach (var v in e.EnumerateArray())
+            r[i++] = v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float f) ? f : throw c.Error($"'{key}' must hold numbers; got {SafeTensorsFile.Clip(v.GetRawText())}.");
+        return r;
+    }
+
+    /// <summary>Registers a factory for a metric saved as <c>{"class_name": name, "config"}</c> (its type name; a metric whose <see cref="Metric.GetConfig"/> is not null).</summary>
+    public static void RegisterMetric(string name, Func<LayerConfig, Metric> factory)
+    {
+        lock (Gate) Metrics[name] = factory;
+    }
+
     /// <summary>Registers a factory for an optimizer saved under <paramref name="name"/> (its <see cref="Optimizer.Name"/>).</summary>
     public static void RegisterOptimizer(string name, Func<LayerConfig, Optimizer> factory)
     {
@@ -95,15 +128,15 @@ public static class CompileConfig
                 w.WriteEndArray();
             }
             w.WriteStartArray("metrics");
-            if (!perOutput) foreach (var m in model.CompiledMetrics) w.WriteStringValue(m.Name);
+            if (!perOutput) foreach (var m in model.CompiledMetrics) WriteMetric(w, m);
             w.WriteEndArray();
             if (perOutput)
             {
                 w.WriteStartArray("output_metrics");
-                foreach (var names in model.OutputMetricNames)
+                foreach (var outputMetrics in model.OutputMetrics)
                 {
                     w.WriteStartArray();
-                    foreach (var n in names) w.WriteStringValue(n);
+                    foreach (var m in outputMetrics) WriteMetric(w, m);
                     w.WriteEndArray();
                 }
                 w.WriteEndArray();
@@ -111,6 +144,17 @@ public static class CompileConfig
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    // A metric with arguments is {"class_name", "config"}; one rebuilt from its name alone stays a plain name.
+    private static void WriteMetric(Utf8JsonWriter w, Metric m)
+    {
+        if (m.GetConfig() is not { } config) { w.WriteStringValue(m.Name); return; }
+        w.WriteStartObject();
+        w.WriteString("class_name", m.GetType().Name);
+        w.WritePropertyName("config");
+        ConfigJson.WriteObject(w, config, "metric config");
+        w.WriteEndObject();
     }
 
     private static void WriteLoss(Utf8JsonWriter w, Loss? loss)
@@ -178,7 +222,8 @@ public static class CompileConfig
         if (ms.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: compile_config {key} must be an array of names.");
         foreach (var m in ms.EnumerateArray())
         {
-            if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config {key} must be names; got {SafeTensorsFile.Clip(m.GetRawText())}.");
+            if (m.ValueKind == JsonValueKind.Object) { metrics.Add(BuildFrom(m, key + " entry", Metrics, source, new SerializationContext(source, 0))); continue; }
+            if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config {key} must be names or {{\"class_name\", \"config\"}}; got {SafeTensorsFile.Clip(m.GetRawText())}.");
             try { metrics.Add(Metric.Get(m.GetString()!)); }
             catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config: {e.Message}", e); }
         }

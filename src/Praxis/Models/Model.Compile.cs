@@ -50,8 +50,8 @@ public partial class Model
     /// <summary>The metrics given to Compile, every output's in output order.</summary>
     internal IReadOnlyList<Metric> CompiledMetrics => _resolvedOutputs < 0 ? _flatMetricSpec : _metrics;
 
-    /// <summary>The names of each output's compiled metrics (for saving).</summary>
-    internal IEnumerable<IEnumerable<string>> OutputMetricNames => _outputMetrics.Select(ms => ms.Select(m => m.Name));
+    /// <summary>Each output's compiled metrics (for saving).</summary>
+    internal IEnumerable<IEnumerable<Metric>> OutputMetrics => _outputMetrics;
 
     /// <summary>True when the model computes a loss itself (Compile was given one).</summary>
     internal bool HasCompiledLoss => _lossSpec != null || _lossListSpec != null || _lossDictSpec != null;
