@@ -9,19 +9,70 @@ namespace Praxis.IO;
 /// How <c>Model.Compile</c>'s optimizer, loss and metrics are saved (Keras' <c>compile_config</c>):
 /// <c>{"optimizer": {"class_name": "adam", "config": {…}}, "loss": {"class_name": …, "config": {…}}, "metrics": [names]}</c>.
 /// Built-in optimizers and losses are rebuilt with their hyper-parameters; register your own with
-/// <see cref="RegisterOptimizer"/> and <see cref="RegisterLoss"/>. A learning-rate <see cref="Optimizer.Schedule"/>
-/// is code and is not saved: set it again after loading.
+/// <see cref="RegisterOptimizer"/> and <see cref="RegisterLoss"/>. A <see cref="LearningRateSchedule"/> assigned to
+/// <see cref="Optimizer.Schedule"/> is saved in place of the learning rate, as Keras does (register your own with
+/// <see cref="RegisterSchedule"/>); any other delegate is code and is not saved: set it again after loading.
 /// </summary>
 public static class CompileConfig
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, Func<LayerConfig, Optimizer>> Optimizers = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["adam"] = c => new Adam(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["adamw"] = c => new AdamW(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("weight_decay", 0.004f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["sgd"] = c => new SGD(c.GetFloat("learning_rate", 0.01f), c.GetFloat("momentum", 0f), c.GetBool("nesterov", false)),
-        ["rmsprop"] = c => new RMSprop(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("rho", 0.9f), c.GetFloat("epsilon", 1e-7f)),
+        ["adam"] = c => new Adam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["adamw"] = c => new AdamW(Lr(c, 1e-3f), c.GetFloat("weight_decay", 0.004f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["sgd"] = c => new SGD(Lr(c, 0.01f), c.GetFloat("momentum", 0f), c.GetBool("nesterov", false)),
+        ["rmsprop"] = c => new RMSprop(Lr(c, 1e-3f), c.GetFloat("rho", 0.9f), c.GetFloat("epsilon", 1e-7f)),
+        ["adamax"] = c => new Adamax(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["nadam"] = c => new Nadam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["adagrad"] = c => new Adagrad(Lr(c, 1e-3f), c.GetFloat("initial_accumulator_value", 0.1f), c.GetFloat("epsilon", 1e-7f)),
+        ["adadelta"] = c => new Adadelta(Lr(c, 1e-3f), c.GetFloat("rho", 0.95f), c.GetFloat("epsilon", 1e-7f)),
+        ["lion"] = c => new Lion(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.99f)),
     };
+
+    // A learning rate saved as a schedule ({"class_name", "config"}) is set as the optimizer's Schedule after it is built.
+    private static float Lr(LayerConfig c, float fallback) =>
+        c.Raw.TryGetProperty("learning_rate", out var e) && e.ValueKind == JsonValueKind.Object ? fallback : c.GetFloat("learning_rate", fallback);
+
+    private static readonly Dictionary<string, Func<LayerConfig, LearningRateSchedule>> Schedules = new(StringComparer.Ordinal)
+    {
+        ["CosineDecay"] = c => new CosineDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), c.GetDouble("alpha", 0),
+            c.Has("warmup_target") ? c.GetDouble("warmup_target", 0) : null, Long(c, "warmup_steps", 0)),
+        ["ExponentialDecay"] = c => new ExponentialDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), ReqD(c, "decay_rate"), c.GetBool("staircase", false)),
+        ["InverseTimeDecay"] = c => new InverseTimeDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), ReqD(c, "decay_rate"), c.GetBool("staircase", false)),
+        ["PolynomialDecay"] = c => new PolynomialDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), c.GetDouble("end_learning_rate", 1e-4),
+            c.GetDouble("power", 1.0), c.GetBool("cycle", false)),
+        ["PiecewiseConstantDecay"] = c => new PiecewiseConstantDecay(Array.ConvertAll(Doubles(c, "boundaries"), b => (long)b), Doubles(c, "values")),
+        ["CosineDecayRestarts"] = c => new CosineDecayRestarts(ReqD(c, "initial_learning_rate"), Long(c, "first_decay_steps"), c.GetDouble("t_mul", 2.0),
+            c.GetDouble("m_mul", 1.0), c.GetDouble("alpha", 0.0)),
+    };
+
+    private static double ReqD(LayerConfig c, string key) => c.Has(key) ? c.GetDouble(key, 0) : throw c.Error($"needs '{key}'.");
+
+    private static long Long(LayerConfig c, string key, long? fallback = null)
+    {
+        if (!c.Has(key)) return fallback ?? throw c.Error($"needs '{key}'.");
+        var e = c.Raw.GetProperty(key);
+        return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long v) ? v : throw c.Error($"'{key}' must be an integer; got {SafeTensorsFile.Clip(e.GetRawText())}.");
+    }
+
+    private static double[] Doubles(LayerConfig c, string key)
+    {
+        if (!c.Has(key)) throw c.Error($"needs '{key}'.");
+        var e = c.Raw.GetProperty(key);
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > 4096) throw c.Error($"'{key}' must be an array of at most 4096 numbers.");
+        var r = new double[e.GetArrayLength()];
+        int i = 0;
+        foreach (var v in e.EnumerateArray())
+            r[i++] = v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d : throw c.Error($"'{key}' must hold finite numbers; got {SafeTensorsFile.Clip(v.GetRawText())}.");
+        return r;
+    }
+
+    /// <summary>Registers a factory for a learning-rate schedule saved under <paramref name="name"/> (its <see cref="LearningRateSchedule.ClassName"/>).</summary>
+    public static void RegisterSchedule(string name, Func<LayerConfig, LearningRateSchedule> factory)
+    {
+        lock (Gate) Schedules[name] = factory;
+    }
+
     private static readonly Dictionary<string, Func<LayerConfig, Loss>> Losses = new(StringComparer.OrdinalIgnoreCase)
     {
         ["categorical_crossentropy"] = c => new CategoricalCrossentropy(c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
@@ -108,6 +159,9 @@ public static class CompileConfig
             if (optimizer.ClipValue is float cv) oc["clipvalue"] = cv;
             if (optimizer.ClipNorm is float cn) oc["clipnorm"] = cn;
             if (optimizer.GlobalClipNorm is float gn) oc["global_clipnorm"] = gn;
+            // Keras saves a schedule in place of the rate; a plain delegate is code and cannot be saved.
+            if (optimizer.Schedule?.Target is LearningRateSchedule schedule)
+                oc["learning_rate"] = new Dictionary<string, object?> { ["class_name"] = schedule.ClassName, ["config"] = schedule.GetConfig() };
             w.WritePropertyName("config");
             ConfigJson.WriteObject(w, oc, "optimizer config");
             w.WriteEndObject();
@@ -181,6 +235,8 @@ public static class CompileConfig
             if (o.Has("clipvalue")) optimizer.ClipValue = o.GetFloat("clipvalue");
             if (o.Has("clipnorm")) optimizer.ClipNorm = o.GetFloat("clipnorm");
             if (o.Has("global_clipnorm")) optimizer.GlobalClipNorm = o.GetFloat("global_clipnorm");
+            if (o.Raw.TryGetProperty("learning_rate", out var lre) && lre.ValueKind == JsonValueKind.Object)
+                optimizer.Schedule = BuildFrom(lre, "optimizer learning_rate schedule", Schedules, source, ctx);
             Loss? loss = root.TryGetProperty("loss", out var le) && le.ValueKind == JsonValueKind.Null ? null : Build(root, "loss", Losses, source, ctx);
             Loss?[]? losses = null;
             if (root.TryGetProperty("losses", out var ls) && ls.ValueKind != JsonValueKind.Null)
