@@ -9,27 +9,126 @@ namespace Praxis.IO;
 /// How <c>Model.Compile</c>'s optimizer, loss and metrics are saved (Keras' <c>compile_config</c>):
 /// <c>{"optimizer": {"class_name": "adam", "config": {…}}, "loss": {"class_name": …, "config": {…}}, "metrics": [names]}</c>.
 /// Built-in optimizers and losses are rebuilt with their hyper-parameters; register your own with
-/// <see cref="RegisterOptimizer"/> and <see cref="RegisterLoss"/>. A learning-rate <see cref="Optimizer.Schedule"/>
-/// is code and is not saved: set it again after loading.
+/// <see cref="RegisterOptimizer"/> and <see cref="RegisterLoss"/>. A <see cref="LearningRateSchedule"/> assigned to
+/// <see cref="Optimizer.Schedule"/> is saved in place of the learning rate, as Keras does (register your own with
+/// <see cref="RegisterSchedule"/>); any other delegate is code and is not saved: set it again after loading.
 /// </summary>
 public static class CompileConfig
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, Func<LayerConfig, Optimizer>> Optimizers = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["adam"] = c => new Adam(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["adamw"] = c => new AdamW(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("weight_decay", 0.004f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["sgd"] = c => new SGD(c.GetFloat("learning_rate", 0.01f), c.GetFloat("momentum", 0f), c.GetBool("nesterov", false)),
-        ["rmsprop"] = c => new RMSprop(c.GetFloat("learning_rate", 1e-3f), c.GetFloat("rho", 0.9f), c.GetFloat("epsilon", 1e-7f)),
+        ["adam"] = c => new Adam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["adamw"] = c => new AdamW(Lr(c, 1e-3f), c.GetFloat("weight_decay", 0.004f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["sgd"] = c => new SGD(Lr(c, 0.01f), c.GetFloat("momentum", 0f), c.GetBool("nesterov", false)),
+        ["rmsprop"] = c => new RMSprop(Lr(c, 1e-3f), c.GetFloat("rho", 0.9f), c.GetFloat("epsilon", 1e-7f)),
+        ["adamax"] = c => new Adamax(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["nadam"] = c => new Nadam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
+        ["adagrad"] = c => new Adagrad(Lr(c, 1e-3f), c.GetFloat("initial_accumulator_value", 0.1f), c.GetFloat("epsilon", 1e-7f)),
+        ["adadelta"] = c => new Adadelta(Lr(c, 1e-3f), c.GetFloat("rho", 0.95f), c.GetFloat("epsilon", 1e-7f)),
+        ["lion"] = c => new Lion(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.99f)),
     };
+
+    // A learning rate saved as a schedule ({"class_name", "config"}) is set as the optimizer's Schedule after it is built.
+    private static float Lr(LayerConfig c, float fallback) =>
+        c.Raw.TryGetProperty("learning_rate", out var e) && e.ValueKind == JsonValueKind.Object ? fallback : c.GetFloat("learning_rate", fallback);
+
+    private static readonly Dictionary<string, Func<LayerConfig, LearningRateSchedule>> Schedules = new(StringComparer.Ordinal)
+    {
+        ["CosineDecay"] = c => new CosineDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), c.GetDouble("alpha", 0),
+            c.Has("warmup_target") ? c.GetDouble("warmup_target", 0) : null, Long(c, "warmup_steps", 0)),
+        ["ExponentialDecay"] = c => new ExponentialDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), ReqD(c, "decay_rate"), c.GetBool("staircase", false)),
+        ["InverseTimeDecay"] = c => new InverseTimeDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), ReqD(c, "decay_rate"), c.GetBool("staircase", false)),
+        ["PolynomialDecay"] = c => new PolynomialDecay(ReqD(c, "initial_learning_rate"), Long(c, "decay_steps"), c.GetDouble("end_learning_rate", 1e-4),
+            c.GetDouble("power", 1.0), c.GetBool("cycle", false)),
+        ["PiecewiseConstantDecay"] = c => new PiecewiseConstantDecay(Array.ConvertAll(Doubles(c, "boundaries"), b => (long)b), Doubles(c, "values")),
+        ["CosineDecayRestarts"] = c => new CosineDecayRestarts(ReqD(c, "initial_learning_rate"), Long(c, "first_decay_steps"), c.GetDouble("t_mul", 2.0),
+            c.GetDouble("m_mul", 1.0), c.GetDouble("alpha", 0.0)),
+    };
+
+    private static double ReqD(LayerConfig c, string key) => c.Has(key) ? c.GetDouble(key, 0) : throw c.Error($"needs '{key}'.");
+
+    private static long Long(LayerConfig c, string key, long? fallback = null)
+    {
+        if (!c.Has(key)) return fallback ?? throw c.Error($"needs '{key}'.");
+        var e = c.Raw.GetProperty(key);
+        return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long v) ? v : throw c.Error($"'{key}' must be an integer; got {SafeTensorsFile.Clip(e.GetRawText())}.");
+    }
+
+    private static double[] Doubles(LayerConfig c, string key)
+    {
+        if (!c.Has(key)) throw c.Error($"needs '{key}'.");
+        var e = c.Raw.GetProperty(key);
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > 4096) throw c.Error($"'{key}' must be an array of at most 4096 numbers.");
+        var r = new double[e.GetArrayLength()];
+        int i = 0;
+        foreach (var v in e.EnumerateArray())
+            r[i++] = v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d : throw c.Error($"'{key}' must hold finite numbers; got {SafeTensorsFile.Clip(v.GetRawText())}.");
+        return r;
+    }
+
+    /// <summary>Registers a factory for a learning-rate schedule saved under <paramref name="name"/> (its <see cref="LearningRateSchedule.ClassName"/>).</summary>
+    public static void RegisterSchedule(string name, Func<LayerConfig, LearningRateSchedule> factory)
+    {
+        lock (Gate) Schedules[name] = factory;
+    }
+
     private static readonly Dictionary<string, Func<LayerConfig, Loss>> Losses = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["categorical_crossentropy"] = c => new CategoricalCrossentropy(c.GetBool("from_logits", false)),
-        ["sparse_categorical_crossentropy"] = c => new SparseCategoricalCrossentropy(c.GetBool("from_logits", false)),
-        ["binary_crossentropy"] = c => new BinaryCrossentropy(c.GetBool("from_logits", false)),
-        ["mean_squared_error"] = _ => new MeanSquaredError(),
-        ["mean_absolute_error"] = _ => new MeanAbsoluteError(),
+        ["categorical_crossentropy"] = c => new CategoricalCrossentropy(c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["sparse_categorical_crossentropy"] = c => new SparseCategoricalCrossentropy(c.GetBool("from_logits", false), Reduction(c)),
+        ["binary_crossentropy"] = c => new BinaryCrossentropy(c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["mean_squared_error"] = c => new MeanSquaredError(Reduction(c)),
+        ["mean_absolute_error"] = c => new MeanAbsoluteError(Reduction(c)),
+        ["huber"] = c => new Huber(c.GetFloat("delta", 1f), Reduction(c)),
+        ["log_cosh"] = c => new LogCosh(Reduction(c)),
+        ["kl_divergence"] = c => new KLDivergence(Reduction(c)),
+        ["cosine_similarity"] = c => new CosineSimilarity(Reduction(c)),
+        ["hinge"] = c => new Hinge(Reduction(c)),
+        ["squared_hinge"] = c => new SquaredHinge(Reduction(c)),
+        ["poisson"] = c => new Poisson(Reduction(c)),
+        ["binary_focal_crossentropy"] = c => new BinaryFocalCrossentropy(c.GetBool("apply_class_balancing", false), c.GetFloat("alpha", 0.25f),
+            c.GetFloat("gamma", 2f), c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
+        ["categorical_focal_crossentropy"] = c => new CategoricalFocalCrossentropy(c.GetFloat("alpha", 0.25f), c.GetFloat("gamma", 2f),
+            c.GetBool("from_logits", false), c.GetFloat("label_smoothing", 0f), Reduction(c)),
     };
+
+    // Files written before losses had a reduction hold none: the default then.
+    private static string Reduction(LayerConfig c) =>
+        c.GetChoice("reduction", Loss.DefaultReduction, "sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none");
+
+    private static readonly Dictionary<string, Func<LayerConfig, Metric>> Metrics = new(StringComparer.Ordinal)
+    {
+        ["AUC"] = c => new AUC(c.GetInt("num_thresholds", 200), c.GetChoice("curve", "ROC", "ROC", "PR"),
+            c.GetChoice("summation_method", "interpolation", "interpolation", "minoring", "majoring"), c.GetString("name", "auc"), c.GetBool("from_logits", false)),
+        ["Precision"] = c => new Precision(Floats(c, "thresholds"), c.GetOptionalInt("top_k"), c.GetOptionalInt("class_id"), c.GetString("name", "precision")),
+        ["Recall"] = c => new Recall(Floats(c, "thresholds"), c.GetOptionalInt("top_k"), c.GetOptionalInt("class_id"), c.GetString("name", "recall")),
+        ["FBetaScore"] = c => new FBetaScore(c.GetOptionalString("average"), c.GetFloat("beta", 1f), c.Has("threshold") ? c.GetFloat("threshold") : null, c.GetString("name", "fbeta_score")),
+        ["F1Score"] = c => new F1Score(c.GetOptionalString("average"), c.Has("threshold") ? c.GetFloat("threshold") : null, c.GetString("name", "f1_score")),
+        ["TopKCategoricalAccuracy"] = c => new TopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "top_k_categorical_accuracy")),
+        ["SparseTopKCategoricalAccuracy"] = c => new SparseTopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "sparse_top_k_categorical_accuracy")),
+        ["MeanIoU"] = c => new MeanIoU(c.GetInt("num_classes"), c.GetString("name", "mean_io_u"), c.GetOptionalInt("ignore_class"),
+            c.GetBool("sparse_y_true", true), c.GetBool("sparse_y_pred", true)),
+    };
+
+    // A short list of numbers (thresholds); the length is bounded so a hostile file cannot ask for a huge array.
+    private static float[]? Floats(LayerConfig c, string key)
+    {
+        if (!c.Has(key)) return null;
+        var e = c.Raw.GetProperty(key);
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() > 4096) throw c.Error($"'{key}' must be an array of at most 4096 numbers.");
+        var r = new float[e.GetArrayLength()];
+        int i = 0;
+        foreach (var v in e.EnumerateArray())
+            r[i++] = v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float f) ? f : throw c.Error($"'{key}' must hold numbers; got {SafeTensorsFile.Clip(v.GetRawText())}.");
+        return r;
+    }
+
+    /// <summary>Registers a factory for a metric saved as <c>{"class_name": name, "config"}</c> (its type name; a metric whose <see cref="Metric.GetConfig"/> is not null).</summary>
+    public static void RegisterMetric(string name, Func<LayerConfig, Metric> factory)
+    {
+        lock (Gate) Metrics[name] = factory;
+    }
 
     /// <summary>Registers a factory for an optimizer saved under <paramref name="name"/> (its <see cref="Optimizer.Name"/>).</summary>
     public static void RegisterOptimizer(string name, Func<LayerConfig, Optimizer> factory)
@@ -60,6 +159,9 @@ public static class CompileConfig
             if (optimizer.ClipValue is float cv) oc["clipvalue"] = cv;
             if (optimizer.ClipNorm is float cn) oc["clipnorm"] = cn;
             if (optimizer.GlobalClipNorm is float gn) oc["global_clipnorm"] = gn;
+            // Keras saves a schedule in place of the rate; a plain delegate is code and cannot be saved.
+            if (optimizer.Schedule?.Target is LearningRateSchedule schedule)
+                oc["learning_rate"] = new Dictionary<string, object?> { ["class_name"] = schedule.ClassName, ["config"] = schedule.GetConfig() };
             w.WritePropertyName("config");
             ConfigJson.WriteObject(w, oc, "optimizer config");
             w.WriteEndObject();
@@ -80,15 +182,15 @@ public static class CompileConfig
                 w.WriteEndArray();
             }
             w.WriteStartArray("metrics");
-            if (!perOutput) foreach (var m in model.CompiledMetrics) w.WriteStringValue(m.Name);
+            if (!perOutput) foreach (var m in model.CompiledMetrics) WriteMetric(w, m);
             w.WriteEndArray();
             if (perOutput)
             {
                 w.WriteStartArray("output_metrics");
-                foreach (var names in model.OutputMetricNames)
+                foreach (var outputMetrics in model.OutputMetrics)
                 {
                     w.WriteStartArray();
-                    foreach (var n in names) w.WriteStringValue(n);
+                    foreach (var m in outputMetrics) WriteMetric(w, m);
                     w.WriteEndArray();
                 }
                 w.WriteEndArray();
@@ -96,6 +198,17 @@ public static class CompileConfig
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    // A metric with arguments is {"class_name", "config"}; one rebuilt from its name alone stays a plain name.
+    private static void WriteMetric(Utf8JsonWriter w, Metric m)
+    {
+        if (m.GetConfig() is not { } config) { w.WriteStringValue(m.Name); return; }
+        w.WriteStartObject();
+        w.WriteString("class_name", m.GetType().Name);
+        w.WritePropertyName("config");
+        ConfigJson.WriteObject(w, config, "metric config");
+        w.WriteEndObject();
     }
 
     private static void WriteLoss(Utf8JsonWriter w, Loss? loss)
@@ -127,6 +240,8 @@ public static class CompileConfig
                 if (o.Has("global_clipnorm")) optimizer.GlobalClipNorm = o.GetFloat("global_clipnorm");
             }
             catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config optimizer '{SafeTensorsFile.Clip(optimizer.Name)}': {e.Message}", e); }
+            if (o.Raw.TryGetProperty("learning_rate", out var lre) && lre.ValueKind == JsonValueKind.Object)
+                optimizer.Schedule = BuildFrom(lre, "optimizer learning_rate schedule", Schedules, source, ctx);
             Loss? loss = root.TryGetProperty("loss", out var le) && le.ValueKind == JsonValueKind.Null ? null : Build(root, "loss", Losses, source, ctx);
             Loss?[]? losses = null;
             if (root.TryGetProperty("losses", out var ls) && ls.ValueKind != JsonValueKind.Null)
@@ -168,7 +283,8 @@ public static class CompileConfig
         if (ms.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: compile_config {key} must be an array of names.");
         foreach (var m in ms.EnumerateArray())
         {
-            if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config {key} must be names; got {SafeTensorsFile.Clip(m.GetRawText())}.");
+            if (m.ValueKind == JsonValueKind.Object) { metrics.Add(BuildFrom(m, key + " entry", Metrics, source, new SerializationContext(source, 0))); continue; }
+            if (m.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{source}: compile_config {key} must be names or {{\"class_name\", \"config\"}}; got {SafeTensorsFile.Clip(m.GetRawText())}.");
             try { metrics.Add(Metric.Get(m.GetString()!)); }
             catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config: {e.Message}", e); }
         }

@@ -19,8 +19,17 @@ public abstract class Metric
     public abstract void Reset();
 
     /// <summary>
-    /// Resolves a Keras metric name: <c>accuracy</c>/<c>acc</c> (variant chosen from the loss at compile time),
-    /// <c>categorical_accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>binary_accuracy</c>, <c>mse</c>, <c>mae</c>.
+    /// The constructor arguments with Keras' names, for metrics that have any (saved in the compile config as
+    /// <c>{"class_name", "config"}</c>); null for a metric rebuilt from its name alone.
+    /// </summary>
+    public virtual Dictionary<string, object?>? GetConfig() => null;
+
+    /// <summary>
+    /// Resolves a Keras metric name with Keras defaults: <c>accuracy</c>/<c>acc</c> (variant chosen from the loss at
+    /// compile time), <c>categorical_accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>binary_accuracy</c>,
+    /// <c>mse</c>, <c>mae</c>, <c>root_mean_squared_error</c>, <c>auc</c>, <c>precision</c>, <c>recall</c>,
+    /// <c>top_k_categorical_accuracy</c>, <c>sparse_top_k_categorical_accuracy</c>. (<c>F1Score</c> and <c>MeanIoU</c>
+    /// need arguments, as in Keras: construct them.)
     /// </summary>
     public static Metric Get(string name) => name.ToLowerInvariant() switch
     {
@@ -30,7 +39,13 @@ public abstract class Metric
         "binary_accuracy" => new BinaryAccuracy(),
         "mse" or "mean_squared_error" => new MeanSquaredErrorMetric(name),
         "mae" or "mean_absolute_error" => new MeanAbsoluteErrorMetric(name),
-        _ => throw new ArgumentException($"Unknown metric '{name}'. Known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mse, mae."),
+        "root_mean_squared_error" => new RootMeanSquaredError(),
+        "auc" => new AUC(),
+        "precision" => new Precision(),
+        "recall" => new Recall(),
+        "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(),
+        "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(),
+        _ => throw new ArgumentException($"Unknown metric '{name}'. Known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mse, mae, root_mean_squared_error, auc, precision, recall, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy."),
     };
 
     /// <summary>A metric named by a Keras string.</summary>
@@ -200,9 +215,9 @@ public sealed class Accuracy : Metric
     {
         _inner = lossName switch
         {
-            "categorical_crossentropy" => new CategoricalAccuracy(Name),
+            "categorical_crossentropy" or "categorical_focal_crossentropy" => new CategoricalAccuracy(Name),
             "sparse_categorical_crossentropy" => new SparseCategoricalAccuracy(Name),
-            "binary_crossentropy" => new BinaryAccuracy(Name),
+            "binary_crossentropy" or "binary_focal_crossentropy" => new BinaryAccuracy(Name),
             _ => null,
         };
     }

@@ -50,8 +50,8 @@ public partial class Model
     /// <summary>The metrics given to Compile, every output's in output order.</summary>
     internal IReadOnlyList<Metric> CompiledMetrics => _resolvedOutputs < 0 ? _flatMetricSpec : _metrics;
 
-    /// <summary>The names of each output's compiled metrics (for saving).</summary>
-    internal IEnumerable<IEnumerable<string>> OutputMetricNames => _outputMetrics.Select(ms => ms.Select(m => m.Name));
+    /// <summary>Each output's compiled metrics (for saving).</summary>
+    internal IEnumerable<IEnumerable<Metric>> OutputMetrics => _outputMetrics;
 
     /// <summary>True when the model computes a loss itself (Compile was given one).</summary>
     internal bool HasCompiledLoss => _lossSpec != null || _lossListSpec != null || _lossDictSpec != null;
@@ -185,6 +185,9 @@ public partial class Model
             foreach (var m in ms)
                 if (!seen.Add(m)) throw new ArgumentException($"Compile: metric object '{m.Name}' is given for two outputs; a metric keeps state, so give each output its own.");
 
+        foreach (var l in losses)
+            if (l is { IsUnreduced: true })
+                throw new ArgumentException($"Compile: loss '{l.Name}' has reduction 'none', which gives one value per sample; a compiled loss must be a scalar. Use sum_over_batch_size or sum, or call the loss in a custom TrainStep.");
         _losses = losses;
         _lossWeights = weights;
         _outputMetrics = metrics;

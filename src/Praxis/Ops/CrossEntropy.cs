@@ -17,16 +17,33 @@ public sealed partial class Tensor
     /// (…) or (…, 1) stored as floats. Labels outside [0, C) raise an error naming the label and position.
     /// </summary>
     public static Tensor SparseSoftmaxCrossEntropy(Tensor logits, Tensor labels) => Engine.Record(new SparseSoftmaxCrossEntropyOp(logits, labels));
+
+    /// <summary>
+    /// Softmax cross-entropy per row: with <paramref name="perRow"/> the result has the logits' shape without the class
+    /// axis (one loss per sample, what a weighted or summed loss reduces); without it, the mean (the two-argument overload).
+    /// </summary>
+    public static Tensor SoftmaxCrossEntropy(Tensor logits, Tensor targets, bool perRow) => Engine.Record(new SoftmaxCrossEntropyOp(logits, targets, perRow));
+
+    /// <summary>Sparse softmax cross-entropy per row when <paramref name="perRow"/> (shape of the logits without the class axis), else the mean.</summary>
+    public static Tensor SparseSoftmaxCrossEntropy(Tensor logits, Tensor labels, bool perRow) => Engine.Record(new SparseSoftmaxCrossEntropyOp(logits, labels, perRow));
+
+    /// <summary>The shape of <paramref name="x"/> without its last axis (one value per row).</summary>
+    internal static Shape RowShape(Tensor x)
+    {
+        var dims = x.Shape.ToArray();
+        return new Shape(dims.AsSpan(0, Math.Max(dims.Length - 1, 0)).ToArray());
+    }
 }
 
-/// <summary>Fused softmax + categorical cross-entropy, averaged over rows; caches the softmax for backward.</summary>
+/// <summary>Fused softmax + categorical cross-entropy, averaged over rows (or one value per row); caches the softmax for backward.</summary>
 internal sealed class SoftmaxCrossEntropyOp : Op
 {
     private readonly int _rows, _classes;
+    private readonly bool _perRow;
     private readonly float[] _probs;
     private readonly float[] _lse; // log Σ exp per row
 
-    public SoftmaxCrossEntropyOp(Tensor logits, Tensor targets) : base(logits, targets)
+    public SoftmaxCrossEntropyOp(Tensor logits, Tensor targets, bool perRow = false) : base(logits, targets)
     {
         if (logits.Shape != targets.Shape)
             throw new ShapeMismatchException($"Categorical cross-entropy: targets shape {targets.Shape} does not match predictions shape {logits.Shape}. (Use sparse categorical cross-entropy for integer labels, or ToCategorical to one-hot encode them.)");
@@ -35,7 +52,8 @@ internal sealed class SoftmaxCrossEntropyOp : Op
         _rows = logits.Size / Math.Max(_classes, 1);
         _probs = new float[logits.Size];
         _lse = new float[_rows];
-        Output = new Tensor(new Shape());
+        _perRow = perRow;
+        Output = new Tensor(perRow ? Tensor.RowShape(logits) : new Shape());
     }
 
     public override string Name => "SoftmaxCrossEntropy";
@@ -57,21 +75,25 @@ internal sealed class SoftmaxCrossEntropyOp : Op
             float lse = max + MathF.Log(sum);
             _lse[r] = lse;
             // Σ_c y_c (lse − z_c)
-            total += lse * TensorPrimitives.Sum(yr) - TensorPrimitives.Dot(yr, zr);
+            float row = lse * TensorPrimitives.Sum(yr) - TensorPrimitives.Dot(yr, zr);
+            if (_perRow) Output.Span[r] = row;
+            total += row;
         }
-        Output.Span[0] = (float)(total / Math.Max(_rows, 1));
+        if (!_perRow) Output.Span[0] = (float)(total / Math.Max(_rows, 1));
     }
 
     public override void Backward()
     {
         Tensor logits = Inputs[0], targets = Inputs[1];
-        float g = OutGrad[0] / Math.Max(_rows, 1);
+        ReadOnlySpan<float> gOut = OutGrad;
+        float gMean = _perRow ? 0f : gOut[0] / Math.Max(_rows, 1);
         ReadOnlySpan<float> y = targets.Span;
         if (logits.RequiresGrad)
         {
             Span<float> gz = GradSpan(logits);
             for (int r = 0; r < _rows; r++)
             {
+                float g = _perRow ? gOut[r] : gMean;
                 var yr = y.Slice(r * _classes, _classes);
                 var pr = _probs.AsSpan(r * _classes, _classes);
                 var gr = gz.Slice(r * _classes, _classes);
@@ -85,19 +107,23 @@ internal sealed class SoftmaxCrossEntropyOp : Op
             Span<float> gy = GradSpan(targets);
             ReadOnlySpan<float> z = logits.Span;
             for (int r = 0; r < _rows; r++)
+            {
+                float g = _perRow ? gOut[r] : gMean;
                 for (int c = 0; c < _classes; c++)
                     gy[r * _classes + c] += g * (_lse[r] - z[r * _classes + c]);
+            }
         }
     }
 }
 
-/// <summary>Fused softmax + sparse categorical cross-entropy (integer labels), averaged over rows.</summary>
+/// <summary>Fused softmax + sparse categorical cross-entropy (integer labels), averaged over rows (or one value per row).</summary>
 internal sealed class SparseSoftmaxCrossEntropyOp : Op
 {
     private readonly int _rows, _classes;
+    private readonly bool _perRow;
     private readonly float[] _probs;
 
-    public SparseSoftmaxCrossEntropyOp(Tensor logits, Tensor labels) : base(logits, labels)
+    public SparseSoftmaxCrossEntropyOp(Tensor logits, Tensor labels, bool perRow = false) : base(logits, labels)
     {
         if (logits.Rank < 1) throw new ShapeMismatchException("Sparse categorical cross-entropy needs a class axis.");
         _classes = logits.Shape[-1];
@@ -105,7 +131,8 @@ internal sealed class SparseSoftmaxCrossEntropyOp : Op
         if (labels.Size != _rows)
             throw new ShapeMismatchException($"Sparse categorical cross-entropy: labels shape {labels.Shape} does not match predictions shape {logits.Shape} (expected one integer label per row, {_rows} in all). For one-hot targets use categorical cross-entropy.");
         _probs = new float[logits.Size];
-        Output = new Tensor(new Shape());
+        _perRow = perRow;
+        Output = new Tensor(perRow ? Tensor.RowShape(logits) : new Shape());
     }
 
     public override string Name => "SparseSoftmaxCrossEntropy";
@@ -134,20 +161,24 @@ internal sealed class SparseSoftmaxCrossEntropyOp : Op
             TensorPrimitives.Exp(pr, pr);
             float sum = TensorPrimitives.Sum(pr);
             TensorPrimitives.Multiply(pr, 1f / sum, pr);
-            total += max + MathF.Log(sum) - zr[c];
+            float row = max + MathF.Log(sum) - zr[c];
+            if (_perRow) Output.Span[r] = row;
+            total += row;
         }
-        Output.Span[0] = (float)(total / Math.Max(_rows, 1));
+        if (!_perRow) Output.Span[0] = (float)(total / Math.Max(_rows, 1));
     }
 
     public override void Backward()
     {
         Tensor logits = Inputs[0];
         if (!logits.RequiresGrad) return;
-        float g = OutGrad[0] / Math.Max(_rows, 1);
+        ReadOnlySpan<float> gOut = OutGrad;
+        float gMean = _perRow ? 0f : gOut[0] / Math.Max(_rows, 1);
         ReadOnlySpan<float> labels = Inputs[1].Span;
         Span<float> gz = GradSpan(logits);
         for (int r = 0; r < _rows; r++)
         {
+            float g = _perRow ? gOut[r] : gMean;
             var gr = gz.Slice(r * _classes, _classes);
             TensorPrimitives.MultiplyAdd(_probs.AsSpan(r * _classes, _classes), g, gr, gr);
             gr[(int)labels[r]] -= g;

@@ -159,14 +159,22 @@ public abstract class Optimizer
     /// <summary>Hyper-parameters for serialization.</summary>
     public virtual Dictionary<string, object?> GetConfig() => new() { ["learning_rate"] = LearningRate };
 
-    /// <summary>Resolves a Keras optimizer name with Keras defaults: <c>adam</c>, <c>adamw</c>, <c>sgd</c>, <c>rmsprop</c>.</summary>
+    /// <summary>
+    /// Resolves a Keras optimizer name with Keras defaults: <c>adam</c>, <c>adamw</c>, <c>sgd</c>, <c>rmsprop</c>,
+    /// <c>adamax</c>, <c>nadam</c>, <c>adagrad</c>, <c>adadelta</c>, <c>lion</c>.
+    /// </summary>
     public static Optimizer Get(string name) => name.ToLowerInvariant() switch
     {
         "adam" => new Adam(),
         "adamw" => new AdamW(),
         "sgd" => new SGD(),
         "rmsprop" => new RMSprop(),
-        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop."),
+        "adamax" => new Adamax(),
+        "nadam" => new Nadam(),
+        "adagrad" => new Adagrad(),
+        "adadelta" => new Adadelta(),
+        "lion" => new Lion(),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop, adamax, nadam, adagrad, adadelta, lion."),
     };
 
     /// <summary>An optimizer named by a Keras string.</summary>
