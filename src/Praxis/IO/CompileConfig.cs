@@ -225,6 +225,7 @@ public static class CompileConfig
     internal static CompileSettings FromJson(string json, string source)
     {
         var ctx = new SerializationContext(source, 0);
+        JsonEscapes.Check(System.Text.Encoding.UTF8.GetBytes(json), f => new InvalidDataException($"{source}: compile_config: {f}."));
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });

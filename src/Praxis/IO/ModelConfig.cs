@@ -89,6 +89,7 @@ public static class ModelConfig
     /// <summary>Rebuilds a text layer written by <see cref="LayerToJson"/>; anything else is an <see cref="InvalidDataException"/> naming the file.</summary>
     internal static StringLayer StringLayerFromJson(string json, string source)
     {
+        JsonEscapes.Check(System.Text.Encoding.UTF8.GetBytes(json), f => new InvalidDataException($"{source}: string_input: {f}."));
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: string_input is not valid JSON: {e.Message}"); }
@@ -163,6 +164,7 @@ public static class ModelConfig
     {
         var ctx = new SerializationContext(source, maxWeightElements) { WeightsFollow = weightsFollow };
         if (!System.Text.Unicode.Utf8.IsValid(json.Span)) throw new InvalidDataException($"{source}: the model config is not valid UTF-8.");
+        JsonEscapes.Check(json.Span, f => new InvalidDataException($"{source}: the model config: {f}."));
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });

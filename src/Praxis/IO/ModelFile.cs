@@ -258,6 +258,7 @@ public static class ModelFile
                 else position++;
             try
             {
+                JsonEscapes.Check(System.Text.Encoding.UTF8.GetBytes(ls), f => new InvalidDataException($"{file.Source}: layer_rng_states: {f}."));
                 using var doc = JsonDocument.Parse(ls, new JsonDocumentOptions { MaxDepth = 4 });
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{file.Source}: layer_rng_states must be an object.");
                 foreach (var p in doc.RootElement.EnumerateObject())

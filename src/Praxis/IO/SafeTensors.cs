@@ -189,6 +189,7 @@ public sealed class SafeTensorsFile
         if (!System.Text.Unicode.Utf8.IsValid(header)) throw Bad("the header is not valid UTF-8.");
         long dataLength = length - 8 - (long)headerLen;
         CheckMetadataSize(header, Bad);
+        JsonEscapes.Check(header, f => Bad("the header's " + f + "."));
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<Entry>();

@@ -138,6 +138,41 @@ public class HostileFileTests
         Assert.Equal(1 << 20, read.Metadata["note"].Length);
     }
 
+    // ------------------------------------------------------------------ the long fuzz run's findings
+
+    [Theory]
+    // The long fuzz run's one safetensors failure: JsonDocument accepts "\ud800" and throws InvalidOperationException
+    // when the string is read. In a tensor name, a dtype, a metadata key and a metadata value:
+    [InlineData("{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    [InlineData("{\"x\":{\"dtype\":\"F\\udc0032\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    [InlineData("{\"__metadata__\":{\"\\udfff\":\"a\"},\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    [InlineData("{\"__metadata__\":{\"k\":\"\\ud800\"},\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    public void SafeTensorsHeaderWithEscapedLoneSurrogateIsInvalidData(string header)
+    {
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header);
+        var file = new byte[8 + json.Length + 4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)json.Length);
+        json.CopyTo(file, 8);
+        var e = Assert.Throws<InvalidDataException>(() =>
+        {
+            using var ms = new MemoryStream(file);
+            foreach (var t in SafeTensorsFile.Read(ms, file.Length, "odd.safetensors", verifyChecksum: false).Tensors) t.ToFloat32();
+        });
+        Assert.StartsWith("odd.safetensors: the header's a string at byte", e.Message);
+        Assert.Contains("lone UTF-16 surrogate", e.Message);
+    }
+
+    [Fact]
+    public void ConfigsWithEscapedLoneSurrogatesAreInvalidData()
+    {
+        var model = new Sequential([new Praxis.Layers.InputLayer([3]), new Praxis.Layers.Dense(2, name: "d")]);
+        string config = ModelConfig.ToJson(model).Replace("\"d\"", "\"d\\ud800\"", StringComparison.Ordinal);
+        var e1 = Assert.Throws<InvalidDataException>(() => ModelConfig.FromJson(System.Text.Encoding.UTF8.GetBytes(config), "m.praxis", 1 << 20));
+        Assert.StartsWith("m.praxis: the model config: a string at byte", e1.Message);
+        var e2 = Assert.Throws<InvalidDataException>(() => CompileConfig.FromJson("{\"optimizer\":{\"class_name\":\"Adam\\udc00\",\"config\":{}}}", "c.praxis"));
+        Assert.StartsWith("c.praxis: compile_config: a string at byte", e2.Message);
+    }
+
     // ------------------------------------------------------------------ item 4: hyper-parameters on load
 
     [Theory]

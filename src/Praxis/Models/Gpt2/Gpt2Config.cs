@@ -50,7 +50,9 @@ public sealed record Gpt2Config(int VocabSize = 50257, int NPositions = 1024, in
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (a Hugging Face GPT-2 directory holds config.json and model.safetensors).", path);
         JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)); }
+        string text = File.ReadAllText(path);
+        IO.JsonEscapes.Check(System.Text.Encoding.UTF8.GetBytes(text), f => new InvalidDataException($"{path}: {f}."));
+        try { root = JsonNode.Parse(text); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}"); }
         if (root is not JsonObject o) throw new InvalidDataException($"{path}: expected a JSON object.");
         int Int(string key, int fallback)
