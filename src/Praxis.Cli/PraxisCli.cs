@@ -155,7 +155,7 @@ public static class PraxisCli
     private static Command PlotCommand(CliContext ctx, Option<string> runsDir)
     {
         var runs = new Argument<string[]>("runs") { Description = "One run (curves) or several (overlaid); default: the newest run", Arity = ArgumentArity.ZeroOrMore };
-        var output = new Option<string?>("--output", "-o") { Description = "PNG to write (default: the run's curves.png, or ./compare.png for several runs)" };
+        var output = new Option<string?>("--output", "-o") { Description = "PNG to write (default: ./curves-RUN.png, or ./compare.png for several runs; the run's own curves.png is left as it is)" };
         var cmd = new Command("plot", "Draw training curves (loss and metrics per epoch, training vs validation) as PNG") { runs, output };
         cmd.SetAction(p => Guard(ctx, () => ModelCommands.Plot(ctx, RunsDir(p, runsDir), p.GetValue(runs) ?? [], p.GetValue(output))));
         return cmd;

@@ -258,14 +258,17 @@ public class DcganRecipeTests(DcganRun run) : IClassFixture<DcganRun>
             Assert.True(p.WaitForExit(60_000), "the run did not stop after Ctrl+C");
             Assert.Equal(130, p.ExitCode);
             Assert.Equal("", await stderr);
-            Assert.Contains("Trained 1 epoch in ", rest);
+            Assert.Matches(@"Trained \d+/937 batches of epoch 1 in ", rest);
             Assert.Contains("(interrupted).", rest);
 
             string dir = Directory.GetDirectories(root).Single(d => !Path.GetFileName(d).StartsWith('.'));
             var result = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "result.json")))!;
             Assert.Equal("interrupted", result["status"]!.GetValue<string>());
             Assert.Equal(1, result["epochs_run"]!.GetValue<int>());
-            Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Length);
+            var csv = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
+            Assert.Equal(2, csv.Length);
+            Assert.Equal(1, result["partial_epoch"]!["epoch"]!.GetValue<int>());
+            Assert.StartsWith($"1,{result["partial_epoch"]!["batches"]},937,", csv[1]);
             Assert.True(File.Exists(Path.Combine(dir, "model.praxis")));
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
             Assert.False(File.Exists(Path.Combine(dir, "samples", "epoch_002.png")));

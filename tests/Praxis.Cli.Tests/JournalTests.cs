@@ -163,4 +163,23 @@ public class JournalTests(TrainedRuns runs)
         Assert.Contains("ok        train-images-idx3-ubyte.gz", r.Out);
         Assert.Matches(@"\d+ files verified\.", r.Out);
     }
+
+    [Theory]
+    // The long fuzz run's nine journal failures: a key twice inside a nested object threw ArgumentException when read.
+    [InlineData("{\"status\":\"completed\",\"final\":{\"accuracy\":0.9,\"accuracy\":0.8}}", "not valid JSON")]
+    [InlineData("{\"status\":\"completed\",\"final\":{\"note\":\"\\ud800\"}}", "a string in it is not valid text")]
+    [InlineData("{\"status\":\"\\udc00\"}", "a string in it is not valid text")]
+    public void ADamagedResultJsonNamesTheFile(string json, string fault)
+    {
+        string dir = Directory.CreateTempSubdirectory("praxis-cli-badjson-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, RunFolder.ConfigFile), "{\"recipe\":\"seed-mlp\"}");
+            File.WriteAllText(Path.Combine(dir, RunFolder.ResultFile), json);
+            var run = RunFolder.Open(dir);
+            var e = Assert.Throws<CliException>(() => run.Result);
+            Assert.True(e.Message.StartsWith(Path.Combine(dir, RunFolder.ResultFile) + ": " + fault, StringComparison.Ordinal), e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

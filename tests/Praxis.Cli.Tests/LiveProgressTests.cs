@@ -15,7 +15,7 @@ public class LiveProgressTests
         var model = new Sequential([new Dense(3, activation: "softmax")]);
         model.Compile("adam", "categorical_crossentropy", ["accuracy"]);
         var sw = new StringWriter();
-        model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, validationSplit: 0.25, callbacks: [new LiveProgress(sw, width, colour, 1e-3)]);
+        model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, validationSplit: 0.25, callbacks: [new LiveProgress(sw, width, colour, 1e-3, validation: true)]);
         return sw.ToString();
     }
 
@@ -35,6 +35,21 @@ public class LiveProgressTests
         Assert.Contains("60/60", last); // 480 training samples in batches of 8
         Assert.Contains("val_", last);
         Assert.Matches(@"val_acc(uracy)?:? 0\.\d{3}", last); // the validation accuracy survives abbreviation, even at 80 columns
+    }
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(100)]
+    [InlineData(140)]
+    public void EveryLineOfARunNamesTheMetricsAlikeAndTheBarReadsWithoutColour(int width)
+    {
+        var draws = Train(width, colour: false).Split('\r', '\n').Where(d => d.Length > 0).ToArray();
+        bool full = draws.Any(d => d.Contains("accuracy: ", StringComparison.Ordinal));
+        bool abbreviated = draws.Any(d => d.Contains("acc ", StringComparison.Ordinal));
+        Assert.True(full != abbreviated, $"at {width} columns some lines say 'accuracy: ' and others 'acc ':\n{string.Join("\n", draws)}");
+        // The done and the remaining parts of the bar are different characters: an epoch starts all '─' and ends all '━'.
+        Assert.Contains(draws, d => d.Contains('─') && !d.Contains('━'));
+        Assert.Contains(draws, d => d.Contains('━') && !d.Contains('─'));
     }
 
     [Fact]

@@ -49,6 +49,30 @@ public class PictureTests(TrainedRuns runs)
     }
 
     [Fact]
+    public void PlotLeavesTheRunsOwnCurvesAlone()
+    {
+        string kept = Path.Combine(runs.FirstDir, RunFolder.CurvesFile);
+        var before = File.GetLastWriteTimeUtc(kept);
+        string cwd = Environment.CurrentDirectory;
+        string here = Directory.CreateTempSubdirectory("praxis-cli-plot-").FullName;
+        try
+        {
+            Environment.CurrentDirectory = here;
+            var r = CliHarness.Run("plot", "1", "--runs-dir", runs.Root);
+            Assert.Equal(0, r.ExitCode);
+            string id = Path.GetFileName(runs.FirstDir);
+            Assert.True(File.Exists(Path.Combine(here, $"curves-{id}.png")));
+            Assert.Contains($"curves-{id}.png", r.Out);
+            Assert.Equal(before, File.GetLastWriteTimeUtc(kept));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = cwd;
+            Directory.Delete(here, true);
+        }
+    }
+
+    [Fact]
     public void PlotOverlaysSeveralRuns()
     {
         string png = Path.Combine(runs.Root, "compare-test.png");

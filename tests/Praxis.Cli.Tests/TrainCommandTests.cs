@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Praxis.Cli.Journal;
 
 namespace Praxis.Cli.Tests;
 
@@ -52,10 +53,17 @@ public class TrainCommandTests(TrainedRuns runs)
         Assert.InRange(acc, 0.85, 1.0); // 6,000 images, 2 epochs
         Assert.Equal((int)Math.Round((1 - acc) * 10000), result["test_misclassified"]!.GetValue<int>());
 
+        // Epochs numbered from 1, as result.json, `praxis runs` and the plots number them; every batch of each epoch trained.
         var csv = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
-        Assert.Equal("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss", csv[0]);
+        Assert.Equal("epoch,batches,steps,accuracy,learning_rate,loss,val_accuracy,val_loss", csv[0]);
         Assert.Equal(3, csv.Length);
-        Assert.Equal(result["final"]!["val_loss"]!.GetValue<double>(), double.Parse(csv[2].Split(',')[5], CultureInfo.InvariantCulture));
+        Assert.StartsWith("1,169,169,", csv[1]);
+        Assert.StartsWith("2,169,169,", csv[2]);
+        Assert.Equal(2, result["final"]!["epoch"]!.GetValue<int>());
+        Assert.Equal(result["final"]!["val_loss"]!.GetValue<double>(), double.Parse(csv[2].Split(',')[7], CultureInfo.InvariantCulture));
+        Assert.Null(result["partial_epoch"]);
+        Assert.Null(result["final"]!["partial"]);
+        Assert.Contains(runs.First.Lines, l => l.StartsWith("Trained 2 epochs in ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -107,5 +115,58 @@ public class TrainCommandTests(TrainedRuns runs)
         r = CliHarness.Run("train", "seed-mlp", "--validation-split", "1.5", "--runs-dir", runs.Root);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("--validation-split must be in [0, 1)", r.Err);
+    }
+
+    [Fact]
+    public void AnEpochCutShortIsMarkedPartialEverywhereTheJournalShowsIt()
+    {
+        // A loss that overflows at once: TerminateOnNaN leaves the first epoch after a few of its 32 batches.
+        string root = Directory.CreateTempSubdirectory("praxis-cli-partial-").FullName;
+        try
+        {
+            var r = CliHarness.Run("train", "seed-mlp", "--epochs", "1", "--samples", "1000", "--lr", "1e30", "--runs-dir", root);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains(r.Lines, l => l.StartsWith("Training seed-mlp: 1 epoch, ", StringComparison.Ordinal)); // not "1 epochs"
+            string dir = Directory.GetDirectories(root).Single();
+            var result = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "result.json")))!;
+            Assert.Equal("diverged", result["status"]!.GetValue<string>());
+            var partial = result["partial_epoch"]!;
+            Assert.Equal(1, partial["epoch"]!.GetValue<int>());
+            int batches = partial["batches"]!.GetValue<int>();
+            Assert.Equal(29, partial["steps"]!.GetValue<int>()); // 900 training images in batches of 32
+            Assert.InRange(batches, 1, 28);
+            Assert.Equal(batches, result["final"]!["partial"]!["batches"]!.GetValue<int>());
+            Assert.Contains(r.Lines, l => l.StartsWith($"Trained {batches}/29 batches of epoch 1 in ", StringComparison.Ordinal));
+
+            var csv = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
+            Assert.StartsWith($"1,{batches},29,", csv[1]);
+            var table = MetricsTable.Read(Path.Combine(dir, "metrics.csv"));
+            Assert.True(table.IsPartial(0));
+            Assert.Equal(new PartialEpoch(1, batches, 29), table.PartialEpoch);
+
+            var list = CliHarness.Run("runs", "--runs-dir", root);
+            Assert.Contains("1*/1", list.Out);
+            Assert.Contains("*: the last epoch ended early", string.Join(" ", list.Out.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void OlderJournalsNumberedFromZeroAreReadFromOne()
+    {
+        string dir = Directory.CreateTempSubdirectory("praxis-cli-oldcsv-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "metrics.csv");
+            File.WriteAllText(path, "epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,0.5\n");
+            var table = MetricsTable.Read(path);
+            Assert.Equal([1, 2], table.Epochs);
+            Assert.Equal([0.5, 0.4], table.Columns["loss"]);
+            Assert.Null(table.PartialEpoch);
+
+            File.WriteAllText(path, "epoch,batches,steps,loss\n1,12,10,0.5\n");
+            Assert.Contains("12 batches of an epoch of 10", Assert.Throws<CliException>(() => MetricsTable.Read(path)).Message);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -199,7 +199,7 @@ public static class ModelCommands
         {
             foreach (var r in RecipeRegistry.All)
             {
-                ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {r.DefaultEpochs} epochs, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
+                ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {LogFormat.Count(r.DefaultEpochs, "epoch")}, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
                 ctx.Out.Write(RecipeSummary(r));
                 ctx.Out.WriteLine();
             }
@@ -243,7 +243,8 @@ public static class ModelCommands
         if (runs.Count == 1)
         {
             var r = runs[0];
-            path = output ?? r.File(RunFolder.CurvesFile);
+            // Not the run's own curves.png: the journal keeps what the run drew; a redraw goes to the working folder.
+            path = output ?? Path.Combine(Environment.CurrentDirectory, $"curves-{r.Id}.png");
             string acc = r.Test("accuracy") is double a ? " · test accuracy " + LogFormat.Percent(a) : "";
             if (GanTrainer.IsGanRun(r))
             {

@@ -32,14 +32,15 @@ public static class RunsCommands
         }
         // Compact headers so the table fits a 100-column terminal; the run's name already ends with its recipe.
         var table = NewTable(ctx, "#", "Run", "Status", "Epochs", "val_loss", "val_acc", "Test acc", "Time");
-        table.Caption = new TableTitle("val_loss, val_acc: best epoch (lowest val_loss) · Time: training wall time");
+        table.Caption = new TableTitle("val_loss, val_acc: best epoch (lowest val_loss) · Time: training wall time"
+            + (runs.Any(r => r.PartialEpoch != null) ? " · *: the last epoch ended early (partial)" : ""));
         for (int i = 0; i < runs.Count; i++)
         {
             var r = runs[i];
             var best = r.Result["best"] as JsonObject;
             table.AddRow(
                 Cell((i + 1).ToString(CultureInfo.InvariantCulture)), Cell(r.Id), StatusCell(ctx, r.Status),
-                Cell($"{r.Result["epochs_run"]?.ToString() ?? "-"}/{r.Config["epochs"]?.ToString() ?? "?"}"),
+                Cell($"{r.Result["epochs_run"]?.ToString() ?? "-"}{(r.PartialEpoch != null ? "*" : "")}/{r.Config["epochs"]?.ToString() ?? "?"}"),
                 Cell(Num(best?["val_loss"], "F4")), Cell(Pct(best?["val_accuracy"])), Cell(Pct(r.Result["test"]?["accuracy"])),
                 Cell(r.Result["train_seconds"] is { } t ? LogFormat.Duration(t.GetValue<double>()) : "-"));
         }
@@ -114,7 +115,7 @@ public static class RunsCommands
             AddResult(results, "judged classes", a.Result["final"]?["classes"]?.ToString() ?? "-", b.Result["final"]?["classes"]?.ToString() ?? "-", null);
             AddMetric(results, "judge test accuracy", a.Result["judge"]?["test_accuracy"], b.Result["judge"]?["test_accuracy"], percent: true);
         }
-        AddResult(results, "epochs run", a.Result["epochs_run"]?.ToString() ?? "-", b.Result["epochs_run"]?.ToString() ?? "-", null);
+        AddResult(results, "epochs run", EpochsRun(a), EpochsRun(b), null);
         double ta = a.TrainSeconds, tb = b.TrainSeconds;
         AddResult(results, "train time", LogFormat.Duration(ta), LogFormat.Duration(tb),
             ta > 0 && tb > 0 ? string.Create(CultureInfo.InvariantCulture, $"x{tb / ta:F2}") : "");
@@ -144,7 +145,8 @@ public static class RunsCommands
             var epochs = NewTable(ctx, headers.ToArray());
             for (int e = 0; e < Math.Max(ma.Count, mb.Count); e++)
             {
-                var row = new List<Spectre.Console.Rendering.IRenderable> { Cell((e + 1).ToString(CultureInfo.InvariantCulture)) };
+                bool partial = (e < ma.Count && ma.IsPartial(e)) || (e < mb.Count && mb.IsPartial(e));
+                var row = new List<Spectre.Console.Rendering.IRenderable> { Cell((e + 1).ToString(CultureInfo.InvariantCulture) + (partial ? " (partial)" : "")) };
                 foreach (var k in keys)
                 {
                     row.Add(Cell(e < ma.Count && ma.Columns.TryGetValue(k, out var va) ? va[e].ToString("F4", CultureInfo.InvariantCulture) : "-"));
@@ -156,6 +158,9 @@ public static class RunsCommands
         }
         return 0;
     }
+
+    private static string EpochsRun(RunFolder r) =>
+        r.Result["epochs_run"]?.ToString() is not { } n ? "-" : r.PartialEpoch is { } p ? $"{n} ({p})" : n;
 
     private static void AddResult(Table t, string name, string a, string b, string? delta) =>
         t.AddRow(Cell(name), Cell(a), Cell(b), Cell(delta ?? (a == b ? "" : "differs")));

@@ -89,9 +89,11 @@ public sealed class RunFolder
         if (!System.IO.File.Exists(path) || new FileInfo(path).Length == 0) return null;
         try
         {
-            var node = JsonNode.Parse(System.IO.File.ReadAllText(path));
+            // Duplicate keys at any depth are refused while parsing, where the file is named (a JsonObject would
+            // otherwise throw ArgumentException the first time a nested object is read).
+            var node = JsonNode.Parse(System.IO.File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 64 });
             if (node is not JsonObject obj) throw new CliException($"{path}: expected a JSON object; found {(node == null ? "null" : node.GetValueKind().ToString())}.");
-            _ = obj.Count; // a JsonObject checks duplicate keys lazily: make it do so here, where the file is named
+            ReadStrings(obj);
             return obj;
         }
         catch (JsonException e)
@@ -101,6 +103,22 @@ public sealed class RunFolder
         catch (ArgumentException e)
         {
             throw new CliException($"{path}: not a valid journal object ({e.Message}).");
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json decodes strings lazily: an escaped lone surrogate (\uD800) throws when read.
+            throw new CliException($"{path}: a string in it is not valid text ({e.Message}).");
+        }
+    }
+
+    /// <summary>Decodes every key and string now, inside <see cref="ReadJson"/>'s handlers, rather than wherever a getter first reads one.</summary>
+    private static void ReadStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) ReadStrings(v); break;
+            case JsonArray a: foreach (var v in a) ReadStrings(v); break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String: _ = v.GetValue<string>(); break;
         }
     }
 
@@ -157,6 +175,18 @@ public sealed class RunFolder
 
     /// <summary><c>completed</c>, <c>stopped early</c>, <c>interrupted</c>, <c>diverged</c>, <c>failed</c> or <c>running</c>.</summary>
     public string Status => ReadString(Result, ResultFile, "status") ?? "running";
+
+    /// <summary>The last epoch, if it ended before its last batch (result.json's <c>partial_epoch</c>).</summary>
+    public PartialEpoch? PartialEpoch => Result["partial_epoch"] switch
+    {
+        null => null,
+        JsonObject p => new PartialEpoch(Whole(p, "epoch"), Whole(p, "batches"), Whole(p, "steps")),
+        var n => throw WrongType(ResultFile, "partial_epoch", "an object", n),
+    };
+
+    private int Whole(JsonObject o, string key) =>
+        ReadNumber(o[key], ResultFile, "partial_epoch." + key) is double d && d >= 0 && d <= int.MaxValue && d == Math.Floor(d) ? (int)d
+            : throw new CliException($"{File(ResultFile)}: 'partial_epoch.{key}' should be a whole number.");
 
     /// <summary>A test metric (e.g. <c>accuracy</c>), if the run got that far.</summary>
     public double? Test(string metric) => Result["test"] switch
@@ -236,19 +266,31 @@ public sealed class RunFolder
     }
 }
 
-/// <summary>Per-epoch metrics as read from a CSVLogger file: column name → values, in epoch order.</summary>
+/// <summary>Per-epoch metrics as read from a run's metrics.csv: column name → values, in epoch order.</summary>
 public sealed class MetricsTable
 {
-    /// <summary>The 0-based epoch of each row.</summary>
+    /// <summary>The epoch of each row, numbered from 1.</summary>
     public List<int> Epochs { get; } = new();
 
-    /// <summary>Column name (without <c>epoch</c>) → values (NaN where the file says NA).</summary>
+    /// <summary>Batches trained in each row's epoch, and the epoch's total (both 0 where an older file does not say).</summary>
+    public List<(int Batches, int Steps)> Progress { get; } = new();
+
+    /// <summary>Column name (without <c>epoch</c>, <c>batches</c>, <c>steps</c>) → values (NaN where the file says NA).</summary>
     public Dictionary<string, List<double>> Columns { get; } = new();
 
     /// <summary>Number of rows.</summary>
     public int Count => Epochs.Count;
 
-    /// <summary>Reads a CSV written by <see cref="Praxis.Callbacks.CSVLogger"/>; a missing file gives an empty table.</summary>
+    /// <summary>Whether row <paramref name="row"/>'s epoch ended before its last batch (Ctrl+C, a diverging loss).</summary>
+    public bool IsPartial(int row) => Progress[row].Batches < Progress[row].Steps;
+
+    /// <summary>The last row's epoch if it is partial, else null.</summary>
+    public PartialEpoch? PartialEpoch => Count > 0 && IsPartial(Count - 1) ? new PartialEpoch(Epochs[^1], Progress[^1].Batches, Progress[^1].Steps) : null;
+
+    /// <summary>
+    /// Reads a metrics.csv written by <see cref="MetricsLog"/>, or an older run's (Keras' CSVLogger layout: 0-based
+    /// epochs, no batch counts; its epochs are renumbered from 1); a missing file gives an empty table.
+    /// </summary>
     public static MetricsTable Read(string path)
     {
         var table = new MetricsTable();
@@ -256,21 +298,34 @@ public sealed class MetricsTable
         var lines = System.IO.File.ReadAllLines(path);
         if (lines.Length == 0) return table;
         var header = lines[0].Split(',');
-        if (header[0] != "epoch") throw new CliException($"{path}: expected a CSV whose first column is 'epoch'; found '{header[0]}'.");
-        for (int c = 1; c < header.Length; c++) table.Columns[header[c]] = new List<double>();
+        if (header[0] != MetricsLog.EpochColumn) throw new CliException($"{path}: expected a CSV whose first column is 'epoch'; found '{header[0]}'.");
+        bool counted = header.Length >= 3 && header[1] == MetricsLog.BatchesColumn && header[2] == MetricsLog.StepsColumn;
+        int first = counted ? 3 : 1;
+        for (int c = first; c < header.Length; c++)
+            if (!table.Columns.TryAdd(header[c], new List<double>())) throw new CliException($"{path}: the header names the column '{Clip(header[c])}' twice.");
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
             var f = lines[i].Split(',');
             if (f.Length != header.Length) throw new CliException($"{path}: line {i + 1} has {f.Length} fields; the header has {header.Length}.");
-            if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
-                throw new CliException($"{path}: line {i + 1}: epoch '{(f[0].Length <= 20 ? f[0] : f[0][..20] + "…")}' is not a whole number.");
-            if (table.Columns.Count != header.Length - 1)
-                throw new CliException($"{path}: the header names a column twice.");
-            table.Epochs.Add(epoch);
-            for (int c = 1; c < header.Length; c++)
+            int epoch = Whole(path, i, "epoch", f[0]);
+            if (counted)
+            {
+                int batches = Whole(path, i, "batches", f[1]), steps = Whole(path, i, "steps", f[2]);
+                if (batches > steps) throw new CliException($"{path}: line {i + 1}: {batches} batches of an epoch of {steps}.");
+                table.Progress.Add((batches, steps));
+            }
+            else table.Progress.Add((0, 0));
+            table.Epochs.Add(counted ? epoch : epoch + 1);
+            for (int c = first; c < header.Length; c++)
                 table.Columns[header[c]].Add(double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN);
         }
         return table;
     }
+
+    private static int Whole(string path, int line, string column, string field) =>
+        int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+            : throw new CliException($"{path}: line {line + 1}: {column} '{Clip(field)}' is not a whole number.");
+
+    private static string Clip(string s) => s.Length <= 20 ? s : s[..20] + "…";
 }

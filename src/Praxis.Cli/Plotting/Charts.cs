@@ -43,9 +43,9 @@ public static class Charts
         if (table.Count == 0) throw new CliException($"no epochs to plot for '{title}' (metrics.csv is empty or missing).");
         PlotFonts.Install();
         var panels = PanelMetrics(table);
-        double[] xs = table.Epochs.Select(e => e + 1.0).ToArray();
+        double[] xs = table.Epochs.Select(e => (double)e).ToArray();
         int? bestEpoch = table.Columns.TryGetValue("val_loss", out var vl) && vl.Any(double.IsFinite)
-            ? table.Epochs[IndexOfMin(vl)] + 1 : null;
+            ? table.Epochs[IndexOfMin(vl)] : null;
 
         var plots = new List<Plot>();
         foreach (var metric in panels)
@@ -63,8 +63,12 @@ public static class Charts
             FinishPanel(plot, xs.Length);
             plots.Add(plot);
         }
-        SaveGrid(plots, title, path);
+        SaveGrid(plots, WithPartial(title, table), path);
     }
+
+    /// <summary>The title with a note when the last epoch ended early, so its point is not read as a full epoch's.</summary>
+    private static string WithPartial(string title, MetricsTable table) =>
+        table.PartialEpoch is { } p ? $"{title} · last point: {p}" : title;
 
     /// <summary>
     /// Curves of a GAN run (<see cref="Training.GanTrainer"/>): the two losses, the discriminator's mean P(real) on real
@@ -75,7 +79,7 @@ public static class Charts
     {
         if (table.Count == 0) throw new CliException($"no epochs to plot for '{title}' (metrics.csv is empty or missing).");
         PlotFonts.Install();
-        double[] xs = table.Epochs.Select(e => e + 1.0).ToArray();
+        double[] xs = table.Epochs.Select(e => (double)e).ToArray();
         (string Title, string YLabel, (string Column, string Label)[] Lines)[] panels =
         [
             ("Losses", "binary cross-entropy", [("d_loss", "discriminator"), ("g_loss", "generator")]),
@@ -92,12 +96,13 @@ public static class Charts
             FinishPanel(plot, xs.Length);
             plots.Add(plot);
         }
-        SaveGrid(plots, title, path);
+        SaveGrid(plots, WithPartial(title, table), path);
     }
 
     /// <summary>
     /// Several runs overlaid: a panel per metric, one line per run (the validation values when the run has them, else
-    /// training values; the legend says which).
+    /// training values; the legend says which, and the title says that training curves of validated runs are left out).
+    /// A run whose last epoch ended early says so in its legend entry.
     /// </summary>
     public static void SaveComparison(IReadOnlyList<(string Label, MetricsTable Table)> runs, string title, string path)
     {
@@ -117,14 +122,17 @@ public static class Charts
                 var (label, t) = runs[i];
                 bool hasVal = t.Columns.TryGetValue("val_" + metric, out var ys);
                 if (!hasVal && !t.Columns.TryGetValue(metric, out ys)) continue;
-                double[] xs = t.Epochs.Select(e => e + 1.0).ToArray();
+                double[] xs = t.Epochs.Select(e => (double)e).ToArray();
                 maxEpochs = Math.Max(maxEpochs, xs.Length);
                 // Patterns as well as colours, so runs that coincide (same seed, same start) stay distinguishable.
-                AddLine(plot, xs, ys!, $"{label} ({(hasVal ? "validation" : "training")})", RunColors[i % RunColors.Length], RunPatterns[i % RunPatterns.Length]);
+                string partial = t.PartialEpoch is { } p ? $", last epoch {p.Batches}/{p.Steps} batches" : "";
+                AddLine(plot, xs, ys!, $"{label} ({(hasVal ? "validation" : "training")}{partial})", RunColors[i % RunColors.Length], RunPatterns[i % RunPatterns.Length]);
             }
             FinishPanel(plot, maxEpochs);
             plots.Add(plot);
         }
+        if (runs.Any(r => r.Table.Columns.Keys.Any(k => k.StartsWith("val_", StringComparison.Ordinal))))
+            title += " · validation curves (training curves of a run: praxis plot RUN)";
         SaveGrid(plots, title, path);
     }
 

@@ -32,7 +32,7 @@ public static class GanTrainer
     /// <summary>The folder of per-epoch sample grids in a run folder.</summary>
     public const string SamplesFolder = "samples";
 
-    /// <summary>The columns of a GAN run's metrics.csv after <c>epoch</c> (0-based, as CSVLogger writes it).</summary>
+    /// <summary>The columns of a GAN run's metrics.csv after <c>epoch</c>, <c>batches</c> and <c>steps</c> (see <see cref="MetricsLog"/>).</summary>
     public static readonly IReadOnlyList<string> MetricColumns =
         ["d_loss", "g_loss", "d_real", "d_fake", "mean_confidence", "confident_0_9", "classes", "seconds"];
 
@@ -127,7 +127,7 @@ public static class GanTrainer
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Judge: {RunsCommandsRel(judgePath)} ({(judgeSeconds is double js ? $"trained in {LogFormat.Duration(js)}" : "cached")}), test accuracy {LogFormat.Percent(judgeAccuracy)}; on {Judge.ScoredSamples:N0} real test digits: {realScore}"));
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {recipe.Name}: {epochs} epoch{(epochs == 1 ? "" : "s")}, batch {batch}, learning rate {gLr:G4} (generator) / {dLr:G4} (discriminator), seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
+                $"Training {recipe.Name}: {LogFormat.Count(epochs, "epoch")}, batch {batch}, learning rate {gLr:G4} (generator) / {dLr:G4} (discriminator), seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}"));
         }
 
         var progress = new List<Callback>();
@@ -139,13 +139,13 @@ public static class GanTrainer
         var epochSeconds = new List<double>();
         JsonObject? final = null, best = null;
         JudgeScore? finalScore = null;
+        PartialEpoch? partial = null;
         bool diverged = false;
         var trainClock = Stopwatch.StartNew();
         var ctrlC = Trainer.StopOnCtrlC(stop);
         try
         {
-            using var csv = new StreamWriter(run.File(RunFolder.MetricsFile)) { AutoFlush = true, NewLine = "\n" };
-            csv.WriteLine("epoch," + string.Join(',', MetricColumns));
+            using var csv = new MetricsLog(run.File(RunFolder.MetricsFile), MetricColumns);
             var logs = new Dictionary<string, double>();
             for (int epoch = 0; epoch < epochs && !stop.Requested && !diverged; epoch++)
             {
@@ -177,16 +177,22 @@ public static class GanTrainer
                 logs["mean_confidence"] = score.MeanConfidence;
                 logs["confident_0_9"] = score.Confident;
                 logs["classes"] = score.Classes;
-                csv.WriteLine(string.Join(',', new[] { epoch.ToString(CultureInfo.InvariantCulture) }.Concat(
-                    MetricColumns.Select(c => (c == "seconds" ? seconds : logs[c]).ToString("R", CultureInfo.InvariantCulture)))));
+                logs["seconds"] = seconds;
+                csv.Write(epoch + 1, done, steps, logs);
+                logs.Remove("seconds");
+                partial = done < steps ? new PartialEpoch(epoch + 1, done, steps) : null;
                 foreach (var cb in progress) cb.OnEpochEnd(epoch, logs);
 
                 final = new JsonObject { ["epoch"] = epoch + 1 };
+                Trainer.MarkPartial(final, partial);
                 foreach (var c in MetricColumns) final[c] = c == "seconds" ? Math.Round(seconds, 3) : logs[c];
                 final["histogram"] = score.ToJson()["histogram"]!.DeepClone();
                 finalScore = score;
                 if (best == null || score.Confident > best["confident_0_9"]!.GetValue<double>())
+                {
                     best = new JsonObject { ["epoch"] = epoch + 1, ["confident_0_9"] = score.Confident, ["mean_confidence"] = score.MeanConfidence, ["classes"] = score.Classes };
+                    Trainer.MarkPartial(best, partial);
+                }
             }
         }
         catch (Exception e)
@@ -216,6 +222,7 @@ public static class GanTrainer
             ["best_judged"] = best,
             ["judge"] = judgeJson,
         };
+        if (partial != null) result["partial_epoch"] = partial.ToJson();
         // The models and curves: an interrupted run is worth keeping; a diverged one has nothing to show.
         if (!diverged && epochSeconds.Count > 0)
         {
@@ -236,7 +243,7 @@ public static class GanTrainer
         result["peak_memory_mib"] = Trainer.PeakMemoryMib();
         run.WriteJson(RunFolder.ResultFile, result);
 
-        Report(ctx, o, run, status, epochSeconds.Count, finalScore, result, trainSeconds);
+        Report(ctx, o, run, status, epochSeconds.Count, partial, finalScore, result, trainSeconds);
         return status switch { "diverged" => 1, "interrupted" => 130, _ => 0 };
     }
 
@@ -269,7 +276,7 @@ public static class GanTrainer
         string judgePath = run.Config["judge"]?["path"]?.GetValue<string>() ?? Judge.CachePath(Path.GetDirectoryName(run.Path)!, judgeEpochs);
         var data = DatasetRegistry.Get(recipe.Dataset).Load();
         if (!File.Exists(judgePath))
-            note?.Invoke($"the run's judge {judgePath} is gone; training it again ({judgeEpochs} epochs, seed {Judge.Seed}) into the cache");
+            note?.Invoke($"the run's judge {judgePath} is gone; training it again ({LogFormat.Count(judgeEpochs, "epoch")}, seed {Judge.Seed}) into the cache");
         var (judge, _) = Judge.LoadOrTrain(judgePath, data, judgeEpochs);
         var samples = recipe.ToUnitRange(generator.Predict(JudgedLatents(seed, recipe.LatentDim), 250));
         var probabilities = Judge.Probabilities(judge, samples);
@@ -304,7 +311,7 @@ public static class GanTrainer
 
     private static string RunsCommandsRel(string path) => Commands.RunsCommands.Rel(path);
 
-    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, int epochsRun, JudgeScore? score, JsonObject result, double trainSeconds)
+    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, int epochsRun, PartialEpoch? partial, JudgeScore? score, JsonObject result, double trainSeconds)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, run.Path);
         if (o.Json)
@@ -325,8 +332,7 @@ public static class GanTrainer
             "diverged" => " (stopped: a loss became NaN or infinite; try a lower --learning-rate)",
             _ => "",
         };
-        string trained = string.Create(CultureInfo.InvariantCulture,
-            $"Trained {epochsRun} epoch{(epochsRun == 1 ? "" : "s")} in {LogFormat.Duration(trainSeconds)}{statusNote}.");
+        string trained = $"Trained {LogFormat.EpochsTrained(epochsRun, partial)} in {LogFormat.Duration(trainSeconds)}{statusNote}.";
         Trainer.WriteOutcome(ctx, judged, succeeded: score != null, trained, relative);
         ctx.Out.WriteLine(score == null
             ? "  config.json metrics.csv result.json"

@@ -28,6 +28,17 @@ public static class LogFormat
         return sb.ToString();
     }
 
+    /// <summary><c>1 epoch</c>, <c>2 epochs</c>.</summary>
+    public static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? noun : noun + "s");
+
+    /// <summary>
+    /// How much a run trained, counting an epoch that ended early apart: <c>3 epochs</c>, or <c>1 epoch and 500/1688
+    /// batches of epoch 2</c> (<paramref name="epochsRun"/> includes that partial epoch, as result.json's <c>epochs_run</c>).
+    /// </summary>
+    public static string EpochsTrained(int epochsRun, PartialEpoch? partial) =>
+        partial == null || partial.Epoch != epochsRun ? Count(epochsRun, "epoch")
+            : string.Create(CultureInfo.InvariantCulture, $"{(epochsRun > 1 ? Count(epochsRun - 1, "full epoch") + " and " : "")}{partial.Batches}/{partial.Steps} batches of epoch {partial.Epoch}");
+
     /// <summary>A fraction as a percentage: <c>97.12%</c>.</summary>
     public static string Percent(double fraction, int decimals = 2) =>
         (100 * fraction).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + "%";
@@ -149,13 +160,15 @@ internal sealed class JsonProgress(TextWriter output) : Callback
 /// Progress display was tried first: one refresh of three bars took 15 ms and allocated 200 KB here, and its refresh
 /// thread doubled the training time of seed-mlp on this 2-core machine; building this line costs microseconds.
 /// </remarks>
-internal sealed partial class LiveProgress(TextWriter output, int width, bool colour, double initialLearningRate) : Callback
+internal sealed partial class LiveProgress(TextWriter output, int width, bool colour, double initialLearningRate, bool validation = false) : Callback
 {
     private const long RedrawMs = 125;
+    private const char Done = '━', ToDo = '─'; // heavy and light: the bar reads without colour too (a plain capture, a screen reader)
     private readonly Stopwatch _epochClock = new();
     private readonly StringBuilder _line = new(256);
+    private readonly Dictionary<string, double> _expected = new();
     private long _lastDraw;
-    private int _epochs, _steps, _done, _lastVisible;
+    private int _epochs, _steps, _done, _lastVisible, _style;
     private string _label = "";
 
     private string Green => colour ? "\u001b[32m" : "";
@@ -209,28 +222,26 @@ internal sealed partial class LiveProgress(TextWriter output, int width, bool co
             : _done == 0 ? "ETA     ?" : $"ETA {LogFormat.Duration(seconds / _done * (_steps - _done)),5}";
 
         // Visible width: label, bar, steps, time, metrics, single spaces between; one column spare so it never wraps.
-        // Narrow terminals get abbreviated metric names first, then a shorter bar, then an ellipsis.
-        int fixedWidth = _label.Length + 1 + 1 + steps.Length + 1 + time.Length + 1;
+        // Narrow terminals get abbreviated metric names first, then a shorter bar, then an ellipsis. The style is chosen
+        // for the epoch's finished line (its longer time and its val_ metrics) and never goes back to a longer one, so
+        // the live line and the line it becomes, and one epoch and the next, name the metrics alike.
+        int fixedWidth = _label.Length + 1 + 1 + steps.Length + 1 + Math.Max(time.Length, wide ? 18 : 5) + 1;
         int maxBar = wide ? 24 : 12, minBar = wide ? 24 : 4;
-        string full = LogFormat.Metrics(logs, initialLearningRate, "  ");
-        string abbreviated = Abbreviate(full);
-        string metrics = ThreeDecimals().Replace(abbreviated, "$1");
-        int barWidth = minBar;
-        foreach (var candidate in new[] { full, abbreviated, metrics })
-        {
-            int spare = width - 1 - fixedWidth - candidate.Length;
-            if (spare < minBar) continue;
-            metrics = candidate;
-            barWidth = Math.Min(maxBar, spare);
-            break;
-        }
+        var styles = Styles(LogFormat.Metrics(logs, initialLearningRate, "  "));
+        var expected = finished || !validation ? styles : Styles(LogFormat.Metrics(WithValidation(logs), initialLearningRate, "  "));
+        int style = styles.Length - 1;
+        for (int i = _style; i < styles.Length; i++)
+            if (width - 1 - fixedWidth - expected[i].Length >= minBar) { style = i; break; }
+        _style = Math.Max(_style, style);
+        string metrics = styles[_style];
+        int barWidth = Math.Clamp(width - 1 - fixedWidth - expected[_style].Length, minBar, maxBar);
         int room = width - 1 - fixedWidth - barWidth;
         if (metrics.Length > room) metrics = room <= 1 ? "" : metrics[..(room - 1)] + "…";
         int filled = _steps == 0 ? barWidth : (int)((long)barWidth * _done / _steps);
 
         var sb = _line.Clear();
         sb.Append('\r').Append(_label).Append(' ')
-          .Append(Green).Append('━', filled).Append(Grey).Append('━', barWidth - filled).Append(Reset).Append(' ')
+          .Append(Green).Append(Done, filled).Append(Grey).Append(ToDo, barWidth - filled).Append(Reset).Append(' ')
           .Append(steps).Append(' ')
           .Append(finished ? Grey : Yellow).Append(time).Append(Reset).Append(' ')
           .Append(finished ? Bold : "").Append(Cyan).Append(metrics).Append(Reset);
@@ -241,6 +252,23 @@ internal sealed partial class LiveProgress(TextWriter output, int width, bool co
         _lastVisible = visible;
         output.Write(sb);
         output.Flush();
+    }
+
+    /// <summary>The metrics in full, with abbreviated names, and with three decimals: the styles, longest first.</summary>
+    private static string[] Styles(string full)
+    {
+        string abbreviated = Abbreviate(full);
+        return [full, abbreviated, ThreeDecimals().Replace(abbreviated, "$1")];
+    }
+
+    /// <summary>The logs as the epoch's finished line will show them: each metric again with a val_ prefix.</summary>
+    private Dictionary<string, double> WithValidation(IReadOnlyDictionary<string, double> logs)
+    {
+        _expected.Clear();
+        foreach (var (k, v) in logs) _expected[k] = v;
+        foreach (var (k, v) in logs)
+            if (k != "learning_rate" && !k.StartsWith("val_", StringComparison.Ordinal)) _expected.TryAdd("val_" + k, v);
+        return _expected;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(\d\.\d{3})\d")]

@@ -127,7 +127,7 @@ public static class Trainer
                 $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images"));
             string onRanks = world == null ? "" : $" per rank, on {ranks} MPI rank{(ranks == 1 ? "" : "s")} (global batch {batchSize * ranks})";
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {recipe.Name}: {epochs} epochs, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}{onRanks}"));
+                $"Training {recipe.Name}: {LogFormat.Count(epochs, "epoch")}, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}{onRanks}"));
         }
 
         // Callback messages (early stopping, NaN) must not break a live display: collect them and print afterwards.
@@ -140,7 +140,8 @@ public static class Trainer
         var callbacks = new List<Callback> { new LogLearningRate(), stop, nan };
         if (early != null) callbacks.Add(early);
         if (o.ReduceLrPatience is int rp) callbacks.Add(new ReduceLROnPlateau("val_loss", factor: 0.5, patience: rp, verbose: 1, output: messages));
-        callbacks.Add(new CSVLogger(run.File(RunFolder.MetricsFile)));
+        var metricsLog = new MetricsLogger(run.File(RunFolder.MetricsFile));
+        callbacks.Add(metricsLog);
         callbacks.Add(clock);
 
         var ctrlC = StopOnCtrlC(stop);
@@ -152,7 +153,7 @@ public static class Trainer
             if (human && ctx.IsTerminal)
             {
                 var profile = ctx.Console.Profile;
-                callbacks.Add(new LiveProgress(ctx.Out, profile.Width, profile.Capabilities.Ansi, lr));
+                callbacks.Add(new LiveProgress(ctx.Out, profile.Width, profile.Capabilities.Ansi, lr, validation: split > 0));
                 history = Fit(model, xTrain, yTrain, epochs, batchSize, split, callbacks);
             }
             else
@@ -181,9 +182,10 @@ public static class Trainer
             ["train_seconds"] = Math.Round(trainSeconds, 3),
             ["epochs_run"] = history.Epochs.Count,
             ["epoch_seconds"] = new JsonArray(clock.Seconds.Select(x => (JsonNode?)Math.Round(x, 3)).ToArray()),
-            ["final"] = LastEpoch(history),
-            ["best"] = BestEpoch(history),
+            ["final"] = LastEpoch(history, metricsLog.PartialEpoch),
+            ["best"] = BestEpoch(history, metricsLog.PartialEpoch),
         };
+        if (metricsLog.PartialEpoch is { } partial) result["partial_epoch"] = partial.ToJson();
         if (early is { StoppedEpoch: > 0 }) result["stopped_epoch"] = early.StoppedEpoch + 1;
         if (early is { RestoreBestWeights: true }) result["restored_epoch"] = early.BestEpoch + 1;
 
@@ -211,7 +213,7 @@ public static class Trainer
         result["peak_memory_mib"] = PeakMemoryMib();
         run.WriteJson(RunFolder.ResultFile, result);
 
-        Report(ctx, o, run, status, history, analysis, result, trainSeconds);
+        Report(ctx, o, run, status, history.Epochs.Count, metricsLog.PartialEpoch, analysis, result, trainSeconds);
         return status switch { "diverged" => 1, "interrupted" => 130, _ => 0 };
     }
 
@@ -295,7 +297,7 @@ public static class Trainer
         return 0;
     }
 
-    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, History history, Classification? analysis, JsonObject result, double trainSeconds)
+    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, int epochsRun, PartialEpoch? partial, Classification? analysis, JsonObject result, double trainSeconds)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, run.Path);
         if (o.Json)
@@ -319,8 +321,8 @@ public static class Trainer
             _ => "",
         };
         string best = result["best"] is JsonObject b && b["val_loss"] is { } bv
-            ? string.Create(CultureInfo.InvariantCulture, $"; best val_loss {bv.GetValue<double>():F4} at epoch {b["epoch"]}") : "";
-        string trained = string.Create(CultureInfo.InvariantCulture, $"Trained {history.Epochs.Count} epoch{(history.Epochs.Count == 1 ? "" : "s")} in {LogFormat.Duration(trainSeconds)}{best}{statusNote}.");
+            ? string.Create(CultureInfo.InvariantCulture, $"; best val_loss {bv.GetValue<double>():F4} at epoch {b["epoch"]}{(b["partial"] != null ? " (partial)" : "")}") : "";
+        string trained = $"Trained {LogFormat.EpochsTrained(epochsRun, partial)} in {LogFormat.Duration(trainSeconds)}{best}{statusNote}.";
         WriteOutcome(ctx, test, succeeded: analysis != null, trained, relative);
         ctx.Out.WriteLine(analysis == null
             ? "  config.json metrics.csv result.json"
@@ -380,16 +382,24 @@ public static class Trainer
         return o;
     }
 
-    private static JsonObject? LastEpoch(History h)
+    private static JsonObject? LastEpoch(History h, PartialEpoch? partial)
     {
         if (h.Epochs.Count == 0) return null;
         var o = new JsonObject { ["epoch"] = h.Epochs[^1] + 1 };
+        MarkPartial(o, partial);
         foreach (var (k, v) in h.Metrics) o[k] = double.IsFinite(v[^1]) ? v[^1] : null;
         return o;
     }
 
+    /// <summary>Marks an epoch's JSON as partial (<c>"partial": {"batches": …, "steps": …}</c>) when it is the epoch that ended early.</summary>
+    internal static void MarkPartial(JsonObject epoch, PartialEpoch? partial)
+    {
+        if (partial != null && epoch["epoch"]?.GetValue<int>() == partial.Epoch)
+            epoch["partial"] = new JsonObject { ["batches"] = partial.Batches, ["steps"] = partial.Steps };
+    }
+
     /// <summary>The epoch with the lowest val_loss (or loss without validation), with all its metrics.</summary>
-    private static JsonObject? BestEpoch(History h)
+    private static JsonObject? BestEpoch(History h, PartialEpoch? partial)
     {
         string key = h.Metrics.ContainsKey("val_loss") ? "val_loss" : "loss";
         if (!h.Metrics.TryGetValue(key, out var values)) return null;
@@ -397,6 +407,7 @@ public static class Trainer
         for (int i = 0; i < values.Count; i++) if (double.IsFinite(values[i]) && (best < 0 || values[i] < values[best])) best = i;
         if (best < 0) return null;
         var o = new JsonObject { ["epoch"] = h.Epochs[best] + 1, ["monitor"] = key };
+        MarkPartial(o, partial);
         foreach (var (k, v) in h.Metrics) o[k] = double.IsFinite(v[best]) ? v[best] : null;
         return o;
     }
