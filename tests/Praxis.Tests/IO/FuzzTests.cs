@@ -6,6 +6,7 @@ using Praxis.Layers;
 using Praxis.Models;
 using Xunit.Abstractions;
 using static Praxis.Keras;
+using static Praxis.Fuzz.Mutator;
 
 namespace Praxis.Tests.IO;
 
@@ -47,79 +48,6 @@ public class FuzzTests(ITestOutputHelper output)
     }
 
     private static string Clip(string s) => s.Length <= 3000 ? s : s[..3000] + "…";
-
-    private static readonly byte[] Interesting = "{}[]\":,-0123456789eE.ntf \\"u8.ToArray().Concat(new byte[] { 0, 0xFF, 0x7F, 0x80, 0xC0 }).ToArray();
-
-    private static readonly string[] Numbers = ["0", "-1", "1", "2", "3", "7", "64", "-2147483648", "2147483647", "2147483648", "1e309", "1.5", "-0", "null", "\"x\"", "[]", "{}", "true", "100000", "16777217"];
-
-    private static readonly string[] Strings = ["Dense", "Activation", "InputLayer", "Functional", "Sequential", "Model", "relu", "softmax", "nope", "", "dense", "dense_1",
-        "input_layer", "glorot_uniform", "random_normal", "F32", "F16", "I64", "BOOL", "F33", "__metadata__", "praxis.model", "praxis.weights", "adam", "sgd", "accuracy", "mse", "System.IO.File"];
-
-    /// <summary>One random mutation of <paramref name="seed"/>: byte-level, or token-level for JSON text.</summary>
-    private static byte[] Mutate(byte[] seed, Random rng, bool json)
-    {
-        var b = new List<byte>(seed);
-        int edits = 1 + (rng.Next(4) == 0 ? rng.Next(8) : 0);
-        for (int k = 0; k < edits; k++)
-        {
-            if (b.Count == 0) { b.Add((byte)rng.Next(256)); continue; }
-            int at = rng.Next(b.Count);
-            switch (rng.Next(json ? 10 : 8))
-            {
-                case 0: b[at] ^= (byte)(1 << rng.Next(8)); break;
-                case 1: b[at] = (byte)rng.Next(256); break;
-                case 2: b[at] = Interesting[rng.Next(Interesting.Length)]; break;
-                case 3: b.RemoveRange(at, Math.Min(b.Count - at, 1 + rng.Next(16))); break;
-                case 4: b.InsertRange(at, Enumerable.Range(0, 1 + rng.Next(8)).Select(_ => Interesting[rng.Next(Interesting.Length)])); break;
-                case 5:
-                {
-                    int len = Math.Min(b.Count - at, 1 + rng.Next(32));
-                    b.InsertRange(rng.Next(b.Count), b.GetRange(at, len));
-                    break;
-                }
-                case 6: b.RemoveRange(at, b.Count - at); break; // truncate
-                case 7:
-                    // Overwrite the 8-byte header length (safetensors) or a random 8 bytes.
-                    ulong v = rng.Next(4) switch { 0 => ulong.MaxValue, 1 => (ulong)rng.NextInt64(), 2 => (ulong)rng.Next(200), _ => (ulong)(b.Count + rng.Next(-16, 16)) };
-                    int start = rng.Next(2) == 0 ? 0 : at;
-                    for (int i = 0; i < 8 && start + i < b.Count; i++) b[start + i] = (byte)(v >> (8 * i));
-                    break;
-                case 8: ReplaceToken(b, rng, number: true); break;
-                default: ReplaceToken(b, rng, number: false); break;
-            }
-        }
-        return b.ToArray();
-    }
-
-    /// <summary>Replaces a JSON number (or string) at a random place with an interesting one.</summary>
-    private static void ReplaceToken(List<byte> b, Random rng, bool number)
-    {
-        var text = Encoding.UTF8.GetString(b.ToArray());
-        var spans = new List<(int Start, int Length)>();
-        for (int i = 0; i < text.Length; i++)
-        {
-            if (number && (char.IsDigit(text[i]) || text[i] == '-') && (i == 0 || !char.IsLetterOrDigit(text[i - 1])))
-            {
-                int j = i;
-                while (j < text.Length && (char.IsDigit(text[j]) || text[j] is '-' or '.' or 'e' or 'E')) j++;
-                spans.Add((i, j - i));
-                i = j;
-            }
-            else if (!number && text[i] == '"')
-            {
-                int j = text.IndexOf('"', i + 1);
-                if (j < 0) break;
-                spans.Add((i, j - i + 1));
-                i = j;
-            }
-        }
-        if (spans.Count == 0) return;
-        var (s, l) = spans[rng.Next(spans.Count)];
-        string replacement = number ? Numbers[rng.Next(Numbers.Length)] : "\"" + Strings[rng.Next(Strings.Length)] + "\"";
-        var result = Encoding.UTF8.GetBytes(text[..s] + replacement + text[(s + l)..]);
-        b.Clear();
-        b.AddRange(result);
-    }
 
     private static Model SmallModel()
     {
@@ -192,34 +120,5 @@ public class FuzzTests(ITestOutputHelper output)
         Assert.True(stats.Failures.Count == 0, string.Join("\n\n", stats.Failures.Take(5)) + $"\n({stats.Failures.Count} failures in {stats.Cases} cases)");
         Assert.True(stats.Loaded > 1000 && stats.Rejected > 50_000, $"the mutations should both pass and fail the checks: {stats.Loaded} loaded, {stats.Rejected} rejected");
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"fuzzing took {clock.Elapsed}");
-    }
-
-    private static byte[] RandomBytes(Random rng)
-    {
-        var b = new byte[rng.Next(64)];
-        rng.NextBytes(b);
-        return b;
-    }
-
-    /// <summary>Mutates the JSON inside a model file's metadata strings, keeping the file well-formed around it.</summary>
-    private static byte[] MutateModelFile(byte[] file, Random rng)
-    {
-        var f = SafeTensorsFile.Read(file, "seed");
-        var w = new SafeTensorsWriter();
-        foreach (var (k, v) in f.Metadata)
-        {
-            if (k == SafeTensorsFile.ChecksumKey) continue;
-            bool mutate = k is "model_config" or "compile_config" or "optimizer_state" or "rng_state" or "format_version" && rng.Next(3) == 0;
-            w.Metadata[k] = mutate ? Encoding.UTF8.GetString(Mutate(Encoding.UTF8.GetBytes(v), rng, json: true)) : v;
-        }
-        foreach (var t in f.Tensors)
-        {
-            if (rng.Next(40) == 0) continue; // drop a tensor
-            var shape = t.Shape;
-            var data = t.ToFloat32();
-            if (rng.Next(40) == 0 && shape.Length > 0) { shape = [.. shape]; shape[0] = 1; data = data[..Math.Min(data.Length, shape.Aggregate(1, (a, d) => a * d))]; if (data.Length != shape.Aggregate(1, (a, d) => a * d)) continue; }
-            w.Add(rng.Next(60) == 0 ? t.Name + "x" : t.Name, shape, data);
-        }
-        return w.ToArray();
     }
 }
