@@ -88,21 +88,24 @@ public class DcganRecipeTests(DcganRun run) : IClassFixture<DcganRun>
         Assert.Equal(1, config["judge"]!["epochs"]!.GetValue<int>());
 
         var csv = File.ReadAllLines(Path.Combine(run.Dir, "metrics.csv"));
-        Assert.Equal("epoch,d_loss,g_loss,d_real,d_fake,mean_confidence,confident_0_9,classes,seconds", csv[0]);
+        // Epoch numbered from 1 and every batch of it trained (256 images in batches of 64), as the journal writes every run.
+        Assert.Equal("epoch,batches,steps,d_loss,g_loss,d_real,d_fake,mean_confidence,confident_0_9,classes,seconds", csv[0]);
         Assert.Equal(2, csv.Length);
         var row = csv[1].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        Assert.Equal(0, row[0]);
-        Assert.InRange(row[3], 0, 1); // D(real)
-        Assert.InRange(row[4], 0, 1); // D(fake)
-        Assert.InRange(row[5], 0.1, 1); // mean top-class confidence: at least 1/10
-        Assert.InRange(row[7], 1, 10);
+        Assert.Equal(1, row[0]);
+        Assert.Equal(4, row[1]);
+        Assert.Equal(4, row[2]);
+        Assert.InRange(row[5], 0, 1); // D(real)
+        Assert.InRange(row[6], 0, 1); // D(fake)
+        Assert.InRange(row[7], 0.1, 1); // mean top-class confidence: at least 1/10
+        Assert.InRange(row[9], 1, 10);
 
         var result = run.Json("result.json");
         Assert.Equal("completed", result["status"]!.GetValue<string>());
         Assert.Equal(1, result["epochs_run"]!.GetValue<int>());
         Assert.True(result["train_seconds"]!.GetValue<double>() > 0);
         Assert.True(result["peak_memory_mib"]!.GetValue<double>() > 0);
-        Assert.Equal(row[6], result["final"]!["confident_0_9"]!.GetValue<double>());
+        Assert.Equal(row[8], result["final"]!["confident_0_9"]!.GetValue<double>());
         Assert.Equal(1000, result["final"]!["histogram"]!.AsArray().Sum(h => h!.GetValue<int>()));
         Assert.Equal(10, result["judge"]!["real_test_digits"]!["histogram"]!.AsArray().Count);
 
