@@ -182,6 +182,7 @@ public static partial class LayerRegistry
         try { layer = factory(config); }
         catch (InvalidDataException) { throw; }
         catch (Exception e) when (ModelConfig.IsConfigFault(e)) { throw config.Error($"the saved config is not valid for this layer: {e.Message}"); }
+        layer.AttachLoad(config.Context);
         if (!config.GetBool("trainable", true)) layer.Trainable = false;
         return layer;
     }

@@ -51,6 +51,8 @@ public sealed class Bidirectional : Layer
     /// <summary>The merge mode, or null when both outputs are returned.</summary>
     public string? MergeMode { get; }
 
+    internal override IEnumerable<Layer> OwnedLayers => [Forward, Backward];
+
     /// <inheritdoc />
     public override bool Trainable
     {
@@ -160,6 +162,8 @@ public sealed class TimeDistributed : Layer
 
     /// <summary>The wrapped layer.</summary>
     public Layer Layer { get; }
+
+    internal override IEnumerable<Layer> OwnedLayers => [Layer];
 
     /// <inheritdoc />
     public override bool Trainable
