@@ -211,25 +211,6 @@ public static class ModelConfig
     /// <summary>Exceptions a layer constructor or build may raise for a config it cannot accept.</summary>
     internal static bool IsConfigFault(Exception e) => e is not (OutOfMemoryException or InsufficientExecutionStackException or StackOverflowException);
 
-    internal static InputLayer InputLayerFromConfig(LayerConfig c)
-    {
-        int[] shape;
-        int? batch = c.GetOptionalInt("batch_size");
-        if (c.Has("shape")) shape = c.GetIntArray("shape");
-        else if (c.Has("batch_shape"))
-        {
-            // Keras 3 writes batch_shape = [batch or null, ...sample dims].
-            var bs = c.GetIntArray("batch_shape", 65);
-            if (bs.Length == 0) throw c.Error("'batch_shape' must include the batch dimension.");
-            shape = bs[1..];
-            if (bs[0] >= 0) batch ??= bs[0];
-        }
-        else throw c.Error("config needs 'shape' (or Keras' 'batch_shape').");
-        if (batch is < 0) throw c.Error($"'batch_size' must be positive; got {batch}.");
-        c.Context.CheckInputShape(c.Name ?? "?", shape);
-        return new InputLayer(shape, batch, c.Name);
-    }
-
     internal static Sequential SequentialFromConfig(LayerConfig c)
     {
         var ctx = c.Context;

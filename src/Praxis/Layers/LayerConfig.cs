@@ -205,4 +205,95 @@ public sealed class LayerConfig
         }
         catch (ArgumentException e) { throw Error($"'{key}': {e.Message}"); }
     }
+
+    // Shared readers for the argument forms Keras layers use; layers' FromConfig methods call them.
+
+    /// <summary>A Keras "int or pair" argument as a <see cref="Size2"/>; <paramref name="fallback"/> when absent (null: required).</summary>
+    public Size2 GetSize2(string key, int? fallback)
+    {
+        var v = GetIntTuple(key, 2, fallback is int f ? [f, f] : null);
+        return new Size2(v[0], v[1]);
+    }
+
+    /// <summary>A Keras 1-D "int or 1-tuple" argument (saved as <c>[3]</c>, written by hand as <c>3</c>).</summary>
+    public int GetInt1(string key, int? fallback) => GetIntTuple(key, 1, fallback is int f ? [f] : null)[0];
+
+    /// <summary>A Keras "int or pair" argument as two ints.</summary>
+    public int[] GetIntPair(string key, int fallback) => GetIntTuple(key, 2, [fallback, fallback]);
+
+    /// <summary>Keras' "int or list of ints" (e.g. LayerNormalization's axis); <c>[fallback]</c> when absent.</summary>
+    public int[] GetIntOrInts(string key, int fallback)
+    {
+        if (!Has(key)) return [fallback];
+        return _config.GetProperty(key).ValueKind == JsonValueKind.Number ? [GetInt(key)] : GetIntArray(key);
+    }
+
+    /// <summary>2-D padding: <c>valid</c> (default) or <c>same</c>.</summary>
+    public string GetPadding() => GetChoice("padding", "valid", "valid", "same");
+
+    /// <summary>1-D padding: <c>valid</c> (default), <c>same</c>, and <c>causal</c> where <paramref name="causal"/>.</summary>
+    public string GetPadding1D(bool causal) =>
+        causal ? GetChoice("padding", "valid", "valid", "same", "causal") : GetChoice("padding", "valid", "valid", "same");
+
+    /// <summary>Rejects channels_first configs (Praxis computes channels last) and returns the layer name.</summary>
+    public string? ChannelsLastName()
+    {
+        GetChoice("data_format", "channels_last", "channels_last");
+        return Name;
+    }
+
+    /// <summary>A nested recurrent layer (Bidirectional's <c>layer</c> and <c>backward_layer</c>).</summary>
+    public RecurrentLayer? GetRecurrentLayer(string key, bool required = true)
+    {
+        var layer = GetLayer(key, required);
+        return layer is null or RecurrentLayer ? (RecurrentLayer?)layer : throw Error($"'{key}' must be a recurrent layer (SimpleRNN, LSTM, GRU); got {layer.GetType().Name}.");
+    }
+
+    /// <summary>The largest vocabulary a file may hold (a hostile file cannot ask for more).</summary>
+    private const int MaxVocabulary = 1 << 24;
+
+    private JsonElement BoundedArray(string key)
+    {
+        var v = _config.GetProperty(key);
+        if (v.ValueKind != JsonValueKind.Array) throw Error($"'{key}' must be an array.");
+        if (v.GetArrayLength() > MaxVocabulary) throw Error($"'{key}' has {v.GetArrayLength()} entries, more than {MaxVocabulary}.");
+        return v;
+    }
+
+    /// <summary>An optional array of strings (vocabularies), at most 2²⁴ entries; null when absent.</summary>
+    public string[]? GetStringArray(string key)
+    {
+        if (!Has(key)) return null;
+        var list = new List<string>();
+        foreach (var e in BoundedArray(key).EnumerateArray())
+            list.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Error($"'{key}' must hold strings."));
+        return [.. list];
+    }
+
+    /// <summary>An optional array of finite floats, at most 2²⁴ entries; null when absent.</summary>
+    public float[]? GetFloatArray(string key)
+    {
+        if (!Has(key)) return null;
+        var list = new List<float>();
+        foreach (var e in BoundedArray(key).EnumerateArray())
+            list.Add(e.ValueKind == JsonValueKind.Number && float.IsFinite(e.GetSingle()) ? e.GetSingle() : throw Error($"'{key}' must hold finite numbers."));
+        return [.. list];
+    }
+
+    /// <summary>A string that may be an explicit null (Keras' None); <paramref name="fallback"/> when the key is absent.</summary>
+    public string? GetNullableString(string key, string fallback) =>
+        !_config.TryGetProperty(key, out _) ? fallback : Has(key) ? GetString(key) : null;
+
+    /// <summary>A required 64-bit integer.</summary>
+    public long GetLong(string key) =>
+        Require(key) is { ValueKind: JsonValueKind.Number } e && e.TryGetInt64(out long v) ? v : throw Error($"'{key}' must be an integer.");
+
+    /// <summary>A required array of 64-bit integers, at most 2²⁴ entries.</summary>
+    public long[] GetLongArray(string key)
+    {
+        var list = new List<long>();
+        foreach (var e in BoundedArray(key).EnumerateArray())
+            list.Add(e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long v) ? v : throw Error($"'{key}' must hold integers."));
+        return [.. list];
+    }
 }
