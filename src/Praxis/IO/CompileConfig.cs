@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Metrics;
 using Praxis.Optimizers;

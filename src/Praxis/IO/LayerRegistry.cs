@@ -10,11 +10,11 @@ namespace Praxis.IO;
 /// </summary>
 /// <remarks>
 /// <para><b>Adding a layer.</b> Give it a <c>GetConfig()</c> that returns every constructor argument under Keras'
-/// snake_case keys, then add one line to <see cref="RegisterBuiltIns"/> below (library layers) or call
-/// <see cref="Register{T}"/> at start-up (your own layers):</para>
+/// snake_case keys and, beside it, a <c>public static XLayer FromConfig(LayerConfig c)</c> that reads them back (so each
+/// default is written once, in the layer), then add one line to <see cref="RegisterBuiltIns"/> below (library layers)
+/// or call <see cref="Register{T}"/> at start-up (your own layers):</para>
 /// <code>
-/// LayerRegistry.Register("Conv2D", c => new Conv2D(c.GetInt("filters"), c.GetIntTuple("kernel_size", 2),
-///     activation: c.GetActivation("activation"), name: c.Name));
+/// LayerRegistry.Register("Conv2D", Conv2D.FromConfig);
 /// </code>
 /// <para>The round-trip test in <c>tests/Praxis.Tests/IO</c> builds every registered class it has a sample for; add
 /// one for a new layer. <c>name</c> and <c>trainable</c> are applied by the loader; weights are matched by name
@@ -32,96 +32,46 @@ public static partial class LayerRegistry
     private static void RegisterBuiltIns()
     {
         // Foundation
-        Register("InputLayer", ModelConfig.InputLayerFromConfig);
-        Register("Dense", c => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
-        Register("Activation", c => new Activation(c.GetActivation("activation"), c.Name));
+        Register("InputLayer", InputLayer.FromConfig);
+        Register("Dense", Dense.FromConfig);
+        Register("Activation", Activation.FromConfig);
         // Images (channels last only, as Praxis computes them)
-        Register("Conv2D", c => new Conv2D(c.GetInt("filters"), Size(c, "kernel_size", null), Size(c, "strides", 1), Padding(c),
-            Size(c, "dilation_rate", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), ChannelsLast(c)));
-        Register("Conv2DTranspose", c => new Conv2DTranspose(c.GetInt("filters"), Size(c, "kernel_size", null), Size(c, "strides", 1), Padding(c),
-            c.Has("output_padding") ? Size(c, "output_padding", null) : null, Size(c, "dilation_rate", 1), c.GetActivation("activation"),
-            c.GetBool("use_bias", true), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), ChannelsLast(c)));
-        Register("MaxPooling2D", c => new MaxPooling2D(Size(c, "pool_size", 2), c.Has("strides") ? Size(c, "strides", null) : null, Padding(c), ChannelsLast(c)));
-        Register("AveragePooling2D", c => new AveragePooling2D(Size(c, "pool_size", 2), c.Has("strides") ? Size(c, "strides", null) : null, Padding(c), ChannelsLast(c)));
-        Register("GlobalAveragePooling2D", c => new GlobalAveragePooling2D(c.GetBool("keepdims", false), ChannelsLast(c)));
-        Register("GlobalMaxPooling2D", c => new GlobalMaxPooling2D(c.GetBool("keepdims", false), ChannelsLast(c)));
-        Register("Flatten", c => new Flatten(ChannelsLast(c)));
-        Register("Reshape", c => new Reshape(c.GetIntArray("target_shape"), c.Name));
-        Register("UpSampling2D", c => new UpSampling2D(Size(c, "size", 2), c.GetChoice("interpolation", "nearest", "nearest", "bilinear"), ChannelsLast(c)));
-        Register("Dropout", c => new Dropout(c.GetFloat("rate"), c.GetOptionalInt("seed"), c.Name));
-        Register("BatchNormalization", c => new BatchNormalization(c.GetInt("axis", -1), c.GetFloat("momentum", 0.99f), c.GetFloat("epsilon", 1e-3f),
-            c.GetBool("center", true), c.GetBool("scale", true), c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"),
-            c.GetInitializer("moving_mean_initializer", "zeros"), c.GetInitializer("moving_variance_initializer", "ones"), c.Name));
+        Register("Conv2D", Conv2D.FromConfig);
+        Register("Conv2DTranspose", Conv2DTranspose.FromConfig);
+        Register("MaxPooling2D", MaxPooling2D.FromConfig);
+        Register("AveragePooling2D", AveragePooling2D.FromConfig);
+        Register("GlobalAveragePooling2D", GlobalAveragePooling2D.FromConfig);
+        Register("GlobalMaxPooling2D", GlobalMaxPooling2D.FromConfig);
+        Register("Flatten", Flatten.FromConfig);
+        Register("Reshape", Reshape.FromConfig);
+        Register("UpSampling2D", UpSampling2D.FromConfig);
+        Register("Dropout", Dropout.FromConfig);
+        Register("BatchNormalization", BatchNormalization.FromConfig);
         // Activation layers
-        Register("ReLU", c => new ReLU(c.Has("max_value") ? c.GetFloat("max_value") : null, c.GetFloat("negative_slope", 0f), c.GetFloat("threshold", 0f), c.Name));
-        Register("LeakyReLU", c => new LeakyReLU(c.GetFloat("negative_slope", 0.3f), c.Name));
-        Register("ELU", c => new ELU(c.GetFloat("alpha", 1f), c.Name));
-        Register("Softmax", c => new Softmax(c.GetInt("axis", -1), c.Name));
-        Register("PReLU", c => new PReLU(c.GetInitializer("alpha_initializer", "zeros"), c.Has("shared_axes") ? c.GetIntArray("shared_axes") : null, c.Name));
+        Register("ReLU", ReLU.FromConfig);
+        Register("LeakyReLU", LeakyReLU.FromConfig);
+        Register("ELU", ELU.FromConfig);
+        Register("Softmax", Softmax.FromConfig);
+        Register("PReLU", PReLU.FromConfig);
         // Sequences
-        Register("Embedding", c => new Embedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetInitializer("embeddings_initializer", "random_uniform"),
-            c.GetBool("mask_zero", false), c.Name));
-        Register("ReversibleEmbedding", c => new ReversibleEmbedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetBool("tie_weights", true),
-            c.GetInitializer("embeddings_initializer", "random_uniform"), c.GetBool("mask_zero", false), c.Name));
-        Register("PositionEmbedding", c => new PositionEmbedding(c.GetInt("sequence_length"), c.GetInitializer("initializer", "glorot_uniform"), c.Name));
-        Register("SimpleRNN", c => new SimpleRNN(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
-            c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("zero_output_for_mask", false), c.Name));
-        Register("LSTM", c => new LSTM(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
-            c.GetBool("unit_forget_bias", true), c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false),
-            c.GetBool("zero_output_for_mask", false), c.Name));
-        Register("GRU", c => new GRU(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
-            c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("reset_after", true),
-            c.GetBool("zero_output_for_mask", false), c.Name));
-        Register("Bidirectional", c => new Bidirectional(Recurrent(c, "layer")!, c.Has("merge_mode") ? c.GetChoice("merge_mode", "concat", "concat", "sum", "mul", "ave") : null,
-            Recurrent(c, "backward_layer", required: false), c.Name));
-        Register("TimeDistributed", c => new TimeDistributed(c.GetLayer("layer")!, c.Name));
-        Register("LayerNormalization", c => new LayerNormalization(IntOrInts(c, "axis", -1), c.GetFloat("epsilon", 1e-3f), c.GetBool("center", true), c.GetBool("scale", true),
-            c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"), c.Name));
-        Register("MultiHeadAttention", c => new MultiHeadAttention(c.GetInt("num_heads"), c.GetInt("key_dim"), c.GetOptionalInt("value_dim"), c.GetBool("use_bias", true),
-            c.GetOptionalInt("output_shape"), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
-        Register("Attention", c => new Attention(c.GetBool("use_scale", false), c.GetChoice("score_mode", "dot", "dot", "concat"), c.Name));
-        Register("AdditiveAttention", c => new AdditiveAttention(c.GetBool("use_scale", true), c.Name));
-        Register("Add", c => new Add(c.Name));
-        Register("Concatenate", c => new Concatenate(c.GetInt("axis", -1), c.Name));
+        Register("Embedding", Embedding.FromConfig);
+        Register("ReversibleEmbedding", ReversibleEmbedding.FromConfig);
+        Register("PositionEmbedding", PositionEmbedding.FromConfig);
+        Register("SimpleRNN", SimpleRNN.FromConfig);
+        Register("LSTM", LSTM.FromConfig);
+        Register("GRU", GRU.FromConfig);
+        Register("Bidirectional", Bidirectional.FromConfig);
+        Register("TimeDistributed", TimeDistributed.FromConfig);
+        Register("LayerNormalization", LayerNormalization.FromConfig);
+        Register("MultiHeadAttention", MultiHeadAttention.FromConfig);
+        Register("Attention", Attention.FromConfig);
+        Register("AdditiveAttention", AdditiveAttention.FromConfig);
+        Register("Add", Add.FromConfig);
+        Register("Concatenate", Concatenate.FromConfig);
         RegisterSequence1DAndPreprocessing();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);
-    }
-
-    /// <summary>A Keras "int or pair" argument as a <see cref="Size2"/>; <paramref name="fallback"/> when absent (null: required).</summary>
-    private static Size2 Size(LayerConfig c, string key, int? fallback)
-    {
-        var v = c.GetIntTuple(key, 2, fallback is int f ? [f, f] : null);
-        return new Size2(v[0], v[1]);
-    }
-
-    private static string Padding(LayerConfig c) => c.GetChoice("padding", "valid", "valid", "same");
-
-    /// <summary>Rejects channels_first configs (Praxis computes channels last) and returns the layer name.</summary>
-    private static string? ChannelsLast(LayerConfig c)
-    {
-        c.GetChoice("data_format", "channels_last", "channels_last");
-        return c.Name;
-    }
-
-    /// <summary>A nested recurrent layer (Bidirectional's <c>layer</c> and <c>backward_layer</c>).</summary>
-    private static RecurrentLayer? Recurrent(LayerConfig c, string key, bool required = true)
-    {
-        var layer = c.GetLayer(key, required);
-        return layer is null or RecurrentLayer ? (RecurrentLayer?)layer : throw c.Error($"'{key}' must be a recurrent layer (SimpleRNN, LSTM, GRU); got {layer.GetType().Name}.");
-    }
-
-    /// <summary>Keras' "int or list of ints" (e.g. LayerNormalization's axis).</summary>
-    private static int[] IntOrInts(LayerConfig c, string key, int fallback)
-    {
-        if (!c.Has(key)) return [fallback];
-        return c.Raw.GetProperty(key).ValueKind == System.Text.Json.JsonValueKind.Number ? [c.GetInt(key)] : c.GetIntArray(key);
     }
 
     /// <summary>
@@ -182,6 +132,7 @@ public static partial class LayerRegistry
         try { layer = factory(config); }
         catch (InvalidDataException) { throw; }
         catch (Exception e) when (ModelConfig.IsConfigFault(e)) { throw config.Error($"the saved config is not valid for this layer: {e.Message}"); }
+        layer.AttachLoad(config.Context);
         if (!config.GetBool("trainable", true)) layer.Trainable = false;
         return layer;
     }

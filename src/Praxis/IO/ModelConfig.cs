@@ -95,8 +95,7 @@ public static class ModelConfig
         catch (JsonException e) { throw new InvalidDataException($"{source}: string_input is not valid JSON: {e.Message}"); }
         using (doc)
         {
-            var context = new SerializationContext(source, SerializationContext.DefaultMaxElements);
-            using var _ = context.Enter();
+            var context = new SerializationContext(source, SerializationContext.DefaultMaxElements, LayerRegistry.Create);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("class_name", out var cn) || cn.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("config", out var cfg))
@@ -162,13 +161,12 @@ public static class ModelConfig
 
     internal static Model FromJson(ReadOnlyMemory<byte> json, string source, long maxWeightElements, bool weightsFollow = false)
     {
-        var ctx = new SerializationContext(source, maxWeightElements) { WeightsFollow = weightsFollow };
+        var ctx = new SerializationContext(source, maxWeightElements, LayerRegistry.Create) { WeightsFollow = weightsFollow };
         if (!System.Text.Unicode.Utf8.IsValid(json.Span)) throw new InvalidDataException($"{source}: the model config is not valid UTF-8.");
         JsonEscapes.Check(json.Span, f => new InvalidDataException($"{source}: the model config: {f}."));
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
-            using var _ = ctx.Enter();
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: the model config must be a JSON object; got {root.ValueKind}.");
             string cls = ReadClassName(root, source);
@@ -198,7 +196,7 @@ public static class ModelConfig
             foreach (var d in e.EnumerateArray())
                 dims.Add(d.ValueKind == JsonValueKind.Number && d.TryGetInt32(out int v) && v >= -1 ? v : throw c.Error("'build_input_shapes' holds a bad dimension."));
             int[] sample = dims.Skip(1).ToArray();
-            SerializationContext.CheckInputShape(c.Source, c.Name ?? "?", sample);
+            c.Context.CheckInputShape(c.Name ?? "?", sample);
             inputs.Add(new Tensor(new Shape([1, .. sample])));
         }
         using var _ = Tensor.NoGrad();
@@ -214,25 +212,6 @@ public static class ModelConfig
 
     /// <summary>Exceptions a layer constructor or build may raise for a config it cannot accept.</summary>
     internal static bool IsConfigFault(Exception e) => e is not (OutOfMemoryException or InsufficientExecutionStackException or StackOverflowException);
-
-    internal static InputLayer InputLayerFromConfig(LayerConfig c)
-    {
-        int[] shape;
-        int? batch = c.GetOptionalInt("batch_size");
-        if (c.Has("shape")) shape = c.GetIntArray("shape");
-        else if (c.Has("batch_shape"))
-        {
-            // Keras 3 writes batch_shape = [batch or null, ...sample dims].
-            var bs = c.GetIntArray("batch_shape", 65);
-            if (bs.Length == 0) throw c.Error("'batch_shape' must include the batch dimension.");
-            shape = bs[1..];
-            if (bs[0] >= 0) batch ??= bs[0];
-        }
-        else throw c.Error("config needs 'shape' (or Keras' 'batch_shape').");
-        if (batch is < 0) throw c.Error($"'batch_size' must be positive; got {batch}.");
-        SerializationContext.CheckInputShape(c.Source, c.Name ?? "?", shape);
-        return new InputLayer(shape, batch, c.Name);
-    }
 
     internal static Sequential SequentialFromConfig(LayerConfig c)
     {

@@ -37,6 +37,9 @@ public sealed class ReLU : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static ReLU FromConfig(LayerConfig c) => new ReLU(c.Has("max_value") ? c.GetFloat("max_value") : null, c.GetFloat("negative_slope", 0f), c.GetFloat("threshold", 0f), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -69,6 +72,9 @@ public sealed class LeakyReLU : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static LeakyReLU FromConfig(LayerConfig c) => new LeakyReLU(c.GetFloat("negative_slope", 0.3f), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -92,6 +98,9 @@ public sealed class ELU(float alpha = 1f, string? name = null) : Layer(name)
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static ELU FromConfig(LayerConfig c) => new ELU(c.GetFloat("alpha", 1f), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -114,6 +123,9 @@ public sealed class Softmax(int axis = -1, string? name = null) : Layer(name)
 
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Softmax FromConfig(LayerConfig c) => new Softmax(c.GetInt("axis", -1), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -173,6 +185,9 @@ public sealed class PReLU : Layer
 
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static PReLU FromConfig(LayerConfig c) => new PReLU(c.GetInitializer("alpha_initializer", "zeros"), c.Has("shared_axes") ? c.GetIntArray("shared_axes") : null, c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

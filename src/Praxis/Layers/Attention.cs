@@ -242,6 +242,10 @@ public sealed class MultiHeadAttention : Layer
         return Argument(arguments, "return_attention_scores", false) ? [output, new Shape(q[0], NumHeads, q[1], inputShapes[1][1])] : [output];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static MultiHeadAttention FromConfig(LayerConfig c) => new MultiHeadAttention(c.GetInt("num_heads"), c.GetInt("key_dim"), c.GetOptionalInt("value_dim"), c.GetBool("use_bias", true),
+        c.GetOptionalInt("output_shape"), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -374,6 +378,9 @@ public sealed class Attention : BaseDenseAttention
         return sum.Tanh().Sum(-1) * ConcatScoreWeight!;
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Attention FromConfig(LayerConfig c) => new Attention(c.GetBool("use_scale", false), c.GetChoice("score_mode", "dot", "dot", "concat"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -420,6 +427,9 @@ public sealed class AdditiveAttention : BaseDenseAttention
         var t = PairwiseSum(query, key).Tanh();
         return (Scale is null ? t : t * Scale).Sum(-1);
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static AdditiveAttention FromConfig(LayerConfig c) => new AdditiveAttention(c.GetBool("use_scale", true), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

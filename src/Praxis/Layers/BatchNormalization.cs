@@ -106,6 +106,11 @@ public sealed class BatchNormalization : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static BatchNormalization FromConfig(LayerConfig c) => new BatchNormalization(c.GetInt("axis", -1), c.GetFloat("momentum", 0.99f), c.GetFloat("epsilon", 1e-3f),
+        c.GetBool("center", true), c.GetBool("scale", true), c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"),
+        c.GetInitializer("moving_mean_initializer", "zeros"), c.GetInitializer("moving_variance_initializer", "ones"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {

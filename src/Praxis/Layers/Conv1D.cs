@@ -139,6 +139,11 @@ public class Conv1D : Layer
         return [new Shape(s[0], Conv1DPadding.OutputLengthOrUnknown(Who, s[1], KernelSize, Strides, DilationRate, _padding), Filters)];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Conv1D FromConfig(LayerConfig c) => new Conv1D(c.GetInt("filters"), c.GetInt1("kernel_size", null), c.GetInt1("strides", 1), c.GetPadding1D(causal: true),
+        c.GetInt1("dilation_rate", 1), c.GetInt("groups", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -275,6 +280,12 @@ public class SeparableConv1D : Layer
         SequenceInput.RequireRank3(this, s);
         return [new Shape(s[0], Conv1DPadding.OutputLengthOrUnknown(Who, s[1], KernelSize, Strides, DilationRate, _padding), Filters)];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static SeparableConv1D FromConfig(LayerConfig c) => new SeparableConv1D(c.GetInt("filters"), c.GetInt1("kernel_size", null), c.GetInt1("strides", 1), c.GetPadding1D(causal: true),
+        c.GetInt1("dilation_rate", 1), c.GetInt("depth_multiplier", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
+        c.GetInitializer("depthwise_initializer", "glorot_uniform"), c.GetInitializer("pointwise_initializer", "glorot_uniform"),
+        c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

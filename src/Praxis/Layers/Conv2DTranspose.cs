@@ -113,6 +113,11 @@ public class Conv2DTranspose : Layer
             Filters)];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Conv2DTranspose FromConfig(LayerConfig c) => new Conv2DTranspose(c.GetInt("filters"), c.GetSize2("kernel_size", null), c.GetSize2("strides", 1), c.GetPadding(),
+        c.Has("output_padding") ? c.GetSize2("output_padding", null) : null, c.GetSize2("dilation_rate", 1), c.GetActivation("activation"),
+        c.GetBool("use_bias", true), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {

@@ -71,6 +71,10 @@ public class Dense : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [inputShapes[0].With(-1, Units)];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Dense FromConfig(LayerConfig c) => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -98,6 +102,9 @@ public sealed class Activation : Layer
 
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Activation FromConfig(LayerConfig c) => new Activation(c.GetActivation("activation"), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

@@ -37,6 +37,9 @@ public sealed class Dropout : Layer, Praxis.IO.IRandomStateful
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Dropout FromConfig(LayerConfig c) => new Dropout(c.GetFloat("rate"), c.GetOptionalInt("seed"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {

@@ -63,6 +63,10 @@ public class Embedding : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [new Shape([.. inputShapes[0].Dims, OutputDim])];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Embedding FromConfig(LayerConfig c) => new Embedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetInitializer("embeddings_initializer", "random_uniform"),
+        c.GetBool("mask_zero", false), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -127,6 +131,10 @@ public sealed class ReversibleEmbedding : Embedding
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes, IReadOnlyDictionary<string, object?> arguments) =>
         Argument(arguments, "reverse", false) ? [inputShapes[0].With(-1, InputDim)] : ComputeOutputShapes(inputShapes);
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static new ReversibleEmbedding FromConfig(LayerConfig c) => new ReversibleEmbedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetBool("tie_weights", true),
+        c.GetInitializer("embeddings_initializer", "random_uniform"), c.GetBool("mask_zero", false), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -202,6 +210,9 @@ public sealed class PositionEmbedding : Layer
 
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [inputShapes[0]];
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static PositionEmbedding FromConfig(LayerConfig c) => new PositionEmbedding(c.GetInt("sequence_length"), c.GetInitializer("initializer", "glorot_uniform"), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

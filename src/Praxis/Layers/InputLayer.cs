@@ -32,6 +32,26 @@ public sealed class InputLayer : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the input layer from its saved config (Praxis' <c>shape</c> or Keras 3's <c>batch_shape</c>).</summary>
+    public static InputLayer FromConfig(LayerConfig c)
+    {
+        int[] shape;
+        int? batch = c.GetOptionalInt("batch_size");
+        if (c.Has("shape")) shape = c.GetIntArray("shape");
+        else if (c.Has("batch_shape"))
+        {
+            // Keras 3 writes batch_shape = [batch or null, ...sample dims].
+            var bs = c.GetIntArray("batch_shape", 65);
+            if (bs.Length == 0) throw c.Error("'batch_shape' must include the batch dimension.");
+            shape = bs[1..];
+            if (bs[0] >= 0) batch ??= bs[0];
+        }
+        else throw c.Error("config needs 'shape' (or Keras' 'batch_shape').");
+        if (batch is < 0) throw c.Error($"'batch_size' must be positive; got {batch}.");
+        c.Context.CheckInputShape(c.Name ?? "?", shape);
+        return new InputLayer(shape, batch, c.Name);
+    }
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {

@@ -93,12 +93,28 @@ public abstract class Layer
         return n;
     }
 
+    private SerializationContext? _load;
+
+    /// <summary>
+    /// Marks this layer, and the layers it owns (<see cref="OwnedLayers"/>), as built by <paramref name="load"/>: their
+    /// weights are charged to its budget. The loader calls it for every layer it creates, before the layer is built.
+    /// </summary>
+    internal void AttachLoad(SerializationContext load)
+    {
+        if (_load == load) return;
+        _load = load;
+        foreach (var l in OwnedLayers) l.AttachLoad(load);
+    }
+
+    /// <summary>The layers this one builds itself (a model's layers, a wrapper's inner layers), for <see cref="AttachLoad"/>.</summary>
+    internal virtual IEnumerable<Layer> OwnedLayers => [];
+
     /// <summary>Creates a weight named <c>{layer}/{name}</c> and registers it with the layer.</summary>
     protected Tensor AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
     {
-        // While a model is loaded from a file, a budget stops a hostile config from allocating huge weights, and
+        // A layer the loader built carries its load: a budget stops a hostile config from allocating huge weights, and
         // weights about to be overwritten from the file skip their initializer (and leave the random generator alone).
-        var w = Praxis.IO.SerializationContext.ChargeWeight(this, name, shape) ? new Tensor(shape) : initializer.Create(shape);
+        var w = _load is { } load && load.ChargeWeight(this, name, shape) ? new Tensor(shape) : initializer.Create(shape);
         w.Name = $"{Name}/{name}";
         w.RequiresGrad = trainable && _trainable;
         _weights.Add(w);

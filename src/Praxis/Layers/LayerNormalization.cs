@@ -84,6 +84,10 @@ public sealed class LayerNormalization : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => inputShapes;
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static LayerNormalization FromConfig(LayerConfig c) => new LayerNormalization(c.GetIntOrInts("axis", -1), c.GetFloat("epsilon", 1e-3f), c.GetBool("center", true), c.GetBool("scale", true),
+        c.GetInitializer("beta_initializer", "zeros"), c.GetInitializer("gamma_initializer", "ones"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {

@@ -6,6 +6,9 @@ namespace Praxis.Layers;
 /// </summary>
 public sealed class Add : Layer
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static Add FromConfig(LayerConfig c) => new Add(c.Name);
+
     /// <summary>Creates the layer.</summary>
     public Add(string? name = null) : base(name) { }
 
@@ -83,6 +86,9 @@ public sealed class Concatenate : Layer
         }
         return [first.With(a, total)];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Concatenate FromConfig(LayerConfig c) => new Concatenate(c.GetInt("axis", -1), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

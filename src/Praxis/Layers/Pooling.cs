@@ -72,6 +72,9 @@ public abstract class Pooling2D : Layer
 public sealed class MaxPooling2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", string? name = null)
     : Pooling2D(poolSize ?? 2, strides, padding, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static MaxPooling2D FromConfig(LayerConfig c) => new MaxPooling2D(c.GetSize2("pool_size", 2), c.Has("strides") ? c.GetSize2("strides", null) : null, c.GetPadding(), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) => input.MaxPool2D(PoolSize, Strides, PaddingMode, Who);
 }
@@ -87,6 +90,9 @@ public sealed class MaxPooling2D(Size2? poolSize = null, Size2? strides = null, 
 public sealed class AveragePooling2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", string? name = null)
     : Pooling2D(poolSize ?? 2, strides, padding, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static AveragePooling2D FromConfig(LayerConfig c) => new AveragePooling2D(c.GetSize2("pool_size", 2), c.Has("strides") ? c.GetSize2("strides", null) : null, c.GetPadding(), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) => input.AvgPool2D(PoolSize, Strides, PaddingMode, Who);
 }
@@ -131,6 +137,9 @@ public abstract class GlobalPooling2D : Layer
 /// <param name="name">Layer name; generated when null.</param>
 public sealed class GlobalAveragePooling2D(bool keepdims = false, string? name = null) : GlobalPooling2D(keepdims, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static GlobalAveragePooling2D FromConfig(LayerConfig c) => new GlobalAveragePooling2D(c.GetBool("keepdims", false), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) => input.GlobalPool2D(max: false, Keepdims, $"Layer '{Name}' (GlobalAveragePooling2D)");
 }
@@ -140,6 +149,9 @@ public sealed class GlobalAveragePooling2D(bool keepdims = false, string? name =
 /// <param name="name">Layer name; generated when null.</param>
 public sealed class GlobalMaxPooling2D(bool keepdims = false, string? name = null) : GlobalPooling2D(keepdims, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static GlobalMaxPooling2D FromConfig(LayerConfig c) => new GlobalMaxPooling2D(c.GetBool("keepdims", false), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training) => input.GlobalPool2D(max: true, Keepdims, $"Layer '{Name}' (GlobalMaxPooling2D)");
 }

@@ -81,6 +81,9 @@ public abstract class Pooling1D : Layer
 public sealed class MaxPooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null)
     : Pooling1D(poolSize, strides, padding, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static MaxPooling1D FromConfig(LayerConfig c) => new MaxPooling1D(c.GetInt1("pool_size", 2), c.Has("strides") ? c.GetInt1("strides", null) : null, c.GetPadding1D(causal: false), c.ChannelsLastName());
+
     private protected override Tensor Pool(Tensor x, Size2 pool, Size2 strides, Padding padding, string who) => x.MaxPool2D(pool, strides, padding, who);
 }
 
@@ -95,6 +98,9 @@ public sealed class MaxPooling1D(int poolSize = 2, int? strides = null, string p
 public sealed class AveragePooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null)
     : Pooling1D(poolSize, strides, padding, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static AveragePooling1D FromConfig(LayerConfig c) => new AveragePooling1D(c.GetInt1("pool_size", 2), c.Has("strides") ? c.GetInt1("strides", null) : null, c.GetPadding1D(causal: false), c.ChannelsLastName());
+
     private protected override Tensor Pool(Tensor x, Size2 pool, Size2 strides, Padding padding, string who) => x.AvgPool2D(pool, strides, padding, who);
 }
 
@@ -147,6 +153,9 @@ public abstract class GlobalPooling1D : Layer
 /// <param name="name">Layer name; generated when null (<c>global_average_pooling1d</c>).</param>
 public sealed class GlobalAveragePooling1D(bool keepdims = false, string? name = null) : GlobalPooling1D(keepdims, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static GlobalAveragePooling1D FromConfig(LayerConfig c) => new GlobalAveragePooling1D(c.GetBool("keepdims", false), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training)
     {
@@ -173,6 +182,9 @@ public sealed class GlobalAveragePooling1D(bool keepdims = false, string? name =
 /// <param name="name">Layer name; generated when null (<c>global_max_pooling1d</c>).</param>
 public sealed class GlobalMaxPooling1D(bool keepdims = false, string? name = null) : GlobalPooling1D(keepdims, name)
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static GlobalMaxPooling1D FromConfig(LayerConfig c) => new GlobalMaxPooling1D(c.GetBool("keepdims", false), c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training)
     {

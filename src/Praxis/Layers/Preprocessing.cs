@@ -28,6 +28,9 @@ public sealed class Rescaling(float scale, float offset = 0f, string? name = nul
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [inputShapes[0]];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Rescaling FromConfig(LayerConfig c) => new Rescaling(c.GetFloat("scale"), c.GetFloat("offset", 0f), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -167,6 +170,9 @@ public sealed class Normalization : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [inputShapes[0]];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Normalization FromConfig(LayerConfig c) => new Normalization(c.GetInt("axis", -1), c.GetFloatArray("mean"), c.GetFloatArray("variance"), c.GetBool("invert", false), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -219,6 +225,9 @@ public sealed class CategoryEncoding : Layer
             throw new ShapeMismatchException($"{who}: output_mode '{OutputMode}' takes (batch, ids) input; got {s}. Reshape a (batch) input to (batch, 1).");
         return [new Shape(s[0], NumTokens)];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static CategoryEncoding FromConfig(LayerConfig c) => new CategoryEncoding(c.GetInt("num_tokens"), c.GetChoice("output_mode", "multi_hot", "one_hot", "multi_hot", "count"), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

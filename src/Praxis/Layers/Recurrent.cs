@@ -194,6 +194,11 @@ public abstract class RecurrentLayer : Layer
 /// </summary>
 public sealed class SimpleRNN : RecurrentLayer
 {
+    /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
+    public static SimpleRNN FromConfig(LayerConfig c) => new SimpleRNN(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetBool("use_bias", true),
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+        c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("zero_output_for_mask", false), c.Name);
+
     /// <summary>Creates the layer; arguments as Keras <c>SimpleRNN</c>.</summary>
     public SimpleRNN(int units, ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null,
         Initializer? recurrentInitializer = null, Initializer? biasInitializer = null, bool returnSequences = false,
@@ -267,6 +272,12 @@ public sealed class LSTM : RecurrentLayer
         new LSTM(Units, Activation, RecurrentActivation, UseBias, KernelInitializer, RecurrentInitializer, BiasInitializer,
             UnitForgetBias, ReturnSequences, ReturnState, goBackwards, zeroOutputForMask, name);
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static LSTM FromConfig(LayerConfig c) => new LSTM(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+        c.GetBool("unit_forget_bias", true), c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false),
+        c.GetBool("zero_output_for_mask", false), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -321,6 +332,12 @@ public sealed class GRU : RecurrentLayer
     public override RecurrentLayer CloneWith(string name, bool goBackwards, bool zeroOutputForMask) =>
         new GRU(Units, Activation, RecurrentActivation, UseBias, KernelInitializer, RecurrentInitializer, BiasInitializer,
             ReturnSequences, ReturnState, goBackwards, ResetAfter, zeroOutputForMask, name);
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static GRU FromConfig(LayerConfig c) => new GRU(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
+        c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("reset_after", true),
+        c.GetBool("zero_output_for_mask", false), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

@@ -21,6 +21,9 @@ public sealed class Flatten(string? name = null) : Layer(name)
         return [new Shape(s[0], (int)size)];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Flatten FromConfig(LayerConfig c) => new Flatten(c.ChannelsLastName());
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -99,6 +102,9 @@ public sealed class Reshape : Layer
         return [new Shape(dims)];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Reshape FromConfig(LayerConfig c) => new Reshape(c.GetIntArray("target_shape"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -151,6 +157,9 @@ public sealed class UpSampling2D : Layer
         ImageInput.RequireRank4(this, s);
         return [new Shape(s[0], s[1] < 0 ? -1 : s[1] * Size.Height, s[2] < 0 ? -1 : s[2] * Size.Width, s[3])];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static UpSampling2D FromConfig(LayerConfig c) => new UpSampling2D(c.GetSize2("size", 2), c.GetChoice("interpolation", "nearest", "nearest", "bilinear"), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

@@ -39,6 +39,9 @@ public sealed class UpSampling1D : Layer
         return [new Shape(s[0], s[1] < 0 ? -1 : s[1] * Size, s[2])];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static UpSampling1D FromConfig(LayerConfig c) => new UpSampling1D(c.GetInt("size", 2), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -89,6 +92,13 @@ public sealed class ZeroPadding1D : Layer
         var s = inputShapes[0];
         SequenceInput.RequireRank3(this, s);
         return [new Shape(s[0], s[1] < 0 ? -1 : s[1] + Padding.Left + Padding.Right, s[2])];
+    }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static ZeroPadding1D FromConfig(LayerConfig c)
+    {
+        var p = c.GetIntPair("padding", 1);
+        return new ZeroPadding1D((p[0], p[1]), c.Name);
     }
 
     /// <inheritdoc />
@@ -152,6 +162,13 @@ public sealed class Cropping1D : Layer
     /// <inheritdoc />
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) => [new Shape(inputShapes[0][0], Kept(inputShapes[0]), inputShapes[0][2])];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Cropping1D FromConfig(LayerConfig c)
+    {
+        var p = c.GetIntPair("cropping", 1);
+        return new Cropping1D((p[0], p[1]), c.Name);
+    }
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -200,6 +217,9 @@ public sealed class RepeatVector : Layer
         Check(inputShapes[0]);
         return [new Shape(inputShapes[0][0], N, inputShapes[0][1])];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static RepeatVector FromConfig(LayerConfig c) => new RepeatVector(c.GetInt("n"), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -270,6 +290,9 @@ public sealed class Permute : Layer
         for (int i = 0; i < _dims.Length; i++) dims[i + 1] = s[_dims[i]];
         return [new Shape(dims)];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Permute FromConfig(LayerConfig c) => new Permute(c.GetIntArray("dims"), c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

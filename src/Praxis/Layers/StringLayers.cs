@@ -355,6 +355,23 @@ public sealed class TextVectorization : StringLayer
         return v;
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static TextVectorization FromConfig(LayerConfig c) => new TextVectorization(c.GetOptionalInt("max_tokens"), c.GetNullableString("standardize", "lower_and_strip_punctuation"),
+        c.GetNullableString("split", "whitespace"), null, c.GetChoice("output_mode", "int", "int", "multi_hot", "count", "tf_idf"),
+        c.GetOptionalInt("output_sequence_length"), c.GetBool("pad_to_max_tokens", false), c.GetStringArray("vocabulary"), c.GetFloatArray("idf_weights"),
+        c.Has("ngrams") ? NgramsFromConfig(c) : null, c.Name);
+
+    /// <summary>Keras' ngrams: an int n (all 1…n) or a list of sizes.</summary>
+    private static int[] NgramsFromConfig(LayerConfig c)
+    {
+        if (c.Raw.GetProperty("ngrams").ValueKind == System.Text.Json.JsonValueKind.Number)
+        {
+            int n = c.GetInt("ngrams");
+            return n is > 0 and <= 16 ? Enumerable.Range(1, n).ToArray() : throw c.Error("'ngrams' must be in 1..16.");
+        }
+        return c.GetIntArray("ngrams", 16);
+    }
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -488,6 +505,10 @@ public sealed class StringLookup : StringLayer
         return v;
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static StringLookup FromConfig(LayerConfig c) => new StringLookup(c.GetOptionalInt("max_tokens"), c.GetInt("num_oov_indices", 1), c.GetOptionalString("mask_token"),
+        c.GetString("oov_token", "[UNK]"), c.GetStringArray("vocabulary"), c.GetChoice("output_mode", "int", "int", "one_hot", "multi_hot", "count"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -618,6 +639,11 @@ public sealed class IntegerLookup : Layer
     public override Shape[] ComputeOutputShapes(Shape[] inputShapes) =>
         _mode == EncodingMode.Int ? [inputShapes[0]] : [new Shape(inputShapes[0][0], VocabularySize)];
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static IntegerLookup FromConfig(LayerConfig c) => new IntegerLookup(c.GetOptionalInt("max_tokens"), c.GetInt("num_oov_indices", 1), c.Has("mask_token") ? c.GetLong("mask_token") : null,
+        c.Has("oov_token") ? c.GetLong("oov_token") : -1, c.Has("vocabulary") ? c.GetLongArray("vocabulary") : null,
+        c.GetChoice("output_mode", "int", "int", "one_hot", "multi_hot", "count"), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -728,6 +754,21 @@ public sealed class Hashing : StringLayer
             v0 += v3; v3 = ulong.RotateLeft(v3, 21); v3 ^= v0;
             v2 += v1; v1 = ulong.RotateLeft(v1, 17); v1 ^= v2; v2 = ulong.RotateLeft(v2, 32);
         }
+    }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Hashing FromConfig(LayerConfig c)
+    {
+        c.GetChoice("output_mode", "int", "int");
+        return new Hashing(c.GetInt("num_bins"), c.GetOptionalString("mask_value"), c.Has("salt") ? SaltFromConfig(c) : null, c.Name);
+    }
+
+    /// <summary>Keras' salt: one integer or a pair.</summary>
+    private static long[] SaltFromConfig(LayerConfig c)
+    {
+        if (c.Raw.GetProperty("salt").ValueKind == System.Text.Json.JsonValueKind.Number) return [c.GetLong("salt")];
+        var s = c.GetLongArray("salt");
+        return s.Length is 1 or 2 ? s : throw c.Error("'salt' must be one or two integers.");
     }
 
     /// <inheritdoc />

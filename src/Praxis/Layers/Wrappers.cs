@@ -51,6 +51,8 @@ public sealed class Bidirectional : Layer
     /// <summary>The merge mode, or null when both outputs are returned.</summary>
     public string? MergeMode { get; }
 
+    internal override IEnumerable<Layer> OwnedLayers => [Forward, Backward];
+
     /// <inheritdoc />
     public override bool Trainable
     {
@@ -134,6 +136,10 @@ public sealed class Bidirectional : Layer
         return [.. merged, .. f[1..], .. b[1..]];
     }
 
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static Bidirectional FromConfig(LayerConfig c) => new Bidirectional(c.GetRecurrentLayer("layer")!, c.Has("merge_mode") ? c.GetChoice("merge_mode", "concat", "concat", "sum", "mul", "ave") : null,
+        c.GetRecurrentLayer("backward_layer", required: false), c.Name);
+
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
@@ -160,6 +166,8 @@ public sealed class TimeDistributed : Layer
 
     /// <summary>The wrapped layer.</summary>
     public Layer Layer { get; }
+
+    internal override IEnumerable<Layer> OwnedLayers => [Layer];
 
     /// <inheritdoc />
     public override bool Trainable
@@ -213,6 +221,9 @@ public sealed class TimeDistributed : Layer
         var inner = Layer.ComputeOutputShapes([InnerShape(s)])[0];
         return [new Shape(inner.Dims[1..]).Prepend(s[1]).Prepend(s[0])];
     }
+
+    /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
+    public static TimeDistributed FromConfig(LayerConfig c) => new TimeDistributed(c.GetLayer("layer")!, c.Name);
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

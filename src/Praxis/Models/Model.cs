@@ -56,6 +56,8 @@ public partial class Model : Layer
     /// <summary>The layers in the order they run (input layers first).</summary>
     public virtual IReadOnlyList<Layer> Layers => _tracked.Count == 0 ? _layers : [.. _layers, .. _tracked.Where(l => !_layers.Contains(l))];
 
+    internal override IEnumerable<Layer> OwnedLayers => Layers;
+
     /// <summary>The input shapes (batch −1) a subclassed model was first called or trained on; saved so loading can build it.</summary>
     internal Shape[]? SubclassInputShapes { get; set; }
 

@@ -59,30 +59,39 @@ public sealed class Gpt2
     /// A randomly initialised GPT-2 (GPT-2's scheme: every weight N(0, 0.02), the residual projections
     /// N(0, 0.02/√(2·n_layer)), biases 0, LayerNorm γ 1 β 0), drawn from <see cref="Rng.Global"/>.
     /// </summary>
-    public static Gpt2 Create(Gpt2Config config) => Build(config, random: true);
+    public static Gpt2 Create(Gpt2Config config) => Build(config, null);
 
-    private static Gpt2 Build(Gpt2Config config, bool random)
+    /// <param name="config">The sizes.</param>
+    /// <param name="load">null: random weights; otherwise the load whose file fills every weight (they start empty and
+    /// are charged to its budget).</param>
+    private static Gpt2 Build(Gpt2Config config, SerializationContext? load)
     {
+        bool random = load is null;
+        T L<T>(T layer) where T : Layer
+        {
+            if (load is not null) layer.AttachLoad(load);
+            return layer;
+        }
         config.Validate();
         int d = config.NEmbd;
         Initializer normal = random ? new RandomNormal(0f, 0.02f) : new Zeros();
         Initializer residual = random ? new RandomNormal(0f, 0.02f / MathF.Sqrt(2 * config.NLayer)) : new Zeros();
         float eps = config.LayerNormEpsilon;
         var ids = Keras.Input([-1], name: "ids");
-        var wte = new ReversibleEmbedding(config.VocabSize, d, embeddingsInitializer: normal, name: "wte");
+        var wte = L(new ReversibleEmbedding(config.VocabSize, d, embeddingsInitializer: normal, name: "wte"));
         var tokens = wte.Apply(ids);
-        var x = new Add(name: "embed").Apply(tokens, new PositionEmbedding(config.NPositions, normal, name: "wpe").Apply(tokens));
+        var x = new Add(name: "embed").Apply(tokens, L(new PositionEmbedding(config.NPositions, normal, name: "wpe")).Apply(tokens));
         for (int l = 0; l < config.NLayer; l++)
         {
-            var h = new LayerNormalization(epsilon: eps, name: $"h{l}_ln_1").Apply(x);
-            var attn = new MultiHeadAttention(config.NHead, config.HeadDim, kernelInitializer: normal, name: $"h{l}_attn");
+            var h = L(new LayerNormalization(epsilon: eps, name: $"h{l}_ln_1")).Apply(x);
+            var attn = L(new MultiHeadAttention(config.NHead, config.HeadDim, kernelInitializer: normal, name: $"h{l}_attn"));
             x = new Add(name: $"h{l}_res_1").Apply(x, attn.Apply(h, h, useCausalMask: true));
-            h = new LayerNormalization(epsilon: eps, name: $"h{l}_ln_2").Apply(x);
-            h = new Dense(4 * d, activation: "gelu_approximate", kernelInitializer: normal, name: $"h{l}_mlp_c_fc").Apply(h);
-            h = new Dense(d, kernelInitializer: residual, name: $"h{l}_mlp_c_proj").Apply(h);
+            h = L(new LayerNormalization(epsilon: eps, name: $"h{l}_ln_2")).Apply(x);
+            h = L(new Dense(4 * d, activation: "gelu_approximate", kernelInitializer: normal, name: $"h{l}_mlp_c_fc")).Apply(h);
+            h = L(new Dense(d, kernelInitializer: residual, name: $"h{l}_mlp_c_proj")).Apply(h);
             x = new Add(name: $"h{l}_res_2").Apply(x, h);
         }
-        x = new LayerNormalization(epsilon: eps, name: "ln_f").Apply(x);
+        x = L(new LayerNormalization(epsilon: eps, name: "ln_f")).Apply(x);
         var model = new Model(ids, wte.ApplyReverse(x), name: "gpt2");
         var g = new Gpt2(config, model);
         if (random)
@@ -155,7 +164,7 @@ public sealed class Gpt2
         // As Model.Load: weights start empty rather than initialised (the file overwrites them all), and the build may
         // create no more weight elements than the file holds.
         Gpt2 g;
-        using (new SerializationContext(file, held) { WeightsFollow = true }.Enter()) g = Build(config, random: false);
+        g = Build(config, new SerializationContext(file, held) { WeightsFollow = true });
         var used = new HashSet<string>(StringComparer.Ordinal);
         var dtypes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, shape, targets) in g.HfTensors())
