@@ -69,6 +69,7 @@ public static partial class LayerRegistry
         Register("Add", Add.FromConfig);
         Register("Concatenate", Concatenate.FromConfig);
         RegisterSequence1DAndPreprocessing();
+        RegisterImageLayers();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);

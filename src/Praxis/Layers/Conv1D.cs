@@ -15,7 +15,7 @@ namespace Praxis.Layers;
 /// convolution per group over its slice of channels and filters, concatenated. Unlike Keras, strides and dilation
 /// greater than 1 may be combined.
 /// </remarks>
-public class Conv1D : Layer
+public class Conv1D : ConvLayer
 {
     private readonly Conv1DPadding.Mode _padding;
 
@@ -33,7 +33,7 @@ public class Conv1D : Layer
     /// <param name="name">Layer name; generated when null (<c>conv1d</c>, <c>conv1d_1</c>, …).</param>
     public Conv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", int dilationRate = 1, int groups = 1,
         ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null) : base(name)
+        string? name = null) : base(activation, useBias, biasInitializer, name)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Layer '{Name}' (Conv1D) needs a positive number of filters; got {filters}.");
         if (kernelSize <= 0 || strides <= 0 || dilationRate <= 0 || groups <= 0)
@@ -47,10 +47,7 @@ public class Conv1D : Layer
         (_padding, Padding) = Conv1DPadding.Parse(padding, $"Layer '{Name}' (Conv1D)");
         DilationRate = dilationRate;
         Groups = groups;
-        Activation = activation ?? Activations.Get("linear");
-        UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Zeros();
     }
 
     /// <summary>Number of output channels.</summary>
@@ -71,25 +68,11 @@ public class Conv1D : Layer
     /// <summary>Channel groups.</summary>
     public int Groups { get; }
 
-    /// <summary>The activation applied to the output.</summary>
-    public ActivationFunction Activation { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
     /// <summary>The kernel initializer.</summary>
     public Initializer KernelInitializer { get; }
 
-    /// <summary>The bias initializer.</summary>
-    public Initializer BiasInitializer { get; }
-
     /// <summary>The (kernel_size, channels / groups, filters) kernel, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
-
-    /// <summary>The (filters) bias, once built (null without bias).</summary>
-    public Tensor? Bias { get; private set; }
-
-    private string Who => $"Layer '{Name}' (Conv1D)";
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)
@@ -100,7 +83,7 @@ public class Conv1D : Layer
             throw new ShapeMismatchException($"{Who}: the input has {channels} channels (shape {inputShape}), which is not divisible by groups = {Groups}.");
         ComputeOutputShapes([inputShape]); // rejects a kernel longer than a known input
         Kernel = AddWeight("kernel", new Shape(KernelSize, channels / Groups, Filters), KernelInitializer);
-        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        AddBias(Filters);
         InputSpec = new InputSpec(rank: 3, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, channels));
         Built = true;
     }
@@ -108,7 +91,7 @@ public class Conv1D : Layer
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training)
     {
-        bool fuseRelu = ReferenceEquals(Activation, Activations.Relu);
+        bool fuseRelu = FusesRelu;
         var x = input;
         var pad = _padding == Conv1DPadding.Mode.Same ? Kernels.Padding.Same : Kernels.Padding.Valid;
         if (_padding == Conv1DPadding.Mode.Causal) x = x.Pad(1, (KernelSize - 1) * DilationRate, 0);
@@ -128,7 +111,7 @@ public class Conv1D : Layer
             y = Tensor.Concat(parts, -1);
         }
         y = y.Reshape(n, y.Shape[2], f);
-        return fuseRelu ? y : Activation.Apply(y);
+        return Activate(y, fuseRelu);
     }
 
     /// <inheritdoc />
@@ -152,13 +135,10 @@ public class Conv1D : Layer
         c["kernel_size"] = new[] { KernelSize };
         c["strides"] = new[] { Strides };
         c["padding"] = Padding;
-        c["data_format"] = "channels_last";
         c["dilation_rate"] = new[] { DilationRate };
+        AddSharedConfig(c);
         c["groups"] = Groups;
-        c["activation"] = Activation.Name;
-        c["use_bias"] = UseBias;
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
-        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }
@@ -169,7 +149,7 @@ public class Conv1D : Layer
 /// convolution (kernel (1, channels · depth_multiplier, filters)) mixes the channels, then the bias and activation.
 /// Defaults as Keras: strides 1, "valid", dilation 1, depth_multiplier 1, bias on, Glorot-uniform kernels.
 /// </summary>
-public class SeparableConv1D : Layer
+public class SeparableConv1D : ConvLayer
 {
     private readonly Conv1DPadding.Mode _padding;
 
@@ -188,7 +168,7 @@ public class SeparableConv1D : Layer
     /// <param name="name">Layer name; generated when null (<c>separable_conv1d</c>, …).</param>
     public SeparableConv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", int dilationRate = 1, int depthMultiplier = 1,
         ActivationFunction? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null,
-        Initializer? biasInitializer = null, string? name = null) : base(name)
+        Initializer? biasInitializer = null, string? name = null) : base(activation, useBias, biasInitializer, name)
     {
         if (filters <= 0 || kernelSize <= 0 || strides <= 0 || dilationRate <= 0 || depthMultiplier <= 0)
             throw new ArgumentOutOfRangeException(nameof(filters),
@@ -199,11 +179,8 @@ public class SeparableConv1D : Layer
         (_padding, Padding) = Conv1DPadding.Parse(padding, $"Layer '{Name}' (SeparableConv1D)");
         DilationRate = dilationRate;
         DepthMultiplier = depthMultiplier;
-        Activation = activation ?? Activations.Get("linear");
-        UseBias = useBias;
         DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
         PointwiseInitializer = pointwiseInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Zeros();
     }
 
     /// <summary>Number of output channels.</summary>
@@ -224,31 +201,17 @@ public class SeparableConv1D : Layer
     /// <summary>Depthwise outputs per input channel.</summary>
     public int DepthMultiplier { get; }
 
-    /// <summary>The activation applied to the output.</summary>
-    public ActivationFunction Activation { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
     /// <summary>The depthwise kernel initializer.</summary>
     public Initializer DepthwiseInitializer { get; }
 
     /// <summary>The pointwise kernel initializer.</summary>
     public Initializer PointwiseInitializer { get; }
 
-    /// <summary>The bias initializer.</summary>
-    public Initializer BiasInitializer { get; }
-
     /// <summary>The (kernel_size, channels, depth_multiplier) depthwise kernel, once built.</summary>
     public Tensor DepthwiseKernel { get; private set; } = null!;
 
     /// <summary>The (1, channels · depth_multiplier, filters) pointwise kernel, once built.</summary>
     public Tensor PointwiseKernel { get; private set; } = null!;
-
-    /// <summary>The (filters) bias, once built (null without bias).</summary>
-    public Tensor? Bias { get; private set; }
-
-    private string Who => $"Layer '{Name}' (SeparableConv1D)";
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)
@@ -258,7 +221,7 @@ public class SeparableConv1D : Layer
         ComputeOutputShapes([inputShape]);
         DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(KernelSize, channels, DepthMultiplier), DepthwiseInitializer);
         PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, channels * DepthMultiplier, Filters), PointwiseInitializer);
-        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        AddBias(Filters);
         InputSpec = new InputSpec(rank: 3, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, channels));
         Built = true;
     }
@@ -267,10 +230,10 @@ public class SeparableConv1D : Layer
     public override Tensor Call(Tensor input, bool training)
     {
         var d = Tensor.DepthwiseConv1D(input, DepthwiseKernel, Strides, _padding, DilationRate, Who);
-        bool fuseRelu = ReferenceEquals(Activation, Activations.Relu);
+        bool fuseRelu = FusesRelu;
         var w = PointwiseKernel.Reshape(PointwiseKernel.Shape[1], Filters);
         var y = Tensor.Linear(d, w, Bias, fuseRelu);
-        return fuseRelu ? y : Activation.Apply(y);
+        return Activate(y, fuseRelu);
     }
 
     /// <inheritdoc />
@@ -295,14 +258,11 @@ public class SeparableConv1D : Layer
         c["kernel_size"] = new[] { KernelSize };
         c["strides"] = new[] { Strides };
         c["padding"] = Padding;
-        c["data_format"] = "channels_last";
         c["dilation_rate"] = new[] { DilationRate };
+        AddSharedConfig(c);
         c["depth_multiplier"] = DepthMultiplier;
-        c["activation"] = Activation.Name;
-        c["use_bias"] = UseBias;
         c["depthwise_initializer"] = DepthwiseInitializer.ToConfigValue();
         c["pointwise_initializer"] = PointwiseInitializer.ToConfigValue();
-        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }

@@ -1,5 +1,4 @@
 using Praxis.Initializers;
-using Praxis.Kernels;
 
 namespace Praxis.Layers;
 
@@ -11,10 +10,8 @@ namespace Praxis.Layers;
 /// Glorot-uniform kernel, zero bias. A ReLU activation is fused into the convolution.
 /// </summary>
 /// <remarks>Unlike Keras, strides and dilation greater than 1 may be combined.</remarks>
-public class Conv2D : Layer
+public class Conv2D : Conv2DLayer
 {
-    private readonly Padding _padding;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="filters">Number of output channels.</param>
     /// <param name="kernelSize">Kernel height and width: <c>3</c> or <c>(3, 5)</c>.</param>
@@ -28,84 +25,39 @@ public class Conv2D : Layer
     /// <param name="name">Layer name; generated when null (<c>conv2d</c>, <c>conv2d_1</c>, …).</param>
     public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", Size2? dilationRate = null,
         ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null) : base(name)
+        string? name = null) : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D needs a positive number of filters; got {filters}.");
         Filters = filters;
-        KernelSize = kernelSize.RequirePositive("kernel_size");
-        Strides = (strides ?? 1).RequirePositive("strides");
-        _padding = ConvGeometry.ParsePadding(padding, $"Layer '{Name}' (Conv2D)");
-        DilationRate = (dilationRate ?? 1).RequirePositive("dilation_rate");
-        Activation = activation ?? Activations.Get("linear");
-        UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Zeros();
     }
 
     /// <summary>Number of output channels.</summary>
     public int Filters { get; }
 
-    /// <summary>Kernel height and width.</summary>
-    public Size2 KernelSize { get; }
-
-    /// <summary>Strides.</summary>
-    public Size2 Strides { get; }
-
-    /// <summary><c>"valid"</c> or <c>"same"</c>.</summary>
-    public string Padding => ConvGeometry.Name(_padding);
-
-    /// <summary>Dilation rate.</summary>
-    public Size2 DilationRate { get; }
-
-    /// <summary>The activation applied to the output.</summary>
-    public ActivationFunction Activation { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
     /// <summary>The kernel initializer.</summary>
     public Initializer KernelInitializer { get; }
-
-    /// <summary>The bias initializer.</summary>
-    public Initializer BiasInitializer { get; }
 
     /// <summary>The (kernel_height, kernel_width, in_channels, filters) kernel, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
-    /// <summary>The (filters) bias, once built (null without bias).</summary>
-    public Tensor? Bias { get; private set; }
-
-    private string Who => $"Layer '{Name}' (Conv2D)";
+    /// <inheritdoc />
+    protected override int OutputChannels(int inputChannels) => Filters;
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)
     {
-        ImageInput.Check(this, inputShape);
-        int channels = inputShape[3];
-        ComputeOutputShapes([inputShape]); // rejects a kernel larger than a known input
+        int channels = CheckBuildInput(inputShape);
         Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, Filters), KernelInitializer);
-        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
-        InputSpec = new InputSpec(rank: 4, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, -1, channels));
+        AddBias(Filters);
         Built = true;
     }
 
     /// <inheritdoc />
     public override Tensor Call(Tensor input, bool training)
     {
-        bool fuseRelu = ReferenceEquals(Activation, Activations.Relu);
-        var y = Tensor.Conv2D(input, Kernel, Bias, Strides, _padding, DilationRate, fuseRelu, Who);
-        return fuseRelu ? y : Activation.Apply(y);
-    }
-
-    /// <inheritdoc />
-    public override Shape[] ComputeOutputShapes(Shape[] inputShapes)
-    {
-        var s = inputShapes[0];
-        ImageInput.RequireRank4(this, s);
-        return [new Shape(s[0],
-            ConvGeometry.OutputLengthOrUnknown(Who, "height", s[1], KernelSize.Height, Strides.Height, DilationRate.Height, _padding),
-            ConvGeometry.OutputLengthOrUnknown(Who, "width", s[2], KernelSize.Width, Strides.Width, DilationRate.Width, _padding),
-            Filters)];
+        bool fuseRelu = FusesRelu;
+        return Activate(Tensor.Conv2D(input, Kernel, Bias, Strides, PaddingMode, DilationRate, fuseRelu, Who), fuseRelu);
     }
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
@@ -118,15 +70,8 @@ public class Conv2D : Layer
     {
         var c = base.GetConfig();
         c["filters"] = Filters;
-        c["kernel_size"] = KernelSize.ToArray();
-        c["strides"] = Strides.ToArray();
-        c["padding"] = Padding;
-        c["data_format"] = "channels_last";
-        c["dilation_rate"] = DilationRate.ToArray();
-        c["activation"] = Activation.Name;
-        c["use_bias"] = UseBias;
+        AddWindowConfig(c);
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
-        c["bias_initializer"] = BiasInitializer.ToConfigValue();
         return c;
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Praxis.Autograd;
 using Praxis.Kernels;
 
@@ -14,88 +13,26 @@ public sealed partial class Tensor
     public static Tensor DepthwiseConv1D(Tensor x, Tensor kernel, int stride = 1, string padding = "valid", int dilation = 1)
     {
         var (pad, _) = Conv1DPadding.Parse(padding, "DepthwiseConv1D");
-        return Engine.Record(new DepthwiseConv1DOp(x, kernel, stride, pad, dilation, "DepthwiseConv1D"));
+        return DepthwiseConv1D(x, kernel, stride, pad, dilation, "DepthwiseConv1D");
     }
 
-    internal static Tensor DepthwiseConv1D(Tensor x, Tensor kernel, int stride, Conv1DPadding.Mode padding, int dilation, string who) =>
-        Engine.Record(new DepthwiseConv1DOp(x, kernel, stride, padding, dilation, who));
-}
-
-/// <summary>
-/// y[n, o, j] = Σ_k x[n, o·s + k·d − p, j / M] · w[k, j] with w viewed as (K, C·M); a row of C·M outputs at a time, so a
-/// depth multiplier of 1 is one fused multiply-add over the channels per tap. Backward: dx[n, t, c] += Σ dy · w and
-/// dw[k, j] += x · dy over the same taps.
-/// </summary>
-/// <remarks>Single-threaded: its cost is K·C·M per output step, far below the pointwise GEMM that follows it in a separable convolution.</remarks>
-internal sealed class DepthwiseConv1DOp : Op
-{
-    private readonly int _n, _t, _c, _k, _m, _s, _d, _padBefore, _ot;
-
-    public DepthwiseConv1DOp(Tensor x, Tensor kernel, int stride, Conv1DPadding.Mode padding, int dilation, string who) : base(x, kernel)
+    /// <summary>
+    /// The 1-D depthwise convolution is the 2-D one (<see cref="DepthwiseConv2DOp"/>) on images of height 1: x viewed as
+    /// (N, 1, T, C) and the kernel as (1, K, C, M), both views; "causal" is a <see cref="Pad(int, int, int)"/> of (K − 1)·d zeros ahead of
+    /// the sequence followed by "valid".
+    /// </summary>
+    internal static Tensor DepthwiseConv1D(Tensor x, Tensor kernel, int stride, Conv1DPadding.Mode padding, int dilation, string who)
     {
         if (stride <= 0 || dilation <= 0) throw new ArgumentOutOfRangeException(nameof(stride), $"{who}: strides and dilation_rate must be positive; got {stride} and {dilation}.");
         if (x.Rank != 3) throw new ShapeMismatchException($"{who}: expects a 3-D input (batch, steps, channels); got shape {x.Shape}.");
         if (kernel.Rank != 3 || kernel.Shape[1] != x.Shape[2])
             throw new ShapeMismatchException($"{who}: the depthwise kernel must be (kernel_size, {x.Shape[2]}, depth_multiplier) for input {x.Shape}; got {kernel.Shape}.");
-        (_n, _t, _c) = (x.Shape[0], x.Shape[1], x.Shape[2]);
-        (_k, _m, _s, _d) = (kernel.Shape[0], kernel.Shape[2], stride, dilation);
-        (_ot, _padBefore) = Conv1DPadding.OutputLength(who, _t, _k, stride, dilation, padding);
-        Output = new Tensor(new Shape(_n, _ot, _c * _m));
-    }
-
-    public override string Name => "DepthwiseConv1D";
-
-    public override void Forward()
-    {
-        ReadOnlySpan<float> x = Inputs[0].Span, w = Inputs[1].Span;
-        Span<float> y = Output.Span;
-        int cm = _c * _m;
-        for (int n = 0; n < _n; n++)
-            for (int o = 0; o < _ot; o++)
-            {
-                Span<float> yo = y.Slice((n * _ot + o) * cm, cm);
-                yo.Clear();
-                for (int k = 0; k < _k; k++)
-                {
-                    int t = o * _s + k * _d - _padBefore;
-                    if ((uint)t >= (uint)_t) continue;
-                    ReadOnlySpan<float> xt = x.Slice((n * _t + t) * _c, _c), wk = w.Slice(k * cm, cm);
-                    if (_m == 1) TensorPrimitives.MultiplyAdd(xt, wk, yo, yo);
-                    else for (int j = 0; j < cm; j++) yo[j] += xt[j / _m] * wk[j];
-                }
-            }
-    }
-
-    public override void Backward()
-    {
-        Tensor x = Inputs[0], w = Inputs[1];
-        bool gx = x.RequiresGrad, gw = w.RequiresGrad;
-        if (!gx && !gw) return;
-        ReadOnlySpan<float> xs = x.Span, ws = w.Span, dy = OutGrad;
-        Span<float> dx = gx ? GradSpan(x) : default, dw = gw ? GradSpan(w) : default;
-        int cm = _c * _m;
-        for (int n = 0; n < _n; n++)
-            for (int o = 0; o < _ot; o++)
-            {
-                ReadOnlySpan<float> g = dy.Slice((n * _ot + o) * cm, cm);
-                for (int k = 0; k < _k; k++)
-                {
-                    int t = o * _s + k * _d - _padBefore;
-                    if ((uint)t >= (uint)_t) continue;
-                    int xo = (n * _t + t) * _c;
-                    if (_m == 1)
-                    {
-                        if (gx) { var d = dx.Slice(xo, _c); TensorPrimitives.MultiplyAdd(g, ws.Slice(k * cm, cm), d, d); }
-                        if (gw) { var d = dw.Slice(k * cm, cm); TensorPrimitives.MultiplyAdd(xs.Slice(xo, _c), g, d, d); }
-                        continue;
-                    }
-                    for (int j = 0; j < cm; j++)
-                    {
-                        if (gx) dx[xo + j / _m] += g[j] * ws[k * cm + j];
-                        if (gw) dw[k * cm + j] += xs[xo + j / _m] * g[j];
-                    }
-                }
-            }
+        int n = x.Shape[0], c = x.Shape[2], k = kernel.Shape[0], m = kernel.Shape[2];
+        var (ot, _) = Conv1DPadding.OutputLength(who, x.Shape[1], k, stride, dilation, padding); // a too-short input is named as a length
+        if (padding == Conv1DPadding.Mode.Causal) x = x.Pad(1, (k - 1) * dilation, 0);
+        var pad = padding == Conv1DPadding.Mode.Same ? Padding.Same : Padding.Valid;
+        var y = DepthwiseConv2D(x.Reshape(n, 1, x.Shape[1], c), kernel.Reshape(1, k, c, m), null, (1, stride), pad, (1, dilation), who);
+        return y.Reshape(n, ot, c * m);
     }
 }
 
