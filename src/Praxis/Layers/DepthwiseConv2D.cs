@@ -43,10 +43,10 @@ public class DepthwiseConv2D : Conv2DLayer
     public Tensor Kernel { get; private set; } = null!;
 
     /// <summary>Rebuilds the layer from its saved config (Keras' keys and defaults).</summary>
-    public static DepthwiseConv2D FromConfig(LayerConfig c) => new(ImageConfig.Size(c, "kernel_size", null), ImageConfig.Size(c, "strides", 1),
-        ImageConfig.Padding(c), c.GetInt("depth_multiplier", 1), ImageConfig.Size(c, "dilation_rate", 1), c.GetActivation("activation"),
+    public static DepthwiseConv2D FromConfig(LayerConfig c) => new(c.GetSize2("kernel_size", null), c.GetSize2("strides", 1),
+        c.GetPadding(), c.GetInt("depth_multiplier", 1), c.GetSize2("dilation_rate", 1), c.GetActivation("activation"),
         c.GetBool("use_bias", true), c.GetInitializer("depthwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"),
-        ImageConfig.ChannelsLast(c));
+        c.ChannelsLastName());
 
     /// <inheritdoc />
     protected override int OutputChannels(int inputChannels) => inputChannels < 0 ? -1 : inputChannels * DepthMultiplier;
@@ -127,10 +127,10 @@ public class SeparableConv2D : Conv2DLayer
     public Tensor PointwiseKernel { get; private set; } = null!;
 
     /// <summary>Rebuilds the layer from its saved config (Keras' keys and defaults).</summary>
-    public static SeparableConv2D FromConfig(LayerConfig c) => new(c.GetInt("filters"), ImageConfig.Size(c, "kernel_size", null),
-        ImageConfig.Size(c, "strides", 1), ImageConfig.Padding(c), ImageConfig.Size(c, "dilation_rate", 1), c.GetInt("depth_multiplier", 1),
+    public static SeparableConv2D FromConfig(LayerConfig c) => new(c.GetInt("filters"), c.GetSize2("kernel_size", null),
+        c.GetSize2("strides", 1), c.GetPadding(), c.GetSize2("dilation_rate", 1), c.GetInt("depth_multiplier", 1),
         c.GetActivation("activation"), c.GetBool("use_bias", true), c.GetInitializer("depthwise_initializer", "glorot_uniform"),
-        c.GetInitializer("pointwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), ImageConfig.ChannelsLast(c));
+        c.GetInitializer("pointwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
 
     /// <inheritdoc />
     protected override int OutputChannels(int inputChannels) => Filters;

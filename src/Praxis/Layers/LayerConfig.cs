@@ -242,6 +242,29 @@ public sealed class LayerConfig
         return Name;
     }
 
+    /// <summary>
+    /// Keras' 2-D padding/cropping argument: an int (all four sides), a pair (height, width: both sides of each), or a
+    /// pair of pairs ((top, bottom), (left, right)), the form Keras saves.
+    /// </summary>
+    public ((int Top, int Bottom) Height, (int Left, int Right) Width) GetSides2D(string key, int fallback)
+    {
+        if (!Has(key)) return ((fallback, fallback), (fallback, fallback));
+        var v = _config.GetProperty(key);
+        if (v.ValueKind == JsonValueKind.Number) { int p = GetInt(key); return ((p, p), (p, p)); }
+        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2)
+            throw Error($"'{key}' must be an integer, two integers or two pairs of integers; got {Praxis.IO.SafeTensorsFile.Clip(v.GetRawText())}.");
+        var side = new int[2][];
+        int i = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int n)) side[i] = [n, n];
+            else if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 2 && e[0].ValueKind == JsonValueKind.Number && e[1].ValueKind == JsonValueKind.Number && e[0].TryGetInt32(out int a) && e[1].TryGetInt32(out int b)) side[i] = [a, b];
+            else throw Error($"'{key}' must be an integer, two integers or two pairs of integers; got {Praxis.IO.SafeTensorsFile.Clip(v.GetRawText())}.");
+            i++;
+        }
+        return ((side[0][0], side[0][1]), (side[1][0], side[1][1]));
+    }
+
     /// <summary>A nested recurrent layer (Bidirectional's <c>layer</c> and <c>backward_layer</c>).</summary>
     public RecurrentLayer? GetRecurrentLayer(string key, bool required = true)
     {

@@ -30,7 +30,7 @@ public sealed class ZeroPadding2D : Layer
     public ((int Top, int Bottom) Height, (int Left, int Right) Width) Padding { get; }
 
     /// <summary>Rebuilds the layer from its saved config.</summary>
-    public static ZeroPadding2D FromConfig(LayerConfig c) => new(ImageConfig.Sides(c, "padding", 1), ImageConfig.ChannelsLast(c));
+    public static ZeroPadding2D FromConfig(LayerConfig c) => new(c.GetSides2D("padding", 1), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)
@@ -96,7 +96,7 @@ public sealed class Cropping2D : Layer
     public ((int Top, int Bottom) Height, (int Left, int Right) Width) Cropping { get; }
 
     /// <summary>Rebuilds the layer from its saved config.</summary>
-    public static Cropping2D FromConfig(LayerConfig c) => new(ImageConfig.Sides(c, "cropping", 0), ImageConfig.ChannelsLast(c));
+    public static Cropping2D FromConfig(LayerConfig c) => new(c.GetSides2D("cropping", 0), c.ChannelsLastName());
 
     private (int Height, int Width) Kept(Shape s)
     {
@@ -208,7 +208,7 @@ public sealed class Resizing : Layer
     /// <summary>Rebuilds the layer from its saved config (Keras' keys and defaults).</summary>
     public static Resizing FromConfig(LayerConfig c) => new(c.GetInt("height"), c.GetInt("width"), c.GetString("interpolation", "bilinear"),
         c.GetBool("crop_to_aspect_ratio", false), c.GetBool("pad_to_aspect_ratio", false), c.GetString("fill_mode", "constant"),
-        c.GetFloat("fill_value", 0f), c.GetBool("antialias", false), ImageConfig.ChannelsLast(c));
+        c.GetFloat("fill_value", 0f), c.GetBool("antialias", false), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)
@@ -277,7 +277,7 @@ public sealed class CenterCrop : Layer
     public int Width { get; }
 
     /// <summary>Rebuilds the layer from its saved config.</summary>
-    public static CenterCrop FromConfig(LayerConfig c) => new(c.GetInt("height"), c.GetInt("width"), ImageConfig.ChannelsLast(c));
+    public static CenterCrop FromConfig(LayerConfig c) => new(c.GetInt("height"), c.GetInt("width"), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override void Build(Shape inputShape)

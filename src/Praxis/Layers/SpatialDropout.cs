@@ -89,7 +89,7 @@ public sealed class SpatialDropout1D(float rate, int? seed = null, string? name 
 public sealed class SpatialDropout2D(float rate, int? seed = null, string? name = null) : SpatialDropout(rate, seed, 4, name)
 {
     /// <summary>Rebuilds the layer from its saved config.</summary>
-    public static SpatialDropout2D FromConfig(LayerConfig c) => new(c.GetFloat("rate"), c.GetOptionalInt("seed"), ImageConfig.ChannelsLast(c));
+    public static SpatialDropout2D FromConfig(LayerConfig c) => new(c.GetFloat("rate"), c.GetOptionalInt("seed"), c.ChannelsLastName());
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
