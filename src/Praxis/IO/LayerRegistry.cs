@@ -89,6 +89,7 @@ public static partial class LayerRegistry
         Register("Add", c => new Add(c.Name));
         Register("Concatenate", c => new Concatenate(c.GetInt("axis", -1), c.Name));
         RegisterSequence1DAndPreprocessing();
+        RegisterAugmentation();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);

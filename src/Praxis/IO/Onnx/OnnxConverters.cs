@@ -32,6 +32,7 @@ internal static partial class OnnxConverters
         RegisterRecurrentLayers();
         RegisterAttentionLayers();
         RegisterSequence1DLayers();
+        RegisterAugmentationLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
