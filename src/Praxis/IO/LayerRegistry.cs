@@ -70,6 +70,7 @@ public static partial class LayerRegistry
         Register("Concatenate", Concatenate.FromConfig);
         RegisterSequence1DAndPreprocessing();
         RegisterImageLayers();
+        RegisterAugmentation();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
         Register<Sequential>("Sequential", ModelConfig.SequentialFromConfig);

@@ -33,6 +33,7 @@ internal static partial class OnnxConverters
         RegisterAttentionLayers();
         RegisterSequence1DLayers();
         RegisterImage2DLayers();
+        RegisterAugmentationLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
