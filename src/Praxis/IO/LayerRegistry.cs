@@ -88,6 +88,13 @@ public static partial class LayerRegistry
         Register("AdditiveAttention", c => new AdditiveAttention(c.GetBool("use_scale", true), c.Name));
         Register("Add", c => new Add(c.Name));
         Register("Concatenate", c => new Concatenate(c.GetInt("axis", -1), c.Name));
+        Register("Multiply", Multiply.FromConfig);
+        Register("Subtract", Subtract.FromConfig);
+        Register("Average", Average.FromConfig);
+        Register("Maximum", Maximum.FromConfig);
+        Register("Minimum", Minimum.FromConfig);
+        Register("Dot", Dot.FromConfig);
+        Register("Lambda", Lambda.FromConfig);
         RegisterSequence1DAndPreprocessing();
         // Models nest as layers.
         Register<Model>("Functional", ModelConfig.FunctionalFromConfig);
