@@ -34,7 +34,8 @@ public static partial class LayerRegistry
         // Foundation
         Register("InputLayer", ModelConfig.InputLayerFromConfig);
         Register("Dense", c => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
-            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name));
+            c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name,
+            c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer")));
         Register("Activation", c => new Activation(c.GetActivation("activation"), c.Name));
         // Images (channels last only, as Praxis computes them)
         Register("Conv2D", c => new Conv2D(c.GetInt("filters"), Size(c, "kernel_size", null), Size(c, "strides", 1), Padding(c),

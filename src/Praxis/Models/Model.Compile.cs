@@ -243,7 +243,10 @@ public partial class Model
             perOutput[i] = l;
             total = total is null ? l : total + l;
         }
-        return total ?? throw new InvalidOperationException($"Model '{Name}': no output has a loss; give at least one output a loss in Compile.");
+        if (total is null) throw new InvalidOperationException($"Model '{Name}': no output has a loss; give at least one output a loss in Compile.");
+        // Keras adds model.losses (regularizers, add_loss) to the compiled loss; they are ops, so the recorded step replays them.
+        foreach (var extra in AddedLosses) total = total + extra;
+        return total;
     }
 
     /// <summary>
