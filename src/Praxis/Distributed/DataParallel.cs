@@ -139,7 +139,7 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
         long[] mine =
         [
             n, batchSize, epochs, initialEpoch, shuffle ? 1 : 0, ps.Count, SizeOf(ps), ws.Count, SizeOf(ws),
-            ShapeHash(ws), model.CompiledMetrics.Count, model.Optimizer!.Iterations,
+            ShapeHash(ws), MetricSlots(model.CompiledMetrics), model.Optimizer!.Iterations,
         ];
         var root = (long[])mine.Clone();
         Group.Broadcast(MemoryMarshal.AsBytes(root.AsSpan()), 0);
@@ -155,7 +155,7 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
 
         foreach (var w in ws) Group.Broadcast(w.Span, 0);
         _nonTrainable = [.. model.NonTrainableWeights];
-        Layout(ps, model.CompiledMetrics.Count);
+        Layout(ps, MetricSlots(model.CompiledMetrics));
     }
 
     private static readonly string[] SignatureNames =
@@ -268,6 +268,14 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
         return (globalStart + offset, count, globalCount);
     }
 
+    /// <summary>The tail slots the compiled metrics need: one per reported value (a multi-threshold metric has several).</summary>
+    private static int MetricSlots(IReadOnlyList<Praxis.Metrics.Metric> metrics)
+    {
+        int n = 0;
+        for (int i = 0; i < metrics.Count; i++) n += metrics[i].ResultCount;
+        return n;
+    }
+
     /// <summary>
     /// One data-parallel training step: forward and backward on this rank's slice, gradients (and the running loss and
     /// metric sums) all-reduced, the optimizer step, and the logs set to the averages over all ranks.
@@ -294,7 +302,8 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
         tail[TailLoss] = (float)_lossSum;
         tail[TailSeen] = _seen;
         tail[TailStop] = model.StopTraining ? 1 : 0;
-        for (int i = 0; i < metrics.Count; i++) tail[TailMetrics + i] = (float)(metrics[i].Result() * _seen);
+        for (int i = 0, slot = TailMetrics; i < metrics.Count; i++)
+            for (int r = 0; r < metrics[i].ResultCount; r++) tail[slot++] = (float)(metrics[i].Result(r) * _seen);
 
         _flat.AsSpan(0, _gradLength).Clear(); // zero_grad: every trainable gradient is a view of the flat buffer
         // Each rank's gradient is the mean over its own slice; weighting it by the slice's share of the global batch
@@ -314,7 +323,8 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
 
         double seen = tail[TailSeen];
         logs["loss"] = tail[TailLoss] / seen;
-        for (int i = 0; i < metrics.Count; i++) logs[metrics[i].Name] = tail[TailMetrics + i] / seen;
+        for (int i = 0, slot = TailMetrics; i < metrics.Count; i++)
+            for (int r = 0; r < metrics[i].ResultCount; r++) logs[metrics[i].ResultKey(metrics[i].Name, r)] = tail[slot++] / seen;
         _stopAgreed = tail[TailStop] > 0;
         if (_stopAgreed) model.StopTraining = true;
         model.Optimizer!.Step(_params);

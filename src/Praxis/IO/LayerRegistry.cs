@@ -68,6 +68,13 @@ public static partial class LayerRegistry
         Register("AdditiveAttention", AdditiveAttention.FromConfig);
         Register("Add", Add.FromConfig);
         Register("Concatenate", Concatenate.FromConfig);
+        Register("Multiply", Multiply.FromConfig);
+        Register("Subtract", Subtract.FromConfig);
+        Register("Average", Average.FromConfig);
+        Register("Maximum", Maximum.FromConfig);
+        Register("Minimum", Minimum.FromConfig);
+        Register("Dot", Dot.FromConfig);
+        Register("Lambda", Lambda.FromConfig);
         RegisterSequence1DAndPreprocessing();
         RegisterImageLayers();
         RegisterAugmentation();

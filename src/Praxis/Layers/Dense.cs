@@ -1,4 +1,5 @@
 using Praxis.Initializers;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -15,9 +16,16 @@ public class Dense : Layer
     /// <param name="kernelInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null.</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public Dense(int units, ActivationFunction? activation = null, bool useBias = true,
-        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null) : base(name)
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null) : base(name)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), $"Dense needs a positive number of units; got {units}.");
         Units = units;
         Activation = activation ?? Activations.Get("linear");
@@ -41,6 +49,12 @@ public class Dense : Layer
     /// <summary>The bias initializer.</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias' penalty, if any.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
     /// <summary>The (in, units) weight matrix, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
@@ -53,8 +67,8 @@ public class Dense : Layer
         if (inputShape.Rank < 1 || inputShape[-1] <= 0)
             throw new ShapeMismatchException($"Layer '{Name}' (Dense) needs a known last input dimension; got input shape {inputShape}.");
         int inDim = inputShape[-1];
-        Kernel = AddWeight("kernel", new Shape(inDim, Units), KernelInitializer);
-        if (UseBias) Bias = AddWeight("bias", new Shape(Units), BiasInitializer);
+        Kernel = AddWeight("kernel", new Shape(inDim, Units), KernelInitializer, regularizer: KernelRegularizer);
+        if (UseBias) Bias = AddWeight("bias", new Shape(Units), BiasInitializer, regularizer: BiasRegularizer);
         var expected = new int[inputShape.Rank];
         Array.Fill(expected, -1);
         expected[^1] = inDim;
@@ -73,7 +87,8 @@ public class Dense : Layer
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static Dense FromConfig(LayerConfig c) => new Dense(c.GetInt("units"), c.GetActivation("activation"), c.GetBool("use_bias", true),
-        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name);
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.Name,
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -84,6 +99,10 @@ public class Dense : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
         c["bias_initializer"] = BiasInitializer.ToConfigValue();
+        // Written only when set, so files without regularizers keep their exact bytes.
+        if (KernelRegularizer != null) c["kernel_regularizer"] = KernelRegularizer.ToConfigValue();
+        if (BiasRegularizer != null) c["bias_regularizer"] = BiasRegularizer.ToConfigValue();
+        if (ActivityRegularizer != null) c["activity_regularizer"] = ActivityRegularizer.ToConfigValue();
         return c;
     }
 }

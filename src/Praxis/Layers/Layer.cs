@@ -1,6 +1,7 @@
 using System.Text;
 using Praxis.Autograd;
 using Praxis.Initializers;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -28,6 +29,8 @@ public abstract class Layer
     private readonly List<Tensor> _weights = new();
     private readonly HashSet<Tensor> _nonTrainable = new(ReferenceEqualityComparer.Instance);
     private bool _trainable = true;
+    private readonly List<(Tensor Weight, Regularizer Regularizer)> _weightRegularizers = new();
+    private readonly List<Tensor> _callLosses = new();
 
     /// <summary>Creates a layer; without a name it gets a unique one from its type (dense, dense_1, …) as in Keras.</summary>
     protected Layer(string? name = null) => Name = name ?? UniqueName(DefaultName(GetType().Name));
@@ -109,8 +112,11 @@ public abstract class Layer
     /// <summary>The layers this one builds itself (a model's layers, a wrapper's inner layers), for <see cref="AttachLoad"/>.</summary>
     internal virtual IEnumerable<Layer> OwnedLayers => [];
 
-    /// <summary>Creates a weight named <c>{layer}/{name}</c> and registers it with the layer.</summary>
-    protected Tensor AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true)
+    /// <summary>
+    /// Creates a weight named <c>{layer}/{name}</c> and registers it with the layer; a <paramref name="regularizer"/>
+    /// adds its penalty of the weight to <see cref="AddedLosses"/> (Keras' <c>add_weight(regularizer=…)</c>).
+    /// </summary>
+    protected Tensor AddWeight(string name, Shape shape, Initializer initializer, bool trainable = true, Regularizer? regularizer = null)
     {
         // A layer the loader built carries its load: a budget stops a hostile config from allocating huge weights, and
         // weights about to be overwritten from the file skip their initializer (and leave the random generator alone).
@@ -119,8 +125,46 @@ public abstract class Layer
         w.RequiresGrad = trainable && _trainable;
         _weights.Add(w);
         if (!trainable) _nonTrainable.Add(w);
+        if (regularizer != null) _weightRegularizers.Add((w, regularizer));
         return w;
     }
+
+    /// <summary>
+    /// Penalises the layer's outputs (Keras <c>activity_regularizer</c>): each call adds the penalty of every output to
+    /// <see cref="AddedLosses"/> (not divided by the batch size, as Keras 3).
+    /// </summary>
+    public Regularizer? ActivityRegularizer { get; protected set; }
+
+    /// <summary>
+    /// Adds a scalar loss computed in <c>Call</c> (Keras <c>add_loss</c>), e.g. <c>AddLoss(x.Abs().Mean() * 0.1f)</c>.
+    /// Fit and Evaluate add <see cref="AddedLosses"/> to the compiled loss (and to the logged <c>loss</c>, as Keras). Compute it
+    /// with ops from the call's tensors, so a recorded step replays it with fresh values.
+    /// </summary>
+    public void AddLoss(Tensor loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (loss.Size != 1)
+            throw new ShapeMismatchException($"Layer '{Name}' ({GetType().Name}): AddLoss takes a scalar; got shape {loss.Shape}. Reduce it (e.g. .Mean()) first.");
+        _callLosses.Add(loss.Rank == 0 ? loss : loss.Reshape([]));
+    }
+
+    /// <summary>
+    /// The layer's extra losses (Keras <c>layer.losses</c>; the name differs because <c>Model.Losses</c> is the compiled loss per output): those added by <see cref="AddLoss"/> and the activity
+    /// regularizer since the last <see cref="ClearLosses"/>, then the weight regularizers' penalties, built afresh from the
+    /// current weights on each read. A model lists its layers' too.
+    /// </summary>
+    public virtual IReadOnlyList<Tensor> AddedLosses
+    {
+        get
+        {
+            var list = new List<Tensor>(_callLosses);
+            foreach (var (w, r) in _weightRegularizers) list.Add(r.Penalty(w));
+            return list;
+        }
+    }
+
+    /// <summary>Forgets the losses added during earlier calls (Fit and Evaluate do this before each recorded pass).</summary>
+    public virtual void ClearLosses() => _callLosses.Clear();
 
     /// <summary>Creates the weights for an input of <paramref name="inputShape"/> (batch dimension −1).</summary>
     public virtual void Build(Shape inputShape) => Built = true;
@@ -176,6 +220,8 @@ public abstract class Layer
     internal Tensor[] Invoke(Tensor[] inputs, bool training, IReadOnlyDictionary<string, object?> arguments)
     {
         var outputs = Call(inputs, training, arguments);
+        if (ActivityRegularizer is { } activity)
+            foreach (var o in outputs) _callLosses.Add(activity.Penalty(o));
         if (SupportsMasking && inputs.Length > 0 && inputs[0].Mask is { } mask)
         {
             foreach (var o in outputs)

@@ -170,6 +170,35 @@ public sealed class LayerConfig
     }
 
     /// <summary>
+    /// A regularizer (<c>kernel_regularizer</c>, …): null when absent, a Keras name (<c>"l2"</c>) or
+    /// <c>{"class_name": "L2", "config": {"l2": 0.01}}</c>.
+    /// </summary>
+    public Praxis.Regularizers.Regularizer? GetRegularizer(string key)
+    {
+        if (!Has(key)) return null;
+        var v = Require(key);
+        if (v.ValueKind == JsonValueKind.String)
+        {
+            try { return Praxis.Regularizers.Regularizer.Get(v.GetString()!); }
+            catch (ArgumentException e) { throw Error($"'{key}': {e.Message}"); }
+        }
+        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("class_name", out var cn) || cn.ValueKind != JsonValueKind.String)
+            throw Error($"'{key}' must be a regularizer name or {{\"class_name\", \"config\"}}; got {Show(v)}.");
+        var p = v.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object ? new LayerConfig(Source, ClassName + "." + key, c, Context) : null;
+        try
+        {
+            return cn.GetString() switch
+            {
+                "L1" => new Praxis.Regularizers.L1(p?.GetFloat("l1", 0.01f) ?? 0.01f),
+                "L2" => new Praxis.Regularizers.L2(p?.GetFloat("l2", 0.01f) ?? 0.01f),
+                "L1L2" => new Praxis.Regularizers.L1L2(p?.GetFloat("l1", 0f) ?? 0f, p?.GetFloat("l2", 0f) ?? 0f),
+                var other => throw Error($"'{key}': unknown regularizer class '{Praxis.IO.SafeTensorsFile.Clip(other ?? "")}'. Known: L1, L2, L1L2."),
+            };
+        }
+        catch (ArgumentException e) { throw Error($"'{key}': {e.Message}"); }
+    }
+
+    /// <summary>
     /// An initializer: a Keras name (<c>"glorot_uniform"</c>, <c>"GlorotUniform"</c>) or
     /// <c>{"class_name": …, "config": {…}}</c>; parameters of the built-in parameterised initializers are restored.
     /// </summary>

@@ -7,6 +7,10 @@ namespace Praxis.Metrics;
 /// </summary>
 public abstract class ThresholdedMetric : Metric
 {
+    /// <summary>The key itself for one threshold, else <c>{key}_{threshold}</c> (invariant culture, e.g. <c>precision_0.3</c>).</summary>
+    internal static string ThresholdKey(string key, float[] thresholds, int index) =>
+        thresholds.Length == 1 ? key : $"{key}_{thresholds[index].ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)}";
+
     private bool[] _inTopK = [];
 
     /// <summary>Creates the metric.</summary>
@@ -105,8 +109,17 @@ public sealed class Precision : ThresholdedMetric
     }
 
     /// <inheritdoc />
-    public override double Result() => Thresholds.Length == 1 ? Results()[0]
-        : throw new InvalidOperationException($"Precision '{Name}' has {Thresholds.Length} thresholds, so it has one value per threshold: read Results().");
+    public override double Result() => Thresholds.Length == 1 ? Result(0)
+        : throw new InvalidOperationException($"Precision '{Name}' has {Thresholds.Length} thresholds, so it has one value per threshold: read Results() or Result(i); Fit's logs name them {Name}_{{threshold}}.");
+
+    /// <inheritdoc />
+    public override int ResultCount => Thresholds.Length;
+
+    /// <inheritdoc />
+    public override double Result(int index) => _tp[index] + _fp[index] == 0 ? 0 : _tp[index] / (_tp[index] + _fp[index]);
+
+    /// <inheritdoc />
+    public override string ResultKey(string key, int index) => ThresholdKey(key, Thresholds, index);
 
     /// <inheritdoc />
     public override void Reset() { Array.Clear(_tp); Array.Clear(_fp); }
@@ -167,8 +180,17 @@ public sealed class Recall : ThresholdedMetric
     }
 
     /// <inheritdoc />
-    public override double Result() => Thresholds.Length == 1 ? Results()[0]
-        : throw new InvalidOperationException($"Recall '{Name}' has {Thresholds.Length} thresholds, so it has one value per threshold: read Results().");
+    public override double Result() => Thresholds.Length == 1 ? Result(0)
+        : throw new InvalidOperationException($"Recall '{Name}' has {Thresholds.Length} thresholds, so it has one value per threshold: read Results() or Result(i); Fit's logs name them {Name}_{{threshold}}.");
+
+    /// <inheritdoc />
+    public override int ResultCount => Thresholds.Length;
+
+    /// <inheritdoc />
+    public override double Result(int index) => _tp[index] + _fn[index] == 0 ? 0 : _tp[index] / (_tp[index] + _fn[index]);
+
+    /// <inheritdoc />
+    public override string ResultKey(string key, int index) => ThresholdKey(key, Thresholds, index);
 
     /// <inheritdoc />
     public override void Reset() { Array.Clear(_tp); Array.Clear(_fn); }

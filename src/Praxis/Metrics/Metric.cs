@@ -1,7 +1,7 @@
 namespace Praxis.Metrics;
 
 /// <summary>
-/// A stateful metric (Keras <c>keras.metrics.Metric</c>): <see cref="Update"/> folds in one batch, <see cref="Result"/>
+/// A stateful metric (Keras <c>keras.metrics.Metric</c>): <see cref="Update"/> folds in one batch, <see cref="Result()"/>
 /// gives the value over everything seen since <see cref="Reset"/>. Updates read spans and allocate nothing.
 /// </summary>
 public abstract class Metric
@@ -17,6 +17,23 @@ public abstract class Metric
 
     /// <summary>Clears the state.</summary>
     public abstract void Reset();
+
+    /// <summary>
+    /// How many values the metric reports: 1 for most; a <see cref="Precision"/> or <see cref="Recall"/> with several
+    /// thresholds reports one per threshold (Keras' <c>result()</c> then returns a vector).
+    /// </summary>
+    public virtual int ResultCount => 1;
+
+    /// <summary>Value <paramref name="index"/> of <see cref="ResultCount"/> (the default: <see cref="Result()"/>).</summary>
+    public virtual double Result(int index) => index == 0 ? Result()
+        : throw new ArgumentOutOfRangeException(nameof(index), $"Metric '{Name}' reports one value; got index {index}.");
+
+    /// <summary>
+    /// The log name of value <paramref name="index"/> under <paramref name="key"/> (the metric's log key): the key itself
+    /// for a single value; <c>{key}_{threshold}</c> for a thresholded metric (e.g. <c>precision_0.3</c>), since a log
+    /// holds numbers, not Keras' vector.
+    /// </summary>
+    public virtual string ResultKey(string key, int index) => key;
 
     /// <summary>
     /// The constructor arguments with Keras' names, for metrics that have any (saved in the compile config as

@@ -114,6 +114,7 @@ internal sealed class CompiledStep
 
     private void RecordPass()
     {
+        _model.ClearLosses(); // add_loss/activity losses belong to this pass only
         var outputs = _model.Call(Inputs, _training);
         Tensor? loss = null;
         Tensor?[] perOutput = [];

@@ -23,6 +23,7 @@ public partial class Model
     private Metric[][] _outputMetrics = [];
     private string[] _lossKeys = [];
     private string[][] _metricKeys = [];
+    private string[][][] _metricResultKeys = []; // per output, per metric, per value (several for a multi-threshold metric)
     private Metric[] _metrics = [];
     private readonly MeanMetric _lossTracker = new("loss");
     private MeanMetric[] _outputLossTrackers = [];
@@ -197,6 +198,7 @@ public partial class Model
                 if (m is Accuracy a) a.Resolve(losses[i]?.Name);
         _lossKeys = new string[count];
         _metricKeys = new string[count][];
+        _metricResultKeys = new string[count][][];
         _outputLossTrackers = new MeanMetric[count];
         for (int i = 0; i < count; i++)
         {
@@ -204,6 +206,7 @@ public partial class Model
             _lossKeys[i] = prefix + "loss";
             _outputLossTrackers[i] = new MeanMetric(_lossKeys[i]);
             _metricKeys[i] = metrics[i].Select(m => prefix + m.Name).ToArray();
+            _metricResultKeys[i] = metrics[i].Select((m, j) => Enumerable.Range(0, m.ResultCount).Select(r => m.ResultKey(_metricKeys[i][j], r)).ToArray()).ToArray();
         }
         _stepLogs.Clear();
         _resolvedOutputs = count;
@@ -240,7 +243,10 @@ public partial class Model
             perOutput[i] = l;
             total = total is null ? l : total + l;
         }
-        return total ?? throw new InvalidOperationException($"Model '{Name}': no output has a loss; give at least one output a loss in Compile.");
+        if (total is null) throw new InvalidOperationException($"Model '{Name}': no output has a loss; give at least one output a loss in Compile.");
+        // Keras adds model.losses (regularizers, add_loss) to the compiled loss; they are ops, so the recorded step replays them.
+        foreach (var extra in AddedLosses) total = total + extra;
+        return total;
     }
 
     /// <summary>
@@ -281,7 +287,11 @@ public partial class Model
         for (int i = 0; i < _outputMetrics.Length; i++)
         {
             var ms = _outputMetrics[i];
-            for (int j = 0; j < ms.Length; j++) logs[_metricKeys[i][j]] = ms[j].Result();
+            for (int j = 0; j < ms.Length; j++)
+            {
+                var keys = _metricResultKeys[i][j];
+                for (int r = 0; r < keys.Length; r++) logs[keys[r]] = ms[j].Result(r);
+            }
         }
         return logs;
     }

@@ -28,7 +28,7 @@ public class SaveLoadTests
         return (x.SliceRows(0, n).Reshape(-1, 784), ToCategorical(y.SliceRows(0, n), 10));
     }
 
-    private static void AssertBitIdentical(Tensor a, Tensor b)
+    internal static void AssertBitIdentical(Tensor a, Tensor b)
     {
         Assert.Equal(a.Shape, b.Shape);
         var x = a.ToArray();

@@ -62,6 +62,17 @@ public class SequenceIoTests
         ["AdditiveAttention"] = () => Pair(new AdditiveAttention()),
         ["Add"] = () => Pair(new Add()),
         ["Concatenate"] = () => Pair(new Concatenate(axis: 1)),
+        ["Multiply"] = () => Pair(new Multiply()),
+        ["Subtract"] = () => Pair(new Subtract()),
+        ["Average"] = () => Pair(new Average()),
+        ["Maximum"] = () => Pair(new Maximum()),
+        ["Minimum"] = () => Pair(new Minimum()),
+        ["Dot"] = () => Pair(new Dot(axes: (2, 2), normalize: true)),
+        ["Lambda"] = () =>
+        {
+            Lambda.Register("sample_sum_of_products", (Func<Tensor[], Tensor>)(xs => (xs[0] * xs[1]).Sum(-1)));
+            return Pair(new Lambda("sample_sum_of_products", outputShape: [4], replaySafe: true));
+        },
     };
 
     private static (Model, Tensor[]) Seq(Layer layer)

@@ -59,6 +59,31 @@ public class MetricReferenceTests
     }
 
     [Fact]
+    public void SeveralThresholdsAreLoggedOnePerThresholdInFitAndEvaluate()
+    {
+        // Keras 3's result() is then a vector; a log holds numbers, so Praxis logs precision_0.3, precision_0.7.
+        SetRandomSeed(5);
+        ClearSession();
+        float[] y = Flat("y_bin"), s = Flat("score");
+        int n = s.Length;
+        var i = Input(shape: [1]);
+        var model = new Model(i, new Activation("linear").Apply(i)); // predictions = the scores themselves
+        var precision = new Precision([0.3f, 0.7f]);
+        var recall = new Recall([0.3f, 0.7f], name: "rec");
+        model.Compile(new Praxis.Optimizers.SGD(), "mse", [precision, recall]);
+        var x = Tensor.FromArray(s, n, 1);
+        var t = Tensor.FromArray(y, n, 1);
+        var logs = model.Evaluate(x, t, batchSize: 7, verbose: 0);
+        Assert.Equal(D("precision_03"), logs["precision_0.3"], 5);
+        Assert.Equal(D("precision_07"), logs["precision_0.7"], 5);
+        Assert.Equal(D("recall_03"), logs["rec_0.3"], 5);
+        Assert.Equal(D("recall_07"), logs["rec_0.7"], 5);
+        Assert.False(logs.ContainsKey("precision"));
+        Assert.Equal(precision.Results()[1], precision.Result(1));
+        Assert.Equal(2, precision.ResultCount);
+    }
+
+    [Fact]
     public void PrecisionAndRecallMatchScikitLearn()
     {
         float[] y = Flat("y_bin"), s = Flat("score");
