@@ -663,10 +663,10 @@ public sealed class IntegerLookup : Layer
 /// to 0 and everything else to [1, num_bins). Integers are hashed through their decimal text, as Keras does.
 /// </summary>
 /// <remarks>
-/// The hash is SipHash-2-4 keyed by <c>salt</c> (two 64-bit halves; an int salt is used for both), which is what
-/// TensorFlow's <c>to_hash_bucket_strong</c>, and so Keras' <c>Hashing</c> with a salt, computes: salted bins match
-/// Keras. Without a salt Keras uses FarmHash64, which Praxis does not implement; Praxis then uses SipHash with a zero
-/// key, so unsalted bins differ from Keras' (they are stable across runs and machines).
+/// The bins are Keras': without a salt the hash is FarmHash's Fingerprint64 of the UTF-8 bytes (TensorFlow's
+/// <c>to_hash_bucket_fast</c>, managed port in <see cref="FarmHash"/>); with a salt it is SipHash-2-4 keyed by it (two
+/// 64-bit halves; an int salt is used for both), TensorFlow's <c>to_hash_bucket_strong</c>. Both are fixed functions,
+/// so bins are stable across runs, machines and versions.
 /// </remarks>
 public sealed class Hashing : StringLayer
 {
@@ -705,8 +705,14 @@ public sealed class Hashing : StringLayer
     public int Bin(string value)
     {
         if (MaskValue is not null)
-            return value == MaskValue ? 0 : (int)(SipHash24(_k0, _k1, Encoding.UTF8.GetBytes(value)) % (ulong)(NumBins - 1)) + 1;
-        return (int)(SipHash24(_k0, _k1, Encoding.UTF8.GetBytes(value)) % (ulong)NumBins);
+            return value == MaskValue ? 0 : (int)(Hash(value) % (ulong)(NumBins - 1)) + 1;
+        return (int)(Hash(value) % (ulong)NumBins);
+    }
+
+    private ulong Hash(string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        return Salt is null ? FarmHash.Fingerprint64(bytes) : SipHash24(_k0, _k1, bytes);
     }
 
     /// <summary>One string per sample → (batch, 1) bins.</summary>

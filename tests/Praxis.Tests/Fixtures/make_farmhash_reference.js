@@ -1,0 +1,19 @@
+// Reference values for Praxis's FarmHash Fingerprint64 (the hash TensorFlow's to_hash_bucket_fast, and so Keras'
+// unsalted Hashing layer, uses), computed with the npm package farmhash-modern 1.1.0 (MIT; FarmHash compiled from
+// Rust to WebAssembly). Run once:
+//   npm install farmhash-modern@1.1.0 && node make_farmhash_reference.js > farmhash_reference.json
+// CI never runs this; the tests read the JSON it wrote.
+// Strings of every length 0..300 cover each branch (0-3, 4-7, 8-16, 17-32, 33-64 bytes and the 64-byte loop with
+// every tail length); a few non-ASCII strings check that the UTF-8 bytes are hashed.
+const { fingerprint64 } = require('farmhash-modern');
+
+const cases = [];
+let s = '';
+for (let n = 0; n <= 300; n++) {
+  cases.push({ text: s, fingerprint64: fingerprint64(s).toString() });
+  s += String.fromCharCode(32 + ((n * 37 + 11) % 95));
+}
+for (const t of ['A', 'B', 'C', 'D', 'E', 'hello', 'Hello, World!', 'héllo wörld', '日本語のテキスト', '🙂 emoji', 'spam', 'ham']) {
+  cases.push({ text: t, fingerprint64: fingerprint64(t).toString() });
+}
+process.stdout.write(JSON.stringify({ source: 'farmhash-modern 1.1.0 fingerprint64 (UTF-8 bytes)', cases }, null, 1) + '\n');
