@@ -7,7 +7,8 @@
 #   DOTNET_EnableAVX512=0 bench/isa.sh         # AVX2 (.NET 10 ignores the older DOTNET_EnableAVX512F)
 #   DOTNET_EnableAVX=0 bench/isa.sh            # 128-bit SSE; OpenBLAS then runs its SSE kernel (core Nehalem)
 # Only Praxis runs under the narrowed ISA: the peers get the machine's (DOTNET_Enable* unset for TorchSharp), and
-# OpenBLAS is pinned to the matching core (Haswell for AVX2, Nehalem for 128-bit) unless OPENBLAS_CORETYPE is given.
+# OpenBLAS is pinned to the matching core (Haswell for AVX2, Nehalem for 128-bit; ISA_OPENBLAS_CORE=X overrides),
+# else it picks its own (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for that command).
 #   bench/isa.sh [rounds=3] [--no-seed] [--no-peer]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ peer=../shared/bench/run-peer.sh; [ -x "$peer" ] || peer=/work/shared/bench/run-
 dotnet build bench/Praxis.Bench.Kernels -c Release -nologo -v q >/dev/null
 [ "$seed" = 1 ] && dotnet build bench/Praxis.Bench.Seed -c Release -nologo -v q >/dev/null
 kern=bench/Praxis.Bench.Kernels/bin/Release/net10.0/Praxis.Bench.Kernels.dll
-core=${OPENBLAS_CORETYPE:-}
+core=${ISA_OPENBLAS_CORE:-}  # OPENBLAS_CORETYPE is often preset (Haswell) on these machines, so it is not read
 if [ -z "$core" ]; then
   if [ "${DOTNET_EnableAVX:-1}" = 0 ] || [ "${DOTNET_EnableHWIntrinsic:-1}" = 0 ]; then core=Nehalem
   elif [ "${DOTNET_EnableAVX512:-1}" = 0 ] || [ "${DOTNET_EnableAVX2:-1}" = 0 ]; then core=Haswell; fi
