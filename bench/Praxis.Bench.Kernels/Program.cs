@@ -1,8 +1,14 @@
 using BenchmarkDotNet.Running;
 using Praxis.Bench.Kernels;
 
+// --isa-info: the SIMD paths in use, one line.
 // --quick [--threads N] [--isa Avx512|Vector256|Scalar] [--samples N] [--sample-ms N] [--sizes 256,1024,seed]: Stopwatch medians, one line per shape.
 // Anything else goes to BenchmarkDotNet, e.g. --filter '*Sgemm*'.
+if (args.Contains("--isa-info"))
+{
+    Console.WriteLine(QuickBench.IsaLine());
+    return;
+}
 if (args.Contains("--quick"))
 {
     QuickBench.Run(args);

@@ -9,6 +9,13 @@ namespace Praxis.Bench.Kernels;
 /// </summary>
 public static class QuickBench
 {
+    /// <summary>The instruction sets the runtime uses here, and the paths Praxis takes on them.</summary>
+    public static string IsaLine() =>
+        $"arch={System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} " +
+        $"Vector512={System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} Vector256={System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated} " +
+        $"Vector128={System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated} Fma={System.Runtime.Intrinsics.X86.Fma.IsSupported} " +
+        $"AdvSimd={System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported} gemm_isa={Gemm.BestIsa} simd_path={Simd.Path}";
+
     public static void Run(string[] args)
     {
         int threads = IntOption(args, "--threads", Environment.ProcessorCount);
@@ -35,7 +42,8 @@ public static class QuickBench
         }
 
         Console.WriteLine($"# sgemm quick: threads={threads} samples={samples} sample_ms={sampleMs} " +
-            $"isa={isa} Vector512.IsHardwareAccelerated={System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} cores={Environment.ProcessorCount}");
+            $"isa={isa} cores={Environment.ProcessorCount}");
+        Console.WriteLine("# " + IsaLine());
         foreach (var shape in shapes)
         {
             var (a, lda, b, ldb, c) = shape.Allocate();

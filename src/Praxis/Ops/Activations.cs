@@ -1,7 +1,7 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -24,16 +24,7 @@ internal sealed class ReluOp(Tensor x) : UnaryOp(x)
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        // Branch-free: half the units are off, so a branch on y > 0 mispredicts constantly.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= gx.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var g = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(y.Slice(i)), Vector<float>.Zero), new Vector<float>(gy.Slice(i)), Vector<float>.Zero);
-                (new Vector<float>(gx.Slice(i)) + g).CopyTo(gx.Slice(i));
-            }
-        for (; i < gx.Length; i++)
-            if (y[i] > 0f) gx[i] += gy[i];
+        Elementwise.ReluMaskAdd(y, gy, gx);
     }
 }
 
@@ -50,7 +41,7 @@ internal sealed class SigmoidOp : UnaryOp
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += gy[i] * y[i] * (1f - y[i]);
+        Elementwise.Ternary<SigmoidGradAddOp>(y, gy, gx, gx);
     }
 }
 
@@ -61,7 +52,7 @@ internal sealed class TanhOp(Tensor x) : UnaryOp(x)
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += gy[i] * (1f - y[i] * y[i]);
+        Elementwise.Ternary<TanhGradAddOp>(y, gy, gx, gx);
     }
 }
 
@@ -167,7 +158,8 @@ internal sealed class GeluOp : UnaryOp
 }
 
 /// <summary>
-/// The exact GELU and its derivative, vectorized (512-bit lanes; .NET emulates them where the hardware lacks them).
+/// The exact GELU and its derivative, written once over the SIMD width (<see cref="IVectorWidth{TV}"/>: 512, 256 or
+/// 128 bits, whichever is accelerated; scalar for tails and without SIMD).
 /// Φ(x) = ½·erfc(−x/√2) with erfc from Abramowitz–Stegun 7.1.26 (absolute error below 1.5e-7, float32 resolution):
 /// for u = |x|/√2, t = 1/(1 + p·u), q = t·(a₁ + t(a₂ + t(a₃ + t(a₄ + t·a₅))))·e^(−u²) = erfc(u), and
 /// Φ(x) = 1 − q/2 for x ≥ 0, q/2 for x &lt; 0 (no cancellation in the tail). The derivative Φ(x) + x·φ(x) reuses
@@ -180,15 +172,19 @@ internal static class GeluKernel
 
     /// <summary>Φ(x) and e^(−x²/2) for one vector.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Phi(Vector512<float> x, out Vector512<float> e)
+    private static TV Phi<TW, TV>(TV x, out TV e) where TW : IVectorWidth<TV> where TV : struct
     {
-        var one = Vector512.Create(1f);
-        var u = Vector512.Abs(x) * InvSqrt2;
-        var t = one / (one + u * P);
-        var poly = t * (Vector512.Create(A1) + t * (Vector512.Create(A2) + t * (Vector512.Create(A3) + t * (Vector512.Create(A4) + t * A5))));
-        e = Vector512.Exp(-(u * u));
-        var half = poly * e * 0.5f;
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), one - half, half);
+        var one = TW.Splat(1f);
+        var u = TW.Mul(TW.Abs(x), TW.Splat(InvSqrt2));
+        var t = TW.Div(one, TW.Add(one, TW.Mul(u, TW.Splat(P))));
+        // t·(a₁ + t(a₂ + t(a₃ + t(a₄ + t·a₅)))), innermost first
+        var poly = TW.Add(TW.Splat(A4), TW.Mul(t, TW.Splat(A5)));
+        poly = TW.Add(TW.Splat(A3), TW.Mul(t, poly));
+        poly = TW.Add(TW.Splat(A2), TW.Mul(t, poly));
+        poly = TW.Mul(t, TW.Add(TW.Splat(A1), TW.Mul(t, poly)));
+        e = TW.Exp(TW.Neg(TW.Mul(u, u)));
+        var half = TW.Mul(TW.Mul(poly, e), TW.Splat(0.5f));
+        return TW.Select(TW.GreaterThanOrEqual(x, TW.Zero), TW.Sub(one, half), half);
     }
 
     private static float Phi(float x, out float e)
@@ -204,15 +200,14 @@ internal static class GeluKernel
     /// <summary>y = x·Φ(x), and the derivative Φ(x) + x·φ(x) into <paramref name="derivative"/> when given.</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> derivative = default)
     {
-        int i = 0, w = Vector512<float>.Count;
-        bool d = !derivative.IsEmpty;
-        for (; i <= x.Length - w; i += w)
+        int i = Simd.For(x.Length) switch
         {
-            var v = Vector512.Create(x.Slice(i, w));
-            var phi = Phi(v, out var e);
-            (v * phi).CopyTo(y.Slice(i, w));
-            if (d) (phi + v * e * InvSqrt2Pi).CopyTo(derivative.Slice(i, w));
-        }
+            SimdPath.Vector512 => Forward<Width512, Vector512<float>>(x, y, derivative),
+            SimdPath.Vector256 => Forward<Width256, Vector256<float>>(x, y, derivative),
+            SimdPath.Vector128 => Forward<Width128, Vector128<float>>(x, y, derivative),
+            _ => 0,
+        };
+        bool d = !derivative.IsEmpty;
         for (; i < x.Length; i++)
         {
             float phi = Phi(x[i], out float e);
@@ -221,25 +216,52 @@ internal static class GeluKernel
         }
     }
 
+    private static int Forward<TW, TV>(ReadOnlySpan<float> x, Span<float> y, Span<float> derivative) where TW : IVectorWidth<TV> where TV : struct
+    {
+        int i = 0, w = TW.Count;
+        bool d = !derivative.IsEmpty;
+        var c = TW.Splat(InvSqrt2Pi);
+        for (; i <= x.Length - w; i += w)
+        {
+            var v = TW.Load(x, i);
+            var phi = Phi<TW, TV>(v, out var e);
+            TW.Store(TW.Mul(v, phi), y, i);
+            if (d) TW.Store(TW.Add(phi, TW.Mul(TW.Mul(v, e), c)), derivative, i);
+        }
+        return i;
+    }
+
     /// <summary>gx += gy·(Φ(x) + x·φ(x)).</summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        int i = 0, w = Vector512<float>.Count;
-        for (; i <= x.Length - w; i += w)
+        int i = Simd.For(x.Length) switch
         {
-            var v = Vector512.Create(x.Slice(i, w));
-            var phi = Phi(v, out var e);
-            var d = phi + v * e * InvSqrt2Pi;
-            (Vector512.Create(gx.Slice(i, w)) + Vector512.Create(gy.Slice(i, w)) * d).CopyTo(gx.Slice(i, w));
-        }
+            SimdPath.Vector512 => Backward<Width512, Vector512<float>>(x, gy, gx),
+            SimdPath.Vector256 => Backward<Width256, Vector256<float>>(x, gy, gx),
+            SimdPath.Vector128 => Backward<Width128, Vector128<float>>(x, gy, gx),
+            _ => 0,
+        };
         for (; i < x.Length; i++)
         {
             float phi = Phi(x[i], out float e);
             gx[i] += gy[i] * (phi + x[i] * e * InvSqrt2Pi);
         }
     }
-}
 
+    private static int Backward<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gx) where TW : IVectorWidth<TV> where TV : struct
+    {
+        int i = 0, w = TW.Count;
+        var c = TW.Splat(InvSqrt2Pi);
+        for (; i <= x.Length - w; i += w)
+        {
+            var v = TW.Load(x, i);
+            var phi = Phi<TW, TV>(v, out var e);
+            var d = TW.Add(phi, TW.Mul(TW.Mul(v, e), c));
+            TW.Store(TW.Add(TW.Load(gx, i), TW.Mul(TW.Load(gy, i), d)), gx, i);
+        }
+        return i;
+    }
+}
 /// <summary>y = x·σ(x); dy/dx = σ(x)(1 + x(1 − σ(x))).</summary>
 internal sealed class SwishOp(Tensor x) : UnaryOp(x)
 {

@@ -261,21 +261,7 @@ internal sealed class ConvWork
     /// </summary>
     public static void ReluMask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int f, Span<float> sums)
     {
-        int vc = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated && f % vc == 0)
-        {
-            bool sum = !sums.IsEmpty;
-            for (int r = 0; r < dz.Length; r += f)
-                for (int j = 0; j < f; j += vc)
-                {
-                    var v = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(y.Slice(r + j)), Vector<float>.Zero),
-                        new Vector<float>(dy.Slice(r + j)), Vector<float>.Zero);
-                    v.CopyTo(dz.Slice(r + j));
-                    if (sum) (new Vector<float>(sums.Slice(j)) + v).CopyTo(sums.Slice(j));
-                }
-            return;
-        }
-        for (int i = 0; i < dz.Length; i++) dz[i] = y[i] > 0f ? dy[i] : 0f;
+        Elementwise.ReluMask(y, dy, dz);
         if (!sums.IsEmpty) AddRowSums(dz, f, sums);
     }
 

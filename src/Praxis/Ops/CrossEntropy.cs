@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -67,11 +68,7 @@ internal sealed class SoftmaxCrossEntropyOp : Op
             var zr = z.Slice(r * _classes, _classes);
             var yr = y.Slice(r * _classes, _classes);
             var pr = _probs.AsSpan(r * _classes, _classes);
-            float max = TensorPrimitives.Max(zr);
-            TensorPrimitives.Subtract(zr, max, pr);
-            TensorPrimitives.Exp(pr, pr);
-            float sum = TensorPrimitives.Sum(pr);
-            TensorPrimitives.Multiply(pr, 1f / sum, pr);
+            var (max, sum) = SoftmaxRow.Forward(zr, pr);
             float lse = max + MathF.Log(sum);
             _lse[r] = lse;
             // Σ_c y_c (lse − z_c)
@@ -156,11 +153,7 @@ internal sealed class SparseSoftmaxCrossEntropyOp : Op
             int c = Label(labels, r, _classes);
             var zr = z.Slice(r * _classes, _classes);
             var pr = _probs.AsSpan(r * _classes, _classes);
-            float max = TensorPrimitives.Max(zr);
-            TensorPrimitives.Subtract(zr, max, pr);
-            TensorPrimitives.Exp(pr, pr);
-            float sum = TensorPrimitives.Sum(pr);
-            TensorPrimitives.Multiply(pr, 1f / sum, pr);
+            var (max, sum) = SoftmaxRow.Forward(zr, pr);
             float row = max + MathF.Log(sum) - zr[c];
             if (_perRow) Output.Span[r] = row;
             total += row;

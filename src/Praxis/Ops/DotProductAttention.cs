@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Praxis.Autograd;
 using Praxis.Kernels;
 
@@ -171,62 +170,15 @@ internal sealed class DotProductAttentionOp : Op
         }
     }
 
-    // Rows are short (S keys, 64 in nanoGPT's configuration), so each is one or two passes in 512-bit lanes rather
-    // than a chain of library calls.
-
-    /// <summary>The largest of row[0..limit).</summary>
-    private static float PrefixMax(ReadOnlySpan<float> row, int limit)
-    {
-        int w = Vector512<float>.Count, j = 0;
-        float max = float.NegativeInfinity;
-        if (limit >= w)
-        {
-            var vmax = Vector512.Create(row[..w]);
-            for (j = w; j <= limit - w; j += w) vmax = Vector512.Max(vmax, Vector512.Create(row.Slice(j, w)));
-            var h = Vector256.Max(vmax.GetLower(), vmax.GetUpper());
-            var q = Vector128.Max(h.GetLower(), h.GetUpper());
-            max = MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
-        }
-        for (; j < limit; j++) max = MathF.Max(max, row[j]);
-        return max;
-    }
+    // Rows are short (S keys, 64 in nanoGPT's configuration): each is a few width-generic passes (Kernels/SoftmaxRow).
 
     /// <summary>row[0..limit) ← softmax of itself (given its max); row[limit..) ← 0.</summary>
     private static void SoftmaxPrefix(Span<float> row, int limit, float max)
     {
-        int w = Vector512<float>.Count, j = 0;
-        var vm = Vector512.Create(max);
-        var vs = Vector512<float>.Zero;
-        for (; j <= limit - w; j += w)
-        {
-            var e = Vector512.Exp(Vector512.Create(row.Slice(j, w)) - vm);
-            e.CopyTo(row.Slice(j, w));
-            vs += e;
-        }
-        float sum = Vector512.Sum(vs);
-        for (; j < limit; j++)
-        {
-            float e = MathF.Exp(row[j] - max);
-            row[j] = e;
-            sum += e;
-        }
+        var head = row[..limit];
+        float sum = SoftmaxRow.ExpSum(head, max, head);
         row[limit..].Clear();
-        var inv = Vector512.Create(1f / sum);
-        for (j = 0; j <= limit - w; j += w) (Vector512.Create(row.Slice(j, w)) * inv).CopyTo(row.Slice(j, w));
-        for (; j < limit; j++) row[j] *= inv[0];
-    }
-
-    /// <summary>ds ← p ⊙ (ds − Σ ds⊙p): the softmax backward of one row, given dP in <paramref name="ds"/>.</summary>
-    private static void SoftmaxRowBackward(Span<float> ds, ReadOnlySpan<float> p)
-    {
-        int w = Vector512<float>.Count, n = ds.Length, j = 0;
-        var acc = Vector512<float>.Zero;
-        for (; j <= n - w; j += w) acc += Vector512.Create(ds.Slice(j, w)) * Vector512.Create(p.Slice(j, w));
-        float dot = Vector512.Sum(acc);
-        for (; j < n; j++) dot += ds[j] * p[j];
-        var vd = Vector512.Create(dot);
-        for (j = 0; j <= n - w; j += w) (Vector512.Create(p.Slice(j, w)) * (Vector512.Create(ds.Slice(j, w)) - vd)).CopyTo(ds.Slice(j, w));
-        for (; j < n; j++) ds[j] = p[j] * (ds[j] - dot);
+        SoftmaxRow.Scale(head, 1f / sum, head);
     }
 
     private void ForwardHead(int bn)
@@ -243,7 +195,7 @@ internal sealed class DotProductAttentionOp : Op
             int limit = _causal ? Math.Min(_s, i + 1) : _s;
             int mo = b * _mb + n * _mn + i * _mt;
             float max = float.NegativeInfinity;
-            if (!_hasMask) max = PrefixMax(row, limit);
+            if (!_hasMask) max = SoftmaxRow.Max(row[..limit]);
             else
                 for (int j = 0; j < limit; j++)
                     if (mask[mo + j * _ms] != 0f && row[j] > max) max = row[j];
@@ -262,7 +214,7 @@ internal sealed class DotProductAttentionOp : Op
                 row[j] = e;
                 sum += e;
             }
-            TensorPrimitives.Multiply(row, 1f / sum, row);
+            SoftmaxRow.Scale(row, 1f / sum, row);
         }
         // O (T×Hv) = P V, written in place with row stride N·Hv
         int ldo = _n * _hv;
@@ -290,7 +242,7 @@ internal sealed class DotProductAttentionOp : Op
         {
             var dsr = ds.Slice(i * _s, _s);
             if (_uniform[bn * _t + i]) { dsr.Clear(); continue; }
-            SoftmaxRowBackward(dsr, p.Slice(i * _s, _s));
+            SoftmaxRow.Backward(dsr, p.Slice(i * _s, _s), dsr, accumulate: false);
         }
         if (!gq.IsEmpty) // dQ (T×H) += scale · dS K
             Gemm.Sgemm(false, false, _t, _h, _s, _scale, ds, _s, ks[kOff..], _ldk, 1f, gq[qOff..], _ldq);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -65,30 +66,41 @@ internal sealed class LayerNormOp : Op
         }
     }
 
+    // The row kernels are written once over the SIMD width; a row that fills no vector runs the scalar tail only.
+    private static (float Mean, float Rstd) RowForward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y, float eps) =>
+        Simd.For(x.Length) switch
+        {
+            SimdPath.Vector512 => RowForward<Width512, Vector512<float>>(x, g, b, y, eps),
+            SimdPath.Vector256 => RowForward<Width256, Vector256<float>>(x, g, b, y, eps),
+            SimdPath.Vector128 => RowForward<Width128, Vector128<float>>(x, g, b, y, eps),
+            _ => RowForward<Width128, Vector128<float>>(x, g, b, y, eps, scalar: true),
+        };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (float Mean, float Rstd) RowForward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y, float eps)
+    private static (float Mean, float Rstd) RowForward<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y, float eps,
+        bool scalar = false) where TW : IVectorWidth<TV> where TV : struct
     {
-        int n = x.Length, w = Vector512<float>.Count, j = 0;
-        var acc = Vector512<float>.Zero;
-        for (; j <= n - w; j += w) acc += Vector512.Create(x.Slice(j, w));
-        float sum = Vector512.Sum(acc);
+        int n = x.Length, w = scalar ? n + 1 : TW.Count, j = 0;
+        var acc = TW.Zero;
+        for (; j <= n - w; j += w) acc = TW.Add(acc, TW.Load(x, j));
+        float sum = scalar ? 0f : TW.Sum(acc);
         for (; j < n; j++) sum += x[j];
         float mean = sum / n;
-        var vm = Vector512.Create(mean);
-        acc = Vector512<float>.Zero;
+        var vm = TW.Splat(mean);
+        acc = TW.Zero;
         for (j = 0; j <= n - w; j += w)
         {
-            var d = Vector512.Create(x.Slice(j, w)) - vm;
-            acc += d * d;
+            var d = TW.Sub(TW.Load(x, j), vm);
+            acc = TW.Add(acc, TW.Mul(d, d));
         }
-        float ss = Vector512.Sum(acc);
+        float ss = scalar ? 0f : TW.Sum(acc);
         for (; j < n; j++) ss += (x[j] - mean) * (x[j] - mean);
         float rstd = 1f / MathF.Sqrt(ss / n + eps);
-        var vr = Vector512.Create(rstd);
+        var vr = TW.Splat(rstd);
         for (j = 0; j <= n - w; j += w)
         {
-            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
-            (xh * Vector512.Create(g.Slice(j, w)) + Vector512.Create(b.Slice(j, w))).CopyTo(y.Slice(j, w));
+            var xh = TW.Mul(TW.Sub(TW.Load(x, j), vm), vr);
+            TW.Store(TW.Add(TW.Mul(xh, TW.Load(g, j)), TW.Load(b, j)), y, j);
         }
         for (; j < n; j++) y[j] = (x[j] - mean) * rstd * g[j] + b[j];
         return (mean, rstd);
@@ -106,26 +118,38 @@ internal sealed class LayerNormOp : Op
             RowBackward(xs.Slice(r * _n, _n), gy.Slice(r * _n, _n), g, _mean[r], _rstd[r], gx.IsEmpty ? gx : gx.Slice(r * _n, _n), gg, gb);
     }
 
-    // Pass 1: dβ += dy; dγ += dy·x̂; Σ dy·γ and Σ dy·γ·x̂. Pass 2: dx += r·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)).
     private static void RowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> g, float mean, float rstd,
         Span<float> dx, Span<float> dg, Span<float> db)
     {
-        int n = x.Length, w = Vector512<float>.Count, j = 0;
-        var vm = Vector512.Create(mean);
-        var vr = Vector512.Create(rstd);
-        var s1 = Vector512<float>.Zero;
-        var s2 = Vector512<float>.Zero;
+        switch (Simd.For(x.Length))
+        {
+            case SimdPath.Vector512: RowBackward<Width512, Vector512<float>>(x, dy, g, mean, rstd, dx, dg, db); break;
+            case SimdPath.Vector256: RowBackward<Width256, Vector256<float>>(x, dy, g, mean, rstd, dx, dg, db); break;
+            case SimdPath.Vector128: RowBackward<Width128, Vector128<float>>(x, dy, g, mean, rstd, dx, dg, db); break;
+            default: RowBackward<Width128, Vector128<float>>(x, dy, g, mean, rstd, dx, dg, db, scalar: true); break;
+        }
+    }
+
+    // Pass 1: dβ += dy; dγ += dy·x̂; Σ dy·γ and Σ dy·γ·x̂. Pass 2: dx += r·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)).
+    private static void RowBackward<TW, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> g, float mean, float rstd,
+        Span<float> dx, Span<float> dg, Span<float> db, bool scalar = false) where TW : IVectorWidth<TV> where TV : struct
+    {
+        int n = x.Length, w = scalar ? n + 1 : TW.Count, j = 0;
+        var vm = TW.Splat(mean);
+        var vr = TW.Splat(rstd);
+        var s1 = TW.Zero;
+        var s2 = TW.Zero;
         for (; j <= n - w; j += w)
         {
-            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
-            var d = Vector512.Create(dy.Slice(j, w));
-            if (!db.IsEmpty) (Vector512.Create(db.Slice(j, w)) + d).CopyTo(db.Slice(j, w));
-            if (!dg.IsEmpty) (Vector512.Create(dg.Slice(j, w)) + d * xh).CopyTo(dg.Slice(j, w));
-            var dn = d * Vector512.Create(g.Slice(j, w));
-            s1 += dn;
-            s2 += dn * xh;
+            var xh = TW.Mul(TW.Sub(TW.Load(x, j), vm), vr);
+            var d = TW.Load(dy, j);
+            if (!db.IsEmpty) TW.Store(TW.Add(TW.Load(db, j), d), db, j);
+            if (!dg.IsEmpty) TW.Store(TW.Add(TW.Load(dg, j), TW.Mul(d, xh)), dg, j);
+            var dn = TW.Mul(d, TW.Load(g, j));
+            s1 = TW.Add(s1, dn);
+            s2 = TW.Add(s2, TW.Mul(dn, xh));
         }
-        float sum1 = Vector512.Sum(s1), sum2 = Vector512.Sum(s2);
+        float sum1 = scalar ? 0f : TW.Sum(s1), sum2 = scalar ? 0f : TW.Sum(s2);
         for (; j < n; j++)
         {
             float xh = (x[j] - mean) * rstd;
@@ -137,13 +161,13 @@ internal sealed class LayerNormOp : Op
         }
         if (dx.IsEmpty) return;
         float m1 = sum1 / n, m2 = sum2 / n;
-        var vm1 = Vector512.Create(m1);
-        var vm2 = Vector512.Create(m2);
+        var vm1 = TW.Splat(m1);
+        var vm2 = TW.Splat(m2);
         for (j = 0; j <= n - w; j += w)
         {
-            var xh = (Vector512.Create(x.Slice(j, w)) - vm) * vr;
-            var dn = Vector512.Create(dy.Slice(j, w)) * Vector512.Create(g.Slice(j, w));
-            (Vector512.Create(dx.Slice(j, w)) + vr * (dn - vm1 - xh * vm2)).CopyTo(dx.Slice(j, w));
+            var xh = TW.Mul(TW.Sub(TW.Load(x, j), vm), vr);
+            var dn = TW.Mul(TW.Load(dy, j), TW.Load(g, j));
+            TW.Store(TW.Add(TW.Load(dx, j), TW.Mul(vr, TW.Sub(TW.Sub(dn, vm1), TW.Mul(xh, vm2)))), dx, j);
         }
         for (; j < n; j++)
         {

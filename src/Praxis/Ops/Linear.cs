@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using Praxis.Autograd;
 using Praxis.Kernels;
@@ -84,19 +83,10 @@ internal sealed class LinearOp : Op
         }
     }
 
-    /// <summary>masked = dy where y &gt; 0, else 0 (ReLU's derivative), vectorised.</summary>
+    /// <summary>masked = dy where y &gt; 0, else 0 (ReLU's derivative).</summary>
     private static ReadOnlySpan<float> MaskByPositive(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, Span<float> masked)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= dy.Length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var keep = Vector512.GreaterThan(Vector512.Create(y.Slice(i)), Vector512<float>.Zero);
-                Vector512.BitwiseAnd(Vector512.Create(dy.Slice(i)), keep).CopyTo(masked.Slice(i));
-            }
-        }
-        for (; i < dy.Length; i++) masked[i] = y[i] > 0f ? dy[i] : 0f;
+        Elementwise.ReluMask(y, dy, masked);
         return masked;
     }
 }

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -96,7 +96,7 @@ internal sealed class MaskedSoftmaxOp : Op
                 yr[j] = e;
                 sum += e;
             }
-            TensorPrimitives.Multiply(yr, 1f / sum, yr);
+            SoftmaxRow.Scale(yr, 1f / sum, yr);
         }
     }
 
@@ -112,8 +112,7 @@ internal sealed class MaskedSoftmaxOp : Op
             var yr = y.Slice(r * _n, _n);
             var gyr = gy.Slice(r * _n, _n);
             var gxr = gx.Slice(r * _n, _n);
-            float s = TensorPrimitives.Dot(gyr, yr);
-            for (int j = 0; j < _n; j++) gxr[j] += yr[j] * (gyr[j] - s);
+            SoftmaxRow.Backward(gyr, yr, gxr, accumulate: true);
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -60,21 +60,8 @@ internal sealed class SoftmaxOp : Op
     /// <summary>Stable softmax or log-softmax of one contiguous row.</summary>
     internal static void RowForward(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
-        float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        if (log)
-        {
-            // y = x − max − log Σ exp(x − max); exp goes through the output as scratch.
-            float sum = 0f;
-            for (int j = 0; j < y.Length; j++) sum += MathF.Exp(y[j]);
-            TensorPrimitives.Subtract(y, MathF.Log(sum), y);
-        }
-        else
-        {
-            TensorPrimitives.Exp(y, y);
-            float sum = TensorPrimitives.Sum(y);
-            TensorPrimitives.Multiply(y, 1f / sum, y);
-        }
+        if (log) SoftmaxRow.LogForward(x, y);
+        else SoftmaxRow.Forward(x, y);
     }
 
     public override void Backward()
@@ -85,6 +72,11 @@ internal sealed class SoftmaxOp : Op
         Span<float> gx = GradSpan(x);
         for (int o = 0; o < _outer; o++)
         {
+            if (_inner == 1 && !_log)
+            {
+                SoftmaxRow.Backward(gy.Slice(o * _n, _n), y.Slice(o * _n, _n), gx.Slice(o * _n, _n), accumulate: true);
+                continue;
+            }
             for (int i = 0; i < _inner; i++)
             {
                 int baseIx = o * _n * _inner + i;

@@ -1,5 +1,6 @@
-using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Praxis.Kernels;
 
 namespace Praxis.Optimizers;
 
@@ -256,41 +257,15 @@ public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 
 
     internal static void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float beta1, float beta2, float eps)
     {
+        // The update is memory-bound (5 streams); one SIMD pass at the widest width keeps it a small fraction of a step.
+        int i = Simd.For(w.Length) switch
+        {
+            SimdPath.Vector512 => AdamUpdate<Width512, Vector512<float>>(w, g, m, v, alpha, beta1, beta2, eps),
+            SimdPath.Vector256 => AdamUpdate<Width256, Vector256<float>>(w, g, m, v, alpha, beta1, beta2, eps),
+            SimdPath.Vector128 => AdamUpdate<Width128, Vector128<float>>(w, g, m, v, alpha, beta1, beta2, eps),
+            _ => 0,
+        };
         float c1 = 1f - beta1, c2 = 1f - beta2;
-        int i = 0;
-        // The update is memory-bound (5 streams); one SIMD pass keeps it a small fraction of a training step.
-        if (Vector512.IsHardwareAccelerated && w.Length >= Vector512<float>.Count)
-        {
-            var vc1 = Vector512.Create(c1); var vc2 = Vector512.Create(c2);
-            var va = Vector512.Create(alpha); var ve = Vector512.Create(eps);
-            for (; i <= w.Length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var gi = Vector512.Create(g.Slice(i));
-                var mi = Vector512.Create(m.Slice(i));
-                var vi = Vector512.Create(v.Slice(i));
-                mi += (gi - mi) * vc1;
-                vi += (gi * gi - vi) * vc2;
-                mi.CopyTo(m.Slice(i));
-                vi.CopyTo(v.Slice(i));
-                (Vector512.Create(w.Slice(i)) - va * mi / (Vector512.Sqrt(vi) + ve)).CopyTo(w.Slice(i));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated && w.Length >= Vector256<float>.Count)
-        {
-            var vc1 = Vector256.Create(c1); var vc2 = Vector256.Create(c2);
-            var va = Vector256.Create(alpha); var ve = Vector256.Create(eps);
-            for (; i <= w.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var gi = Vector256.Create(g.Slice(i));
-                var mi = Vector256.Create(m.Slice(i));
-                var vi = Vector256.Create(v.Slice(i));
-                mi += (gi - mi) * vc1;
-                vi += (gi * gi - vi) * vc2;
-                mi.CopyTo(m.Slice(i));
-                vi.CopyTo(v.Slice(i));
-                (Vector256.Create(w.Slice(i)) - va * mi / (Vector256.Sqrt(vi) + ve)).CopyTo(w.Slice(i));
-            }
-        }
         for (; i < w.Length; i++)
         {
             float gi = g[i];
@@ -300,6 +275,27 @@ public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 
             v[i] = vi;
             w[i] -= alpha * mi / (MathF.Sqrt(vi) + eps);
         }
+    }
+
+    // Whole vectors only (the same expression as the scalar tail, lane by lane); returns where the tail starts.
+    private static int AdamUpdate<TW, TV>(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float beta1, float beta2, float eps)
+        where TW : IVectorWidth<TV> where TV : struct
+    {
+        var vc1 = TW.Splat(1f - beta1); var vc2 = TW.Splat(1f - beta2);
+        var va = TW.Splat(alpha); var ve = TW.Splat(eps);
+        int i = 0, n = w.Length, lanes = TW.Count;
+        for (; i <= n - lanes; i += lanes)
+        {
+            var gi = TW.Load(g, i);
+            var mi = TW.Load(m, i);
+            var vi = TW.Load(v, i);
+            mi = TW.Add(mi, TW.Mul(TW.Sub(gi, mi), vc1));
+            vi = TW.Add(vi, TW.Mul(TW.Sub(TW.Mul(gi, gi), vi), vc2));
+            TW.Store(mi, m, i);
+            TW.Store(vi, v, i);
+            TW.Store(TW.Sub(TW.Load(w, i), TW.Div(TW.Mul(va, mi), TW.Add(TW.Sqrt(vi), ve))), w, i);
+        }
+        return i;
     }
 
     /// <inheritdoc />
