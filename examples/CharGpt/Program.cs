@@ -8,11 +8,13 @@
 // linearly over 100 steps to 1e-3 then cosine-decayed to 1e-4 at step 2,000; batches of 12 windows of 64 characters at
 // uniformly random offsets of the first 90% of the text; validation on the last 10%.
 //
-// Run: dotnet run -c Release --project examples/CharGpt [-- --iters 2000 --seed 1337 --threads N]
+// Run: dotnet run -c Release --project examples/CharGpt [-- --iters 2000 --seed 1337 --threads N --export-onnx chargpt.onnx]
+// (--export-onnx writes the trained model as ONNX: ids [N, 64] → logits [N, 64, vocab]; the same window sampling works over it.)
 // (--threads sets the kernel pool's size, like torch.set_num_threads; by default every core.)
 using System.Diagnostics;
 using Praxis;
 using Praxis.Data;
+using Praxis.Examples;
 using Praxis.Initializers;
 using Praxis.Layers;
 using Praxis.Losses;
@@ -39,28 +41,7 @@ Console.WriteLine($"chars={text.Length} vocab_size={vocab.Size} train_chars={tra
 Console.WriteLine($"unigram_val_entropy={UnigramCrossEntropy(train, val, vocab.Size):F4} (nats/char of the validation text under training-text character frequencies)");
 
 // ---- model
-var normal = new RandomNormal(0f, 0.02f);
-var residualInit = new RandomNormal(0f, 0.02f / MathF.Sqrt(2 * nLayer));
-var ids = Input([blockSize], name: "ids");
-var wte = new ReversibleEmbedding(vocab.Size, nEmbd, embeddingsInitializer: normal, name: "wte");
-var tokens = wte.Apply(ids);
-var x = new Add(name: "embed").Apply(tokens, new PositionEmbedding(blockSize, normal, name: "wpe").Apply(tokens));
-var attentions = new List<MultiHeadAttention>();
-for (int l = 0; l < nLayer; l++)
-{
-    var h = new LayerNormalization(epsilon: 1e-5f, center: false, name: $"h{l}_ln_1").Apply(x);
-    var mha = new MultiHeadAttention(nHead, nEmbd / nHead, useBias: false, kernelInitializer: normal, name: $"h{l}_attn");
-    attentions.Add(mha);
-    x = new Add(name: $"h{l}_res_1").Apply(x, mha.Apply(h, h, useCausalMask: true));
-    h = new LayerNormalization(epsilon: 1e-5f, center: false, name: $"h{l}_ln_2").Apply(x);
-    h = new Dense(4 * nEmbd, activation: "gelu", useBias: false, kernelInitializer: normal, name: $"h{l}_mlp_fc").Apply(h);
-    h = new Dense(nEmbd, useBias: false, kernelInitializer: residualInit, name: $"h{l}_mlp_proj").Apply(h);
-    x = new Add(name: $"h{l}_res_2").Apply(x, h);
-}
-x = new LayerNormalization(epsilon: 1e-5f, center: false, name: "ln_f").Apply(x);
-var logits = wte.ApplyReverse(x);
-var model = new Model(ids, logits, name: "chargpt");
-foreach (var mha in attentions) residualInit.Fill(mha.OutputKernel, Rng.Global); // attention c_proj, as nanoGPT
+var model = CharGptModel.Build(vocab.Size, nLayer, nHead, nEmbd, blockSize);
 Console.WriteLine($"params={model.CountParams()}");
 
 var optimizer = new AdamW(learningRate: 1e-3f, weightDecay: 0.1f, beta1: 0.9f, beta2: 0.99f, epsilon: 1e-8f)
@@ -121,6 +102,11 @@ for (int i = 0; i < sampleChars; i++)
 Console.WriteLine($"----- sample ({sampleChars} chars after a newline prompt, temperature 0.8, top_k None) -----");
 Console.WriteLine(vocab.Decode(context.Skip(1)));
 Console.WriteLine("----- end sample -----");
+if (ArgString("--export-onnx") is { } onnxPath)
+{
+    model.ExportOnnx(onnxPath);
+    Console.WriteLine($"exported_onnx={onnxPath} bytes={new FileInfo(onnxPath).Length} (ids [N, {blockSize}] -> logits [N, {blockSize}, {vocab.Size}])");
+}
 Console.WriteLine($"peak_rss_mib={Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F1}");
 
 // Random windows as nanoGPT's get_batch: offsets uniform in [0, len − block).
@@ -161,4 +147,10 @@ int ArgInt(string name, int fallback)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+}
+
+string? ArgString(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }

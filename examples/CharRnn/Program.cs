@@ -6,10 +6,13 @@
 // --corpus names: a makemore-style variant on 8,403 first names, joined into one stream with '.' between names
 // (90% of the names train, 10% validate); samples are new names.
 //
-// Run: dotnet run -c Release --project examples/CharRnn [-- --corpus moby|names --iters N --seed S]
+// Run: dotnet run -c Release --project examples/CharRnn [-- --corpus moby|names --iters N --seed S --export-onnx DIR]
+// (--export-onnx writes DIR/char_rnn.onnx, the window model, and DIR/char_rnn_step.onnx, the one-step generator:
+// step_id [N, 1], h_in, c_in [N, units] → logits [N, 1, vocab], h, c.)
 using System.Diagnostics;
 using Praxis;
 using Praxis.Data;
+using Praxis.Examples;
 using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Models;
@@ -56,22 +59,10 @@ Console.WriteLine($"corpus={corpus} vocab_size={vocab.Size} train_chars={train.L
 Console.WriteLine($"unigram_val_entropy={unigram:F4} nats/char");
 
 // ---- model: Embedding → LSTM → Dense logits, shared by the training model and the one-step generation model
-var embedding = new Embedding(vocab.Size, embedDim, name: "embedding");
-var lstm = new LSTM(units, returnSequences: true, returnState: true, name: "lstm");
-var head = new Dense(vocab.Size, name: "logits");
-
-var ids = Input([seqLen], name: "ids");
-var sequence = lstm.ApplyMany(embedding.Apply(ids))[0];
-var model = new Model(ids, head.Apply(sequence), name: "char_rnn");
+var (model, generator) = CharRnnModel.Build(vocab.Size, seqLen, units, embedDim);
 var optimizer = new Adam(learningRate: 2e-3f) { GlobalClipNorm = 5f, Schedule = new CosineDecay(2e-3, iters, alpha: 0.1) };
 model.Compile(optimizer, new SparseCategoricalCrossentropy(fromLogits: true));
 model.Summary();
-
-var stepIds = Input([1], name: "step_id");
-var hIn = Input([units], name: "h_in");
-var cIn = Input([units], name: "c_in");
-var stepOut = lstm.ApplyMany(embedding.Apply(stepIds), hIn, cIn);
-var generator = new Model([stepIds, hIn, cIn], [head.Apply(stepOut[0]), stepOut[1], stepOut[2]], name: "char_rnn_step");
 
 // ---- training on random windows
 var xb = new Tensor(new Shape(batchSize, seqLen));
@@ -103,6 +94,14 @@ if (names)
     Console.WriteLine($"200 sampled names: {novel} not in the training names; e.g. {string.Join(", ", sampled.Take(20))}");
 }
 else Console.WriteLine("final sample:\n" + Sample(500, new Rng(seed)));
+
+if (ArgString("--export-onnx", "") is { Length: > 0 } onnxDir)
+{
+    Directory.CreateDirectory(onnxDir);
+    model.ExportOnnx(Path.Combine(onnxDir, "char_rnn.onnx"));
+    generator.ExportOnnx(Path.Combine(onnxDir, "char_rnn_step.onnx"));
+    Console.WriteLine($"exported_onnx={onnxDir}/char_rnn.onnx and {onnxDir}/char_rnn_step.onnx");
+}
 
 void GetBatch(float[] split, Rng rng)
 {

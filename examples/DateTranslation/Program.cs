@@ -10,11 +10,14 @@
 // masked out); [context, decoder output] → Dense(tanh) → Dense(logits). Training uses teacher forcing (the decoder
 // reads the true previous character); evaluation decodes greedily, feeding back its own predictions.
 //
-// Run: dotnet run -c Release --project examples/DateTranslation [-- --epochs N --train N --seed S]
+// Run: dotnet run -c Release --project examples/DateTranslation [-- --epochs N --train N --seed S --export-onnx DIR]
+// (--export-onnx writes DIR/date_translation.onnx and decodes the held-out dates greedily over ONNX Runtime-ready
+// inputs: see tests/Praxis.Tests/IO/OnnxExampleTests.cs for the C# decode loop over ONNX Runtime.)
 using System.Diagnostics;
 using System.Globalization;
 using Praxis;
 using Praxis.Data;
+using Praxis.Examples;
 using Praxis.Layers;
 using Praxis.Losses;
 using Praxis.Models;
@@ -24,92 +27,28 @@ using static Praxis.Keras;
 int seed = ArgInt("--seed", 42);
 int nTrain = ArgInt("--train", 30000), nTest = ArgInt("--test", 2000);
 int epochs = ArgInt("--epochs", 4), batchSize = ArgInt("--batch", 64);
-const int inLen = 32, outLen = 10;
 SetRandomSeed(seed);
 
-// ---- data
-var fmt = CultureInfo.InvariantCulture.DateTimeFormat;
-Func<DateTime, string>[] formats =
-[
-    d => $"{d.Day} {fmt.GetMonthName(d.Month)} {d.Year}",                                        // 3 May 1979
-    d => $"{d.Day:00} {fmt.GetMonthName(d.Month)} {d.Year}",                                     // 03 May 1979
-    d => $"{fmt.GetDayName(d.DayOfWeek)}, {fmt.GetMonthName(d.Month)} {d.Day} {d.Year}".ToLowerInvariant(), // tuesday, june 4 2024
-    d => $"{d.Month}/{d.Day}/{d.Year % 100:00}",                                                 // 5/7/91
-    d => $"{fmt.GetMonthName(d.Month)} {d.Day}, {d.Year}",                                       // May 3, 1979
-    d => $"{fmt.GetAbbreviatedMonthName(d.Month)} {d.Day}, {d.Year}",                            // Jun 4, 2024
-    d => $"{d.Day} {fmt.GetAbbreviatedMonthName(d.Month).ToLowerInvariant()} {d.Year}",          // 4 jun 2024
-    d => $"{d.Day:00}.{d.Month:00}.{d.Year}",                                                    // 04.06.2024
-    d => $"{fmt.GetAbbreviatedDayName(d.DayOfWeek)} {d.Day} {fmt.GetAbbreviatedMonthName(d.Month)} {d.Year}", // Tue 4 Jun 2024
-    d => $"{fmt.GetMonthName(d.Month).ToUpperInvariant()} {d.Day}, {d.Year}",                    // JUNE 4, 2024
-    d => $"{d.Month:00}/{d.Day:00}/{d.Year}",                                                    // 06/04/2024
-    d => $"{d.Day} {fmt.GetMonthName(d.Month).ToLowerInvariant()} {d.Year % 100:00}",            // 4 june 24
-];
-var first = new DateTime(1950, 1, 1);
-int days = (int)(new DateTime(2049, 12, 31) - first).TotalDays + 1;
-(string Human, string Iso) Draw(Rng rng)
-{
-    var d = first.AddDays(rng.NextInt(days));
-    return (formats[rng.NextInt(formats.Length)](d), d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-}
+// ---- data (DateTranslationModel.cs: 12 formats, seeded)
 var dataRng = new Rng(seed);
-var trainPairs = Enumerable.Range(0, nTrain).Select(_ => Draw(dataRng)).ToArray();
+var trainPairs = Enumerable.Range(0, nTrain).Select(_ => DateTranslationModel.Draw(dataRng)).ToArray();
 var seen = trainPairs.Select(p => p.Human).ToHashSet();
 var testPairs = new List<(string Human, string Iso)>();
 var testRng = new Rng(seed + 1);
 while (testPairs.Count < nTest)
 {
-    var p = Draw(testRng);
+    var p = DateTranslationModel.Draw(testRng);
     if (seen.Add(p.Human)) testPairs.Add(p);
 }
-
-var inVocab = new CharVocabulary(" ,-./0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", reservePadding: true);
-const string outChars = "0123456789-";
-int startId = outChars.Length, outVocab = outChars.Length + 1; // ids 0–10 the output characters, 11 the start token
-Tensor EncodeInputs(IReadOnlyList<(string Human, string Iso)> pairs)
-{
-    var t = new Tensor(new Shape(pairs.Count, inLen));
-    var s = t.Span;
-    for (int i = 0; i < pairs.Count; i++)
-    {
-        if (pairs[i].Human.Length > inLen) throw new InvalidOperationException($"'{pairs[i].Human}' is longer than {inLen} characters.");
-        inVocab.Encode(pairs[i].Human).CopyTo(s.Slice(i * inLen)); // the rest stays 0: padding
-    }
-    return t;
-}
-(Tensor DecoderIn, Tensor Target) EncodeOutputs(IReadOnlyList<(string Human, string Iso)> pairs)
-{
-    var dIn = new Tensor(new Shape(pairs.Count, outLen));
-    var tgt = new Tensor(new Shape(pairs.Count, outLen));
-    for (int i = 0; i < pairs.Count; i++)
-        for (int j = 0; j < outLen; j++)
-        {
-            tgt[i, j] = outChars.IndexOf(pairs[i].Iso[j]);
-            dIn[i, j] = j == 0 ? startId : outChars.IndexOf(pairs[i].Iso[j - 1]); // teacher forcing: the true previous character
-        }
-    return (dIn, tgt);
-}
-var xTrain = EncodeInputs(trainPairs);
-var (dTrain, yTrain) = EncodeOutputs(trainPairs);
-var xTest = EncodeInputs(testPairs);
+const int outLen = DateTranslationModel.OutLen;
+var xTrain = DateTranslationModel.EncodeInputs(trainPairs);
+var (dTrain, yTrain) = DateTranslationModel.EncodeOutputs(trainPairs);
+var xTest = DateTranslationModel.EncodeInputs(testPairs);
 Console.WriteLine($"{nTrain} training and {nTest} held-out pairs, e.g.:");
 foreach (var (h, iso) in trainPairs.Take(8)) Console.WriteLine($"  {h,-30} → {iso}");
 
 // ---- model
-int units = ArgInt("--units", 64);
-var encIn = Input([inLen], name: "human");
-var encEmb = new Embedding(inVocab.Size, 32, maskZero: true, name: "char_embedding").Apply(encIn);
-var enc = new Bidirectional(new LSTM(units, returnSequences: true, returnState: true), name: "encoder").ApplyMany(encEmb);
-var encSeq = enc[0];                                                    // (B, inLen, 2·units), carries the padding mask
-var h0 = new Concatenate(name: "h0").Apply(enc[1], enc[3]);            // forward and backward final h
-var c0 = new Concatenate(name: "c0").Apply(enc[2], enc[4]);
-var decIn = Input([outLen], name: "previous");
-var decEmb = new Embedding(outVocab, 16, name: "iso_embedding").Apply(decIn);
-var decSeq = new LSTM(2 * units, returnSequences: true, name: "decoder").ApplyMany(decEmb, h0, c0)[0];
-var context = new Attention(name: "attention").Apply(decSeq, encSeq); // query: decoder steps; value: encoder steps
-var mixed = new Dense(2 * units, activation: "tanh", name: "attention_mix").Apply(new Concatenate(name: "context_and_state").Apply(context, decSeq));
-var logits = new Dense(outVocab, name: "logits").Apply(mixed);
-var model = new Model([encIn, decIn], [logits], name: "date_translation");
-model.Compile(new Adam(learningRate: 2e-3f) { GlobalClipNorm = 1f }, new SparseCategoricalCrossentropy(fromLogits: true), ["accuracy"]);
+var model = DateTranslationModel.Build(ArgInt("--units", 64));
 model.Summary();
 
 var clock = Stopwatch.StartNew();
@@ -124,29 +63,15 @@ var (finalExact, _) = GreedyAccuracy(xTest, testPairs, showErrors: 10);
 Console.WriteLine($"date_translation_exact_match={finalExact:F4} on {nTest} held-out dates; wall_s={clock.Elapsed.TotalSeconds:F1} (training and per-epoch greedy evaluation)");
 foreach (var s in new[] { "3 May 1979", "tuesday, june 4 2024", "5/7/91", "Jan 1, 2000", "31.12.1999", "SEPTEMBER 9, 2009" })
     Console.WriteLine($"  {s,-24} → {Translate(s)}");
-
-// Greedy decoding with the training model: the decoder LSTM is causal and each attention query is one position, so
-// output j depends only on decoder inputs 0..j. Filling position j+1 with the prediction at j, one pass per output
-// character, is therefore exactly step-by-step greedy decoding (and the encoder's masks apply as in training).
-int[][] GreedyDecode(Tensor x)
+if (ArgString("--export-onnx") is { } onnxDir)
 {
-    int n = x.Shape[0];
-    var dec = Tensor.Full(startId, n, outLen);
-    var result = new int[n][];
-    for (int i = 0; i < n; i++) result[i] = new int[outLen];
-    for (int j = 0; j < outLen; j++)
-    {
-        var p = model.Predict([x, dec], batchSize: 500);
-        var ps = p.Span;
-        for (int i = 0; i < n; i++)
-        {
-            int best = Sampling.Greedy(ps.Slice((i * outLen + j) * outVocab, outVocab));
-            result[i][j] = best;
-            if (j + 1 < outLen) dec[i, j + 1] = best;
-        }
-    }
-    return result;
+    Directory.CreateDirectory(onnxDir);
+    string path = Path.Combine(onnxDir, "date_translation.onnx");
+    model.ExportOnnx(path);
+    Console.WriteLine($"exported_onnx={path} (human [N, {DateTranslationModel.InLen}], previous [N, {outLen}] -> logits [N, {outLen}, {DateTranslationModel.OutVocab}])");
 }
+
+int[][] GreedyDecode(Tensor x) => DateTranslationModel.GreedyDecode((h, d) => model.Predict([h, d], batchSize: 500).ToArray(), x);
 
 (double Exact, double Chars) GreedyAccuracy(Tensor x, List<(string Human, string Iso)> pairs, int showErrors = 0)
 {
@@ -154,7 +79,7 @@ int[][] GreedyDecode(Tensor x)
     int exact = 0, chars = 0, shown = 0;
     for (int i = 0; i < pairs.Count; i++)
     {
-        string s = string.Concat(pred[i].Select(id => id < outChars.Length ? outChars[id] : '?'));
+        string s = DateTranslationModel.Text(pred[i]);
         if (s == pairs[i].Iso) exact++;
         else if (shown++ < showErrors) Console.WriteLine($"  miss: {pairs[i].Human,-30} → {s} (expected {pairs[i].Iso})");
         for (int j = 0; j < outLen; j++) if (s[j] == pairs[i].Iso[j]) chars++;
@@ -162,14 +87,16 @@ int[][] GreedyDecode(Tensor x)
     return ((double)exact / pairs.Count, (double)chars / (pairs.Count * outLen));
 }
 
-string Translate(string human)
-{
-    var pred = GreedyDecode(EncodeInputs([(human, "")]))[0];
-    return string.Concat(pred.Select(id => id < outChars.Length ? outChars[id] : '?'));
-}
+string Translate(string human) => DateTranslationModel.Text(GreedyDecode(DateTranslationModel.EncodeInputs([(human, "")]))[0]);
 
 int ArgInt(string name, int fallback)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+}
+
+string? ArgString(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }

@@ -31,13 +31,14 @@
 //
 // Run:  dotnet run -c Release --project examples/Dcgan -- [--epochs 20] [--seed 42] [--batch 64] [--out dcgan-out]
 //       [--classifier dcgan-out/classifier.safetensors] [--classifier-epochs 12] [--threads N] [--limit N (first N images)]
-//       [--eager (rebuild the graph every step instead of replaying it)] [--lr-decay-from E (linear decay after epoch E)]
+//       [--export-onnx generator.onnx] [--eager (rebuild the graph every step instead of replaying it)] [--lr-decay-from E (linear decay after epoch E)]
 using System.Diagnostics;
 using System.Globalization;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Praxis;
 using Praxis.Autograd;
 using Praxis.Data;
+using Praxis.Examples;
 using Praxis.IO;
 using Praxis.Layers;
 using Praxis.Losses;
@@ -62,7 +63,7 @@ int width = ArgInt("--g-width", gArch == "tf" ? 256 : 64); // generator channels
 string outDir = Arg("--out", "dcgan-out");
 string classifierPath = Arg("--classifier", Path.Combine(outDir, "classifier.safetensors"));
 if (args.Contains("--threads")) Praxis.Kernels.KernelPool.NumThreads = ArgInt("--threads", Environment.ProcessorCount);
-const int LatentDim = 100, EvalSamples = 1000;
+const int LatentDim = DcganModels.LatentDim, EvalSamples = 1000;
 Directory.CreateDirectory(Path.Combine(outDir, "samples"));
 
 SetRandomSeed(seed);
@@ -106,59 +107,15 @@ Console.WriteLine($"classifier: on 1,000 real test digits: {Quality(classifier.P
 
 // ---- the GAN
 ClearSession();
-var generator = gArch == "tf"
-    ? new Sequential(
-    [
-        new InputLayer([LatentDim]),
-        new Dense(7 * 7 * width, useBias: false),
-        new BatchNormalization(),
-        new LeakyReLU(0.2f),
-        new Reshape([7, 7, width]),
-        new Conv2DTranspose(width / 2, 5, strides: 1, padding: "same", useBias: false),
-        new BatchNormalization(),
-        new LeakyReLU(0.2f),
-        new Conv2DTranspose(width / 4, 5, strides: 2, padding: "same", useBias: false),
-        new BatchNormalization(),
-        new LeakyReLU(0.2f),
-        new Conv2DTranspose(1, 5, strides: 2, padding: "same", activation: "tanh"),
-    ], name: "generator")
-    : new Sequential(
-    [
-        new InputLayer([LatentDim]),
-        new Dense(7 * 7 * width, useBias: false),
-        new BatchNormalization(),
-        new LeakyReLU(0.2f),
-        new Reshape([7, 7, width]),
-        new Conv2DTranspose(width / 2, 4, strides: 2, padding: "same", useBias: false),
-        new BatchNormalization(),
-        new LeakyReLU(0.2f),
-        new Conv2DTranspose(1, 4, strides: 2, padding: "same", activation: "tanh"),
-    ], name: "generator");
-var discriminator = new Sequential(
-[
-    new InputLayer([28, 28, 1]),
-    new Conv2D(dWidth, 4, strides: 2, padding: "same"),
-    new LeakyReLU(0.2f),
-    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
-    new Conv2D(2 * dWidth, 4, strides: 2, padding: "same"),
-    new LeakyReLU(0.2f),
-    .. (dDropout > 0 ? [new Dropout(dDropout)] : Array.Empty<Layer>()),
-    new Flatten(),
-    new Dense(1),
-], name: "discriminator");
+var generator = DcganModels.Generator(gArch, width);
+var discriminator = DcganModels.Discriminator(dWidth, dDropout);
 generator.Summary();
 discriminator.Summary();
 
 var optG = new Adam(gLr, beta1: 0.5f);
 var optD = new Adam(dLr, beta1: 0.5f);
-var bce = new BinaryCrossentropy(fromLogits: true);
 var gParams = generator.TrainableWeights;
-var dParams = discriminator.TrainableWeights;
 
-var real = new Tensor(new Shape(batch, 28, 28, 1));
-var z = new Tensor(new Shape(batch, LatentDim));
-var ones = Tensor.Ones(batch, 1);
-var zeros = Tensor.Zeros(batch, 1);
 var noise = new Rng(seed + 1);                                                           // the training latents
 var gridZ = Tensor.RandomNormal(new Shape(64, LatentDim), rng: new Rng(seed + 2));        // fixed: the 8×8 grids
 var evalZ = Tensor.RandomNormal(new Shape(EvalSamples, LatentDim), rng: new Rng(seed + 3)); // fixed: the scoring
@@ -168,23 +125,13 @@ int[] order = new int[n];
 for (int i = 0; i < n; i++) order[i] = i;
 int row = 28 * 28;
 
-// The step below is the loop a PyTorch user writes. By default its graph is captured: each phase is a CapturedGraph,
-// which records its forward ops on the first step and replays them over the same tensors after (Tape.Replay, then
-// backward over the recorded order), so a step builds and allocates nothing, like Fit. Same arithmetic; --eager
-// rebuilds the graph every step instead (about twice as slow here, mostly allocation and GC).
-bool eager = args.Contains("--eager");
-Tensor fake = null!, realLogits = null!, fakeLogits = null!;
-// Discriminator: real -> 1, fake -> 0. Detach keeps this backward out of the generator.
-var dPhase = new CapturedGraph(() =>
-{
-    fake = generator.Apply(z, training: true);
-    realLogits = discriminator.Apply(real, training: true);
-    fakeLogits = discriminator.Apply(fake.Detach(), training: true);
-    return bce.Compute(ones, realLogits) + bce.Compute(zeros, fakeLogits);
-}, eager);
-// Generator: make the (just updated, now frozen) discriminator say 1 for the same fakes. Frozen, its weights do not
-// require grad, so this backward computes no discriminator weight gradients.
-var gPhase = new CapturedGraph(() => bce.Compute(ones, discriminator.Apply(fake, training: true)), eager);
+// The step (DcganModels.cs) is the loop a PyTorch user writes. By default its graph is captured: each phase is a
+// CapturedGraph, which records its forward ops on the first step and replays them over the same tensors after
+// (Tape.Replay, then backward over the recorded order), so a step builds and allocates nothing, like Fit. Same
+// arithmetic; --eager rebuilds the graph every step instead (about twice as slow here, mostly allocation and GC).
+var step = new DcganStep(generator, discriminator, optG, optD, batch, eager: args.Contains("--eager"));
+var real = step.Real;
+var z = step.Z;
 
 // An exponential moving average of the generator's weights (Yazıcı et al. 2019), sampled beside the live weights.
 const float EmaDecay = 0.999f;
@@ -208,23 +155,13 @@ for (int epoch = 1; epoch <= epochs; epoch++)
         for (int i = 0; i < batch; i++) xTrain.CopyTo(dst.Slice(i * row, row), order[s * batch + i] * row);
         noise.FillNormal(z.Span, 0f, 1f);
 
-        var dLoss = dPhase.Forward();
-        optD.ZeroGrad(dParams);
-        dPhase.Backward();
-        optD.Step(dParams);
-
-        discriminator.Trainable = false;
-        var gLoss = gPhase.Forward();
-        optG.ZeroGrad(gParams);
-        gPhase.Backward();
-        optG.Step(gParams);
-        discriminator.Trainable = true;
+        var (dLoss, gLoss) = step.Run();
         for (int i = 0; i < gParams.Count; i++) TensorPrimitives.Lerp(ema[i], gParams[i].Span, 1f - EmaDecay, ema[i]);
 
-        dLossSum += dLoss.Item();
-        gLossSum += gLoss.Item();
-        dRealSum += MeanSigmoid(realLogits);
-        dFakeSum += MeanSigmoid(fakeLogits);
+        dLossSum += dLoss;
+        gLossSum += gLoss;
+        dRealSum += MeanSigmoid(step.RealLogits);
+        dFakeSum += MeanSigmoid(step.FakeLogits);
     }
     double seconds = clock.Elapsed.TotalSeconds;
     trainTotal += seconds;
@@ -242,6 +179,11 @@ for (int epoch = 1; epoch <= epochs; epoch++)
 }
 Console.WriteLine($"train_total_s={trainTotal:F1} epochs={epochs} s_per_epoch={trainTotal / Math.Max(1, epochs):F1}");
 generator.Save(Path.Combine(outDir, "generator.safetensors"));
+if (Arg("--export-onnx", "") is { Length: > 0 } onnxPath)
+{
+    generator.ExportOnnx(onnxPath); // Predict's generator: BatchNormalization with its moving statistics
+    Console.WriteLine($"exported_onnx={onnxPath} bytes={new FileInfo(onnxPath).Length} (input [N, {LatentDim}] latents, output [N, 28, 28, 1] in [-1, 1])");
+}
 
 // Samples in training mode (BatchNormalization normalizes each batch of 250 by its own statistics) without touching
 // the moving statistics or any gradient: the BN op updates them in Forward, so they are saved and put back.

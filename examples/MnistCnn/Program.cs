@@ -19,12 +19,14 @@
 //
 // Run:   dotnet run -c Release --project examples/MnistCnn [-- --epochs N --seed S --validation-split F]
 // Bench: dotnet run -c Release --project examples/MnistCnn -- --bench [--epochs 2]   (no per-epoch evaluation)
-// --threads N sets the kernel threads (default: one per core).
+// --threads N sets the kernel threads (default: one per core). --export-onnx PATH writes the trained model as ONNX
+// (input [N, 28, 28, 1] in [0, 1], output [N, 10] probabilities), which examples/ServeOnnx serves.
 using System.Diagnostics;
 using System.Globalization;
 using Praxis;
 using Praxis.Callbacks;
 using Praxis.Data;
+using Praxis.Examples;
 using Praxis.Layers;
 using Praxis.Models;
 using static Praxis.Keras;
@@ -45,18 +47,7 @@ yTrain = ToCategorical(yTrain, 10);
 yTest = ToCategorical(yTest, 10);
 Console.WriteLine($"load_s={load.Elapsed.TotalSeconds:F3} train={xTrain.Shape[0]} test={xTest.Shape[0]} seed={seed} threads={Praxis.Kernels.KernelPool.NumThreads}");
 
-var model = new Sequential(
-[
-    new InputLayer([28, 28, 1]),
-    new Conv2D(32, kernelSize: (3, 3), activation: "relu"),
-    new MaxPooling2D(poolSize: (2, 2)),
-    new Conv2D(64, kernelSize: (3, 3), activation: "relu"),
-    new MaxPooling2D(poolSize: (2, 2)),
-    new Flatten(),
-    new Dropout(0.5f),
-    new Dense(10, activation: "softmax"),
-]);
-model.Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"]);
+var model = MnistCnnModel.Build();
 if (!bench) model.Summary();
 
 var timer = new EpochTimer(bench ? null : (xTest, yTest));
@@ -67,6 +58,11 @@ var result = model.Evaluate(xTest, yTest, batchSize: 128);
 var perEpoch = string.Join(", ", timer.Seconds.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)));
 Console.WriteLine($"cnn_train_total_s={timer.Seconds.Sum():F3} cnn_epochs={epochs} per_epoch_s=[{perEpoch}]");
 Console.WriteLine($"cnn_test_acc={result["accuracy"]:F4} test_loss={result["loss"]:F4} eval_s={eval.Elapsed.TotalSeconds:F3}");
+if (Arg("--export-onnx", "") is { Length: > 0 } onnxPath)
+{
+    model.ExportOnnx(onnxPath);
+    Console.WriteLine($"exported_onnx={onnxPath} bytes={new FileInfo(onnxPath).Length}");
+}
 Console.WriteLine($"peak_rss_mib={Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0}");
 
 string Arg(string name, string fallback)

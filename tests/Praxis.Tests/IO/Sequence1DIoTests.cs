@@ -110,8 +110,12 @@ public class Sequence1DIoTests
         var model = new Model(i, new GlobalMaxPooling1D(keepdims: true).Apply(y));
         using var dir = new TempDir();
         OnnxExportTests.AssertMatches(model, dir.File("oned.onnx"), opset, Tensor.RandomNormal(new Shape(3, 12, 3), rng: new Rng(14)));
-        var masked = new Model(i, new GlobalAveragePooling1D().Apply(i));
-        Assert.Contains("has no ONNX converter", Assert.Throws<NotSupportedException>(() => masked.ExportOnnx(dir.File("gap.onnx"))).Message);
+        // GlobalAveragePooling1D: the plain mean, and under an Embedding(mask_zero) mask the mean of the real steps.
+        var plain = new Model(i, new GlobalAveragePooling1D(keepdims: true).Apply(i));
+        OnnxExportTests.AssertMatches(plain, dir.File("gap.onnx"), opset, Tensor.RandomNormal(new Shape(3, 12, 3), rng: new Rng(15)));
+        var ids = Input(shape: [-1]);
+        var masked = new Model(ids, new GlobalAveragePooling1D().Apply(new Embedding(7, 3, maskZero: true).Apply(ids)));
+        OnnxExportTests.AssertMatches(masked, dir.File("gap_masked.onnx"), opset, Tensor.FromArray([1, 2, 0, 0, 3, 0, 4, 5, 6, 6, 2, 0], 3, 4));
     }
 
     private static (Model, Tensor[]) Ids(Layer layer)

@@ -5,8 +5,8 @@ namespace Praxis.IO.Onnx;
 /// <summary>
 /// Converters for the 1-D and preprocessing layers. Sequences are channels-last (N, T, C) in Praxis and
 /// channels-first (N, C, T) for ONNX Conv and pooling, so those ops are wrapped in Transpose nodes; kernels are re-laid
-/// out once at export. GlobalAveragePooling1D has no converter: it honours masks, which an ONNX graph of Praxis does
-/// not carry, so exporting it could silently change a masked model's answer.
+/// out once at export. GlobalAveragePooling1D honours the mask its input carries in the exported graph (the one
+/// <c>Embedding(mask_zero)</c> made, see <see cref="OnnxGraph.MaskOf"/>): Σ x·m / Σ m over the steps, as Praxis and Keras.
 /// </summary>
 internal static partial class OnnxConverters
 {
@@ -23,6 +23,7 @@ internal static partial class OnnxConverters
             var y = c.Graph.Node("GlobalMaxPool", [Transpose(c.Graph, c.Inputs[0], SwapLast2, l.Name)], l.Name); // (N, C, 1)
             return [l.Keepdims ? Transpose(c.Graph, y, SwapLast2, l.Name) : c.Graph.Node("Flatten", [y], l.Name, OnnxAttribute.Int("axis", 1))];
         });
+        OnnxExporter.Register<GlobalAveragePooling1D>(GlobalAveragePooling1D);
         OnnxExporter.Register<Permute>((l, c) => [Transpose(c.Graph, c.Inputs[0], [0, .. l.Dims.Select(d => (long)d)], l.Name)]);
         OnnxExporter.Register<ZeroPadding1D>((l, c) =>
             [c.Graph.Node("Pad", [c.Inputs[0], c.Graph.ConstantInt64($"{l.Name}/pads", 0, l.Padding.Left, 0, 0, l.Padding.Right, 0)], l.Name)]);
@@ -124,5 +125,24 @@ internal static partial class OnnxConverters
         return l.Invert
             ? [g.Node("Add", [g.Node("Mul", [c.Inputs[0], sd], l.Name), mean], l.Name)]
             : [g.Node("Div", [g.Node("Sub", [c.Inputs[0], mean], l.Name), sd], l.Name)];
+    }
+
+    /// <summary>The mean over the steps: GlobalAveragePool without a mask, Σ x·m / Σ m (ReduceSum) with one.</summary>
+    private static string[] GlobalAveragePooling1D(GlobalAveragePooling1D l, OnnxLayerCall c)
+    {
+        var g = c.Graph;
+        string x = c.Inputs[0], n = l.Name;
+        if (g.MaskOf(x) is not { } mask)
+        {
+            var y = g.Node("GlobalAveragePool", [Transpose(g, x, SwapLast2, n)], n); // (N, C, 1)
+            return [l.Keepdims ? Transpose(g, y, SwapLast2, n) : g.Node("Flatten", [y], n, OnnxAttribute.Int("axis", 1))];
+        }
+        if (g.MaskRank(x) != 2) throw new NotSupportedException($"Layer '{n}' (GlobalAveragePooling1D): ONNX export needs a (batch, steps) mask; got one of rank {g.MaskRank(x)}.");
+        var m = g.Node("Unsqueeze", [g.Node("Cast", [mask], n, OnnxAttribute.Int("to", 1)), g.ConstantInt64($"{n}/feature_axis", 2)], n); // (N, T, 1)
+        var axis = g.ConstantInt64($"{n}/steps_axis", 1);
+        var keep = OnnxAttribute.Int("keepdims", l.Keepdims ? 1 : 0);
+        var sum = g.Node("ReduceSum", [g.Node("Mul", [x, m], n), axis], n, keep);
+        var count = g.Node("ReduceSum", [m, axis], n, keep);
+        return [g.Node("Div", [sum, count], n)];
     }
 }
