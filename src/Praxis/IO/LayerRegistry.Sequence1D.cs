@@ -18,6 +18,7 @@ public static partial class LayerRegistry
         Register("Cropping1D", Cropping1D.FromConfig);
         Register("RepeatVector", RepeatVector.FromConfig);
         Register("Permute", Permute.FromConfig);
+        Register("Masking", Masking.FromConfig);
         // Preprocessing
         Register("Rescaling", Rescaling.FromConfig);
         Register("Normalization", Normalization.FromConfig);

@@ -27,6 +27,11 @@ public class Sequence1DIoTests
             return (new Model(i, new RepeatVector(4).Apply(i)), [Tensor.RandomNormal(new Shape(2, 3), rng: new Rng(7))]);
         },
         ["Permute"] = () => Seq(new Permute([2, 1])),
+        ["Masking"] = () =>
+        {
+            var i = Input(shape: [8, 4]);
+            return (new Model(i, new LSTM(3).Apply(new Masking(maskValue: -1f).Apply(i))), [Padded(-1f, 2, 8, 4)]);
+        },
         // Preprocessing
         ["Rescaling"] = () => Seq(new Rescaling(0.5f, offset: -1f)),
         ["Normalization"] = () =>
@@ -116,6 +121,23 @@ public class Sequence1DIoTests
         var ids = Input(shape: [-1]);
         var masked = new Model(ids, new GlobalAveragePooling1D().Apply(new Embedding(7, 3, maskZero: true).Apply(ids)));
         OnnxExportTests.AssertMatches(masked, dir.File("gap_masked.onnx"), opset, Tensor.FromArray([1, 2, 0, 0, 3, 0, 4, 5, 6, 6, 2, 0], 3, 4));
+        // Masking on features: the zeroed output, and its mask honoured by an LSTM and the masked mean, at two lengths.
+        var feats = Input(shape: [-1, 3]);
+        var kept = new Masking().Apply(feats);
+        var states = new LSTM(4, returnSequences: true).Apply(kept);
+        var fromFeatures = new Model([feats], [kept, new GlobalAveragePooling1D().Apply(states)]);
+        foreach (int steps in new[] { 6, 4 })
+            OnnxExportTests.AssertMatches(fromFeatures, dir.File($"masking_{steps}.onnx"), opset, Padded(0f, 3, steps, 3));
+    }
+
+    /// <summary>Random (n, steps, f) features; row r ≥ 1 is padded with <paramref name="pad"/> after steps − r steps (end padding).</summary>
+    private static Tensor Padded(float pad, int n, int steps, int f)
+    {
+        var x = Tensor.RandomNormal(new Shape(n, steps, f), rng: new Rng(16));
+        for (int r = 1; r < n; r++)
+            for (int t = steps - r; t < steps; t++)
+                for (int k = 0; k < f; k++) x[r, t, k] = pad;
+        return x;
     }
 
     private static (Model, Tensor[]) Ids(Layer layer)

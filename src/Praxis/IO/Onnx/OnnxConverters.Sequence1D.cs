@@ -44,6 +44,24 @@ internal static partial class OnnxConverters
             return [l.Offset == 0f ? y : c.Graph.Node("Add", [y, c.Graph.Constant($"{l.Name}/offset", [l.Offset])], l.Name)];
         });
         OnnxExporter.Register<Normalization>(Normalization);
+        OnnxExporter.Register<Masking>(Masking);
+    }
+
+    /// <summary>
+    /// Keras' Masking: keep = any(x ≠ mask_value) over the features; y = x·keep, and y carries keep (without the
+    /// feature axis) as its mask, so later recurrent and attention converters honour it. ReduceSum counts the
+    /// differing features because it takes its axes as an input at every opset from 13 (ReduceMax only from 18).
+    /// </summary>
+    private static string[] Masking(Masking l, OnnxLayerCall c)
+    {
+        var g = c.Graph;
+        string x = c.Inputs[0], n = l.Name;
+        var differ = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [x, g.Scalar($"{n}/mask_value", l.MaskValue)], n)], n)], n, OnnxAttribute.Int("to", 1));
+        var lastAxis = g.ConstantInt64($"{n}/feature_axis", -1);
+        var keep = g.Node("Greater", [g.Node("ReduceSum", [differ, lastAxis], n, OnnxAttribute.Int("keepdims", 1)), g.Scalar($"{n}/zero", 0f)], n); // (…, 1) bool
+        var y = g.Node("Mul", [x, g.Node("Cast", [keep], n, OnnxAttribute.Int("to", 1))], n);
+        g.SetMask(y, g.Node("Squeeze", [keep, lastAxis], n), c.InputShapes[0].Rank - 1);
+        return [y];
     }
 
     private static long[] Pads1D(Shape input, string padding, int kernel, int stride, int dilation, out bool auto)
