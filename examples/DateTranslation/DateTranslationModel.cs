@@ -98,13 +98,68 @@ public static class DateTranslationModel
         var c0 = new Concatenate(name: "c0").Apply(enc[2], enc[4]);
         var decIn = Input([OutLen], name: "previous");
         var decEmb = new Embedding(OutVocab, 16, name: "iso_embedding").Apply(decIn);
-        var decSeq = new LSTM(2 * units, returnSequences: true, name: "decoder").ApplyMany(decEmb, h0, c0)[0];
+        // return_state is unused in training; the decoder-step model (InferencePieces) reads the states over the same layer.
+        var decSeq = new LSTM(2 * units, returnSequences: true, returnState: true, name: "decoder").ApplyMany(decEmb, h0, c0)[0];
         var context = new Attention(name: "attention").Apply(decSeq, encSeq); // query: decoder steps; value: encoder steps
         var mixed = new Dense(2 * units, activation: "tanh", name: "attention_mix").Apply(new Concatenate(name: "context_and_state").Apply(context, decSeq));
         var logits = new Dense(OutVocab, name: "logits").Apply(mixed);
         var model = new Model([encIn, decIn], [logits], name: "date_translation");
         model.Compile(new Adam(learningRate: 2e-3f) { GlobalClipNorm = 1f }, new SparseCategoricalCrossentropy(fromLogits: true), ["accuracy"]);
         return model;
+    }
+
+    /// <summary>
+    /// The pieces a step-by-step greedy decoder needs, over the trained model's own layers (so they share its weights):
+    /// <c>Encoder</c> maps "human" (N, InLen) to the encoder outputs (N, InLen, 2·units) and the decoder's initial
+    /// states h, c (N, 2·units); <c>DecoderStep</c> maps ("previous_id" (N, 1), "h" (N, 2·units), "c" (N, 2·units),
+    /// "encoder_outputs" (N, InLen, 2·units)) to (logits (N, 1, OutVocab), next h, next c). A graph input carries no
+    /// mask, so the step model rebuilds the padding mask with <see cref="Masking"/>(0): the Bidirectional encoder
+    /// writes exact zeros at padded steps (zero_output_for_mask), and a real step is never all zeros.
+    /// </summary>
+    public static (Model Encoder, Model DecoderStep) InferencePieces(Model trained)
+    {
+        var encoderLayer = (Bidirectional)trained.GetLayer("encoder");
+        var decoder = (LSTM)trained.GetLayer("decoder");
+        int units = decoder.Units;
+        var human = Input([InLen], name: "human");
+        var enc = encoderLayer.ApplyMany(trained.GetLayer("char_embedding").Apply(human));
+        var h0 = trained.GetLayer("h0").Apply(enc[1], enc[3]);
+        var c0 = trained.GetLayer("c0").Apply(enc[2], enc[4]);
+        var encoder = new Model([human], [enc[0], h0, c0], name: "date_encoder");
+
+        var previous = Input([1], name: "previous_id");
+        var h = Input([units], name: "h");
+        var c = Input([units], name: "c");
+        var encoderOutputs = Input([InLen, units], name: "encoder_outputs");
+        var padded = new Masking(0f, name: "encoder_padding").Apply(encoderOutputs);
+        var dec = decoder.ApplyMany(trained.GetLayer("iso_embedding").Apply(previous), h, c);
+        var context = trained.GetLayer("attention").Apply(dec[0], padded);
+        var mixed = trained.GetLayer("attention_mix").Apply(trained.GetLayer("context_and_state").Apply(context, dec[0]));
+        var logits = trained.GetLayer("logits").Apply(mixed);
+        return (encoder, new Model([previous, h, c, encoderOutputs], [logits, dec[1], dec[2]], name: "date_decoder_step"));
+    }
+
+    /// <summary>
+    /// Greedy decoding one character at a time over the <see cref="InferencePieces"/>: encode once, then feed each
+    /// step's best character and states back. <paramref name="encode"/> maps human (N, InLen) to (outputs, h, c);
+    /// <paramref name="step"/> maps (previous (N, 1), h, c, outputs) to (logits (N, 1, OutVocab), h, c).
+    /// </summary>
+    public static int[][] GreedyDecodeStepwise(Func<Tensor, Tensor[]> encode, Func<Tensor[], Tensor[]> step, Tensor x)
+    {
+        int n = x.Shape[0];
+        var e = encode(x);
+        var (outputs, h, c) = (e[0], e[1], e[2]);
+        var previous = Tensor.Full(StartId, n, 1);
+        var result = new int[n][];
+        for (int i = 0; i < n; i++) result[i] = new int[OutLen];
+        for (int j = 0; j < OutLen; j++)
+        {
+            var r = step([previous, h, c, outputs]);
+            var logits = r[0].Span;
+            for (int i = 0; i < n; i++) previous[i, 0] = result[i][j] = Sampling.Greedy(logits.Slice(i * OutVocab, OutVocab));
+            (h, c) = (r[1], r[2]);
+        }
+        return result;
     }
 
     /// <summary>

@@ -11,8 +11,9 @@
 // reads the true previous character); evaluation decodes greedily, feeding back its own predictions.
 //
 // Run: dotnet run -c Release --project examples/DateTranslation [-- --epochs N --train N --seed S --export-onnx DIR]
-// (--export-onnx writes DIR/date_translation.onnx and decodes the held-out dates greedily over ONNX Runtime-ready
-// inputs: see tests/Praxis.Tests/IO/OnnxExampleTests.cs for the C# decode loop over ONNX Runtime.)
+// (--export-onnx writes DIR/date_translation.onnx, the whole model, and the pieces a step-by-step decoder needs:
+// DIR/date_encoder.onnx and DIR/date_decoder_step.onnx; tests/Praxis.Tests/IO/OnnxExampleTests.cs has the C# greedy
+// decode loop over ONNX Runtime that reads them.)
 using System.Diagnostics;
 using System.Globalization;
 using Praxis;
@@ -69,6 +70,10 @@ if (ArgString("--export-onnx") is { } onnxDir)
     string path = Path.Combine(onnxDir, "date_translation.onnx");
     model.ExportOnnx(path);
     Console.WriteLine($"exported_onnx={path} (human [N, {DateTranslationModel.InLen}], previous [N, {outLen}] -> logits [N, {outLen}, {DateTranslationModel.OutVocab}])");
+    var (encoder, decoderStep) = DateTranslationModel.InferencePieces(model);
+    encoder.ExportOnnx(Path.Combine(onnxDir, "date_encoder.onnx"));
+    decoderStep.ExportOnnx(Path.Combine(onnxDir, "date_decoder_step.onnx"));
+    Console.WriteLine($"exported_onnx={onnxDir}/date_encoder.onnx (human -> encoder_outputs, h, c) and {onnxDir}/date_decoder_step.onnx (previous_id [N, 1], h, c, encoder_outputs -> logits [N, 1, {DateTranslationModel.OutVocab}], h, c)");
 }
 
 int[][] GreedyDecode(Tensor x) => DateTranslationModel.GreedyDecode((h, d) => model.Predict([h, d], batchSize: 500).ToArray(), x);

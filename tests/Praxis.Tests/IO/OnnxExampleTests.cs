@@ -182,11 +182,11 @@ public class OnnxExampleTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         SetRandomSeed(10); ClearSession();
         var rng = new Rng(11);
-        var train = Enumerable.Range(0, 512).Select(_ => DateTranslationModel.Draw(rng)).ToArray();
+        var train = Enumerable.Range(0, 2048).Select(_ => DateTranslationModel.Draw(rng)).ToArray();
         var test = Enumerable.Range(0, 64).Select(_ => DateTranslationModel.Draw(rng)).ToArray();
         var model = DateTranslationModel.Build(units: 32);
         var (dTrain, yTrain) = DateTranslationModel.EncodeOutputs(train);
-        model.Fit([DateTranslationModel.EncodeInputs(train), dTrain], yTrain, epochs: 2, batchSize: 64, verbose: 0);
+        model.Fit([DateTranslationModel.EncodeInputs(train), dTrain], yTrain, epochs: 3, batchSize: 64, verbose: 0); // enough for dates that vary
 
         using var dir = new TempDir();
         string path = dir.File("date_translation.onnx");
@@ -206,7 +206,79 @@ public class OnnxExampleTests(Xunit.Abstractions.ITestOutputHelper output)
             return r[0].AsTensor<float>().ToArray();
         }, x);
         for (int i = 0; i < test.Length; i++) Assert.Equal(DateTranslationModel.Text(praxis[i]), DateTranslationModel.Text(onnx[i]));
-        output.WriteLine($"greedy dates equal on {test.Length} inputs, e.g. {test[0].Human} → {DateTranslationModel.Text(onnx[0])} (after 2 short epochs)");
+        output.WriteLine($"greedy dates equal on {test.Length} inputs, e.g. {test[0].Human} → {DateTranslationModel.Text(onnx[0])} (after 3 short epochs)");
+
+        // The pieces a step-by-step decoder needs: an encoder graph and a decoder-step graph over the same weights.
+        var (encoder, decoderStep) = DateTranslationModel.InferencePieces(model);
+        string encoderPath = dir.File("date_encoder.onnx"), stepPath = dir.File("date_decoder_step.onnx");
+        encoder.ExportOnnx(encoderPath);
+        decoderStep.ExportOnnx(stepPath);
+        var encoded = encoder.PredictMany([x], batchSize: 64);
+        var encodedOnnx = OnnxExportTests.RunOnnx(encoderPath, x);
+        string[] pieces = ["encoder outputs", "initial h", "initial c"];
+        for (int k = 0; k < 3; k++) AssertClose(pieces[k], encoded[k].ToArray(), encodedOnnx[k]);
+        // Masking(0) in the step graph rebuilds the padding mask from these zeros: padded steps must be exactly 0.
+        int width = encoded[0].Shape[2];
+        var xs = x.Span;
+        for (int i = 0; i < test.Length; i++)
+            for (int t = 0; t < DateTranslationModel.InLen; t++)
+                if (xs[i * DateTranslationModel.InLen + t] == 0f)
+                    for (int f = 0; f < width; f++) Assert.Equal(0f, encodedOnnx[0][(i * DateTranslationModel.InLen + t) * width + f]);
+
+        // One step from the start token equals the whole model's first position, in Praxis and in ONNX Runtime: the
+        // rebuilt mask keeps the attention off the padded steps (with them the logits would differ).
+        var start = Tensor.Full(DateTranslationModel.StartId, test.Length, 1);
+        var first = decoderStep.PredictMany([start, encoded[1], encoded[2], encoded[0]], batchSize: 64)[0].ToArray();
+        var firstOnnx = OnnxExportTests.RunOnnx(stepPath, start, encoded[1], encoded[2], encoded[0])[0];
+        var whole = model.Predict([x, Tensor.Full(DateTranslationModel.StartId, test.Length, DateTranslationModel.OutLen)], batchSize: 64).ToArray();
+        var wholeFirst = new float[first.Length];
+        for (int i = 0; i < test.Length; i++)
+            whole.AsSpan(i * DateTranslationModel.OutLen * DateTranslationModel.OutVocab, DateTranslationModel.OutVocab).CopyTo(wholeFirst.AsSpan(i * DateTranslationModel.OutVocab));
+        AssertClose("decoder step 0 (Praxis) vs the whole model's first position", wholeFirst, first);
+        AssertClose("decoder step 0 (ONNX Runtime) vs the whole model's first position", wholeFirst, firstOnnx);
+
+        var praxisSteps = DateTranslationModel.GreedyDecodeStepwise(h => encoder.PredictMany([h], batchSize: 64), s => decoderStep.PredictMany(s, batchSize: 64), x);
+        var onnxSteps = DecodeWithOnnxRuntime(encoderPath, stepPath, x.ToArray(), test.Length);
+        for (int i = 0; i < test.Length; i++)
+        {
+            Assert.Equal(DateTranslationModel.Text(praxis[i]), DateTranslationModel.Text(praxisSteps[i]));
+            Assert.Equal(DateTranslationModel.Text(praxis[i]), onnxSteps[i]);
+        }
+        output.WriteLine($"step-by-step greedy decoding over the encoder and decoder-step graphs in ONNX Runtime: the same {test.Length} dates");
+    }
+
+    /// <summary>
+    /// What a server would write with ONNX Runtime alone: encode once, then one decoder step per character, feeding
+    /// back the best character and the LSTM states; the encoder outputs are passed to every step.
+    /// </summary>
+    private static string[] DecodeWithOnnxRuntime(string encoderPath, string stepPath, float[] human, int n)
+    {
+        const int inLen = DateTranslationModel.InLen, vocab = DateTranslationModel.OutVocab;
+        using var encoder = new InferenceSession(encoderPath);
+        using var step = new InferenceSession(stepPath);
+        DenseTensor<float> outputs, h, c;
+        using (var e = encoder.Run([NamedOnnxValue.CreateFromTensor("human", new DenseTensor<float>(human, [n, inLen]))]))
+            (outputs, h, c) = (e[0].AsTensor<float>().ToDenseTensor(), e[1].AsTensor<float>().ToDenseTensor(), e[2].AsTensor<float>().ToDenseTensor());
+        var previous = new DenseTensor<float>([n, 1]);
+        previous.Fill(DateTranslationModel.StartId);
+        var text = new System.Text.StringBuilder[n];
+        for (int i = 0; i < n; i++) text[i] = new System.Text.StringBuilder();
+        for (int j = 0; j < DateTranslationModel.OutLen; j++)
+        {
+            using var r = step.Run([
+                NamedOnnxValue.CreateFromTensor("previous_id", previous), NamedOnnxValue.CreateFromTensor("h", h),
+                NamedOnnxValue.CreateFromTensor("c", c), NamedOnnxValue.CreateFromTensor("encoder_outputs", outputs)]);
+            var logits = r[0].AsTensor<float>(); // (n, 1, vocab)
+            for (int i = 0; i < n; i++)
+            {
+                int best = 0;
+                for (int k = 1; k < vocab; k++) if (logits[i, 0, k] > logits[i, 0, best]) best = k;
+                previous[i, 0] = best;
+                text[i].Append(best < DateTranslationModel.OutChars.Length ? DateTranslationModel.OutChars[best] : '?');
+            }
+            (h, c) = (r[1].AsTensor<float>().ToDenseTensor(), r[2].AsTensor<float>().ToDenseTensor());
+        }
+        return text.Select(t => t.ToString()).ToArray();
     }
 
     [Theory]
