@@ -1,5 +1,6 @@
 using Praxis.Initializers;
 using Praxis.Kernels;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -31,10 +32,17 @@ public class Conv1D : ConvLayer
     /// <param name="kernelInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>conv1d</c>, <c>conv1d_1</c>, …).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public Conv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", int dilationRate = 1, int groups = 1,
         ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null) : base(activation, useBias, biasInitializer, name)
+        string? name = null, Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
+        : base(activation, useBias, biasInitializer, name)
     {
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelRegularizer = kernelRegularizer;
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Layer '{Name}' (Conv1D) needs a positive number of filters; got {filters}.");
         if (kernelSize <= 0 || strides <= 0 || dilationRate <= 0 || groups <= 0)
             throw new ArgumentOutOfRangeException(nameof(kernelSize),
@@ -71,6 +79,9 @@ public class Conv1D : ConvLayer
     /// <summary>The kernel initializer.</summary>
     public Initializer KernelInitializer { get; }
 
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
     /// <summary>The (kernel_size, channels / groups, filters) kernel, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
@@ -82,7 +93,7 @@ public class Conv1D : ConvLayer
         if (channels % Groups != 0)
             throw new ShapeMismatchException($"{Who}: the input has {channels} channels (shape {inputShape}), which is not divisible by groups = {Groups}.");
         ComputeOutputShapes([inputShape]); // rejects a kernel longer than a known input
-        Kernel = AddWeight("kernel", new Shape(KernelSize, channels / Groups, Filters), KernelInitializer);
+        Kernel = AddWeight("kernel", new Shape(KernelSize, channels / Groups, Filters), KernelInitializer, regularizer: KernelRegularizer);
         AddBias(Filters);
         InputSpec = new InputSpec(rank: 3, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, channels));
         Built = true;
@@ -125,7 +136,8 @@ public class Conv1D : ConvLayer
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static Conv1D FromConfig(LayerConfig c) => new Conv1D(c.GetInt("filters"), c.GetInt1("kernel_size", null), c.GetInt1("strides", 1), c.GetPadding1D(causal: true),
         c.GetInt1("dilation_rate", 1), c.GetInt("groups", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
-        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName(),
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -139,6 +151,7 @@ public class Conv1D : ConvLayer
         AddSharedConfig(c);
         c["groups"] = Groups;
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "kernel_regularizer", KernelRegularizer);
         return c;
     }
 }
@@ -166,10 +179,19 @@ public class SeparableConv1D : ConvLayer
     /// <param name="pointwiseInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>separable_conv1d</c>, …).</param>
+    /// <param name="depthwiseRegularizer">Penalty on the depthwise kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="pointwiseRegularizer">Penalty on the pointwise kernel.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public SeparableConv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", int dilationRate = 1, int depthMultiplier = 1,
         ActivationFunction? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null,
-        Initializer? biasInitializer = null, string? name = null) : base(activation, useBias, biasInitializer, name)
+        Initializer? biasInitializer = null, string? name = null, Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null,
+        Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null) : base(activation, useBias, biasInitializer, name)
     {
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        DepthwiseRegularizer = depthwiseRegularizer;
+        PointwiseRegularizer = pointwiseRegularizer;
         if (filters <= 0 || kernelSize <= 0 || strides <= 0 || dilationRate <= 0 || depthMultiplier <= 0)
             throw new ArgumentOutOfRangeException(nameof(filters),
                 $"Layer '{Name}' (SeparableConv1D): filters, kernel_size, strides, dilation_rate and depth_multiplier must be positive; got {filters}, {kernelSize}, {strides}, {dilationRate}, {depthMultiplier}.");
@@ -207,6 +229,12 @@ public class SeparableConv1D : ConvLayer
     /// <summary>The pointwise kernel initializer.</summary>
     public Initializer PointwiseInitializer { get; }
 
+    /// <summary>The depthwise kernel's penalty, if any.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+
+    /// <summary>The pointwise kernel's penalty, if any.</summary>
+    public Regularizer? PointwiseRegularizer { get; }
+
     /// <summary>The (kernel_size, channels, depth_multiplier) depthwise kernel, once built.</summary>
     public Tensor DepthwiseKernel { get; private set; } = null!;
 
@@ -219,8 +247,8 @@ public class SeparableConv1D : ConvLayer
         SequenceInput.Check(this, inputShape);
         int channels = inputShape[2];
         ComputeOutputShapes([inputShape]);
-        DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(KernelSize, channels, DepthMultiplier), DepthwiseInitializer);
-        PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, channels * DepthMultiplier, Filters), PointwiseInitializer);
+        DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(KernelSize, channels, DepthMultiplier), DepthwiseInitializer, regularizer: DepthwiseRegularizer);
+        PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, channels * DepthMultiplier, Filters), PointwiseInitializer, regularizer: PointwiseRegularizer);
         AddBias(Filters);
         InputSpec = new InputSpec(rank: 3, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, channels));
         Built = true;
@@ -248,7 +276,8 @@ public class SeparableConv1D : ConvLayer
     public static SeparableConv1D FromConfig(LayerConfig c) => new SeparableConv1D(c.GetInt("filters"), c.GetInt1("kernel_size", null), c.GetInt1("strides", 1), c.GetPadding1D(causal: true),
         c.GetInt1("dilation_rate", 1), c.GetInt("depth_multiplier", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
         c.GetInitializer("depthwise_initializer", "glorot_uniform"), c.GetInitializer("pointwise_initializer", "glorot_uniform"),
-        c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+        c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName(), c.GetRegularizer("depthwise_regularizer"), c.GetRegularizer("pointwise_regularizer"),
+        c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -263,6 +292,8 @@ public class SeparableConv1D : ConvLayer
         c["depth_multiplier"] = DepthMultiplier;
         c["depthwise_initializer"] = DepthwiseInitializer.ToConfigValue();
         c["pointwise_initializer"] = PointwiseInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "depthwise_regularizer", DepthwiseRegularizer);
+        AddRegularizerConfig(c, "pointwise_regularizer", PointwiseRegularizer);
         return c;
     }
 }

@@ -1,4 +1,5 @@
 using Praxis.Initializers;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -23,10 +24,17 @@ public class Conv2D : Conv2DLayer
     /// <param name="kernelInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>conv2d</c>, <c>conv2d_1</c>, …).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", Size2? dilationRate = null,
         ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        string? name = null) : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
+        string? name = null, Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
+        : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
     {
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelRegularizer = kernelRegularizer;
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D needs a positive number of filters; got {filters}.");
         Filters = filters;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
@@ -38,6 +46,9 @@ public class Conv2D : Conv2DLayer
     /// <summary>The kernel initializer.</summary>
     public Initializer KernelInitializer { get; }
 
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
     /// <summary>The (kernel_height, kernel_width, in_channels, filters) kernel, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
@@ -48,7 +59,7 @@ public class Conv2D : Conv2DLayer
     public override void Build(Shape inputShape)
     {
         int channels = CheckBuildInput(inputShape);
-        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, Filters), KernelInitializer);
+        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, Filters), KernelInitializer, regularizer: KernelRegularizer);
         AddBias(Filters);
         Built = true;
     }
@@ -63,7 +74,8 @@ public class Conv2D : Conv2DLayer
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static Conv2D FromConfig(LayerConfig c) => new Conv2D(c.GetInt("filters"), c.GetSize2("kernel_size", null), c.GetSize2("strides", 1), c.GetPadding(),
         c.GetSize2("dilation_rate", 1), c.GetActivation("activation"), c.GetBool("use_bias", true),
-        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+        c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName(),
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -72,6 +84,7 @@ public class Conv2D : Conv2DLayer
         c["filters"] = Filters;
         AddWindowConfig(c);
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "kernel_regularizer", KernelRegularizer);
         return c;
     }
 }

@@ -1,5 +1,6 @@
 using Praxis.Initializers;
 using Praxis.Kernels;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -26,10 +27,17 @@ public class Conv2DTranspose : Layer
     /// <param name="kernelInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>conv2d_transpose</c>, …).</param>
+    /// <param name="kernelRegularizer">Penalty on the kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public Conv2DTranspose(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", Size2? outputPadding = null,
         Size2? dilationRate = null, ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null,
-        Initializer? biasInitializer = null, string? name = null) : base(name)
+        Initializer? biasInitializer = null, string? name = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null) : base(name)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2DTranspose needs a positive number of filters; got {filters}.");
         Filters = filters;
         KernelSize = kernelSize.RequirePositive("kernel_size");
@@ -44,6 +52,12 @@ public class Conv2DTranspose : Layer
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
     }
+
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias' penalty, if any.</summary>
+    public Regularizer? BiasRegularizer { get; }
 
     /// <summary>Number of output channels.</summary>
     public int Filters { get; }
@@ -88,8 +102,8 @@ public class Conv2DTranspose : Layer
     {
         ImageInput.Check(this, inputShape);
         int channels = inputShape[3];
-        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, Filters, channels), KernelInitializer);
-        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer);
+        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, Filters, channels), KernelInitializer, regularizer: KernelRegularizer);
+        if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer, regularizer: BiasRegularizer);
         InputSpec = new InputSpec(rank: 4, axes: new Dictionary<int, int> { [-1] = channels }, expectedShape: new Shape(-1, -1, -1, channels));
         Built = true;
     }
@@ -116,7 +130,8 @@ public class Conv2DTranspose : Layer
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static Conv2DTranspose FromConfig(LayerConfig c) => new Conv2DTranspose(c.GetInt("filters"), c.GetSize2("kernel_size", null), c.GetSize2("strides", 1), c.GetPadding(),
         c.Has("output_padding") ? c.GetSize2("output_padding", null) : null, c.GetSize2("dilation_rate", 1), c.GetActivation("activation"),
-        c.GetBool("use_bias", true), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+        c.GetBool("use_bias", true), c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName(),
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -133,6 +148,10 @@ public class Conv2DTranspose : Layer
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = KernelInitializer.ToConfigValue();
         c["bias_initializer"] = BiasInitializer.ToConfigValue();
+        // Written only when set, so files without regularizers keep their exact bytes.
+        if (KernelRegularizer != null) c["kernel_regularizer"] = KernelRegularizer.ToConfigValue();
+        if (BiasRegularizer != null) c["bias_regularizer"] = BiasRegularizer.ToConfigValue();
+        if (ActivityRegularizer != null) c["activity_regularizer"] = ActivityRegularizer.ToConfigValue();
         return c;
     }
 }

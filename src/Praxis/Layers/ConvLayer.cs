@@ -1,5 +1,6 @@
 using Praxis.Initializers;
 using Praxis.Kernels;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -31,6 +32,9 @@ public abstract class ConvLayer : Layer
     /// <summary>The bias initializer.</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>The bias' penalty (Keras <c>bias_regularizer</c>), if any; set by each subclass' constructor.</summary>
+    public Regularizer? BiasRegularizer { get; protected init; }
+
     /// <summary>The bias (one per output channel), once built; null without bias.</summary>
     public Tensor? Bias { get; protected set; }
 
@@ -46,16 +50,27 @@ public abstract class ConvLayer : Layer
     /// <summary>Adds the bias weight (shape (<paramref name="channels"/>)) when <see cref="UseBias"/>.</summary>
     protected void AddBias(int channels)
     {
-        if (UseBias) Bias = AddWeight("bias", new Shape(channels), BiasInitializer);
+        if (UseBias) Bias = AddWeight("bias", new Shape(channels), BiasInitializer, regularizer: BiasRegularizer);
     }
 
-    /// <summary>The shared config keys: <c>data_format</c>, <c>activation</c>, <c>use_bias</c>, <c>bias_initializer</c>.</summary>
+    /// <summary>
+    /// The shared config keys: <c>data_format</c>, <c>activation</c>, <c>use_bias</c>, <c>bias_initializer</c>, and
+    /// <c>bias_regularizer</c> / <c>activity_regularizer</c> when set.
+    /// </summary>
     protected void AddSharedConfig(Dictionary<string, object?> c)
     {
         c["data_format"] = "channels_last";
         c["activation"] = Activation.Name;
         c["use_bias"] = UseBias;
         c["bias_initializer"] = BiasInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "bias_regularizer", BiasRegularizer);
+        AddRegularizerConfig(c, "activity_regularizer", ActivityRegularizer);
+    }
+
+    /// <summary>Writes <paramref name="r"/> under <paramref name="key"/> only when set, so files without regularizers keep their bytes.</summary>
+    protected static void AddRegularizerConfig(Dictionary<string, object?> c, string key, Regularizer? r)
+    {
+        if (r != null) c[key] = r.ToConfigValue();
     }
 }
 

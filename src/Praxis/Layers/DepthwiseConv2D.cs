@@ -1,4 +1,5 @@
 using Praxis.Initializers;
+using Praxis.Regularizers;
 using Praxis.IO;
 
 namespace Praxis.Layers;
@@ -24,10 +25,17 @@ public class DepthwiseConv2D : Conv2DLayer
     /// <param name="depthwiseInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>depthwise_conv2d</c>, …).</param>
+    /// <param name="depthwiseRegularizer">Penalty on the depthwise kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public DepthwiseConv2D(Size2 kernelSize, Size2? strides = null, string padding = "valid", int depthMultiplier = 1, Size2? dilationRate = null,
         ActivationFunction? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
-        string? name = null) : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
+        string? name = null, Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
+        : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
     {
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        DepthwiseRegularizer = depthwiseRegularizer;
         if (depthMultiplier <= 0) throw new ArgumentOutOfRangeException(nameof(depthMultiplier), $"{Who}: depth_multiplier must be positive; got {depthMultiplier}.");
         DepthMultiplier = depthMultiplier;
         DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
@@ -39,6 +47,9 @@ public class DepthwiseConv2D : Conv2DLayer
     /// <summary>The kernel initializer.</summary>
     public Initializer DepthwiseInitializer { get; }
 
+    /// <summary>The kernel's penalty (Keras <c>depthwise_regularizer</c>), if any.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+
     /// <summary>The (kernel_height, kernel_width, channels, depth_multiplier) kernel, once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
@@ -46,7 +57,7 @@ public class DepthwiseConv2D : Conv2DLayer
     public static DepthwiseConv2D FromConfig(LayerConfig c) => new(c.GetSize2("kernel_size", null), c.GetSize2("strides", 1),
         c.GetPadding(), c.GetInt("depth_multiplier", 1), c.GetSize2("dilation_rate", 1), c.GetActivation("activation"),
         c.GetBool("use_bias", true), c.GetInitializer("depthwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"),
-        c.ChannelsLastName());
+        c.ChannelsLastName(), c.GetRegularizer("depthwise_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     protected override int OutputChannels(int inputChannels) => inputChannels < 0 ? -1 : inputChannels * DepthMultiplier;
@@ -55,7 +66,7 @@ public class DepthwiseConv2D : Conv2DLayer
     public override void Build(Shape inputShape)
     {
         int channels = CheckBuildInput(inputShape);
-        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer);
+        Kernel = AddWeight("kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, regularizer: DepthwiseRegularizer);
         AddBias(channels * DepthMultiplier);
         Built = true;
     }
@@ -71,6 +82,7 @@ public class DepthwiseConv2D : Conv2DLayer
         AddWindowConfig(c);
         c["depth_multiplier"] = DepthMultiplier;
         c["depthwise_initializer"] = DepthwiseInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "depthwise_regularizer", DepthwiseRegularizer);
         return c;
     }
 }
@@ -96,10 +108,20 @@ public class SeparableConv2D : Conv2DLayer
     /// <param name="pointwiseInitializer">Default <c>glorot_uniform</c>.</param>
     /// <param name="biasInitializer">Default <c>zeros</c>.</param>
     /// <param name="name">Layer name; generated when null (<c>separable_conv2d</c>, …).</param>
+    /// <param name="depthwiseRegularizer">Penalty on the depthwise kernel (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="pointwiseRegularizer">Penalty on the pointwise kernel.</param>
+    /// <param name="biasRegularizer">Penalty on the bias.</param>
+    /// <param name="activityRegularizer">Penalty on the output.</param>
     public SeparableConv2D(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", Size2? dilationRate = null, int depthMultiplier = 1,
         ActivationFunction? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null,
-        Initializer? biasInitializer = null, string? name = null) : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
+        Initializer? biasInitializer = null, string? name = null, Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null,
+        Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
+        : base(kernelSize, strides, padding, dilationRate, activation, useBias, biasInitializer, name)
     {
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        DepthwiseRegularizer = depthwiseRegularizer;
+        PointwiseRegularizer = pointwiseRegularizer;
         if (filters <= 0 || depthMultiplier <= 0)
             throw new ArgumentOutOfRangeException(nameof(filters), $"{Who}: filters and depth_multiplier must be positive; got {filters} and {depthMultiplier}.");
         Filters = filters;
@@ -120,6 +142,12 @@ public class SeparableConv2D : Conv2DLayer
     /// <summary>The pointwise kernel initializer.</summary>
     public Initializer PointwiseInitializer { get; }
 
+    /// <summary>The depthwise kernel's penalty, if any.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+
+    /// <summary>The pointwise kernel's penalty, if any.</summary>
+    public Regularizer? PointwiseRegularizer { get; }
+
     /// <summary>The (kernel_height, kernel_width, channels, depth_multiplier) depthwise kernel, once built.</summary>
     public Tensor DepthwiseKernel { get; private set; } = null!;
 
@@ -130,7 +158,8 @@ public class SeparableConv2D : Conv2DLayer
     public static SeparableConv2D FromConfig(LayerConfig c) => new(c.GetInt("filters"), c.GetSize2("kernel_size", null),
         c.GetSize2("strides", 1), c.GetPadding(), c.GetSize2("dilation_rate", 1), c.GetInt("depth_multiplier", 1),
         c.GetActivation("activation"), c.GetBool("use_bias", true), c.GetInitializer("depthwise_initializer", "glorot_uniform"),
-        c.GetInitializer("pointwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName());
+        c.GetInitializer("pointwise_initializer", "glorot_uniform"), c.GetInitializer("bias_initializer", "zeros"), c.ChannelsLastName(),
+        c.GetRegularizer("depthwise_regularizer"), c.GetRegularizer("pointwise_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     protected override int OutputChannels(int inputChannels) => Filters;
@@ -139,8 +168,8 @@ public class SeparableConv2D : Conv2DLayer
     public override void Build(Shape inputShape)
     {
         int channels = CheckBuildInput(inputShape);
-        DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer);
-        PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, 1, channels * DepthMultiplier, Filters), PointwiseInitializer);
+        DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, regularizer: DepthwiseRegularizer);
+        PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, 1, channels * DepthMultiplier, Filters), PointwiseInitializer, regularizer: PointwiseRegularizer);
         AddBias(Filters);
         Built = true;
     }
@@ -164,6 +193,8 @@ public class SeparableConv2D : Conv2DLayer
         c["depth_multiplier"] = DepthMultiplier;
         c["depthwise_initializer"] = DepthwiseInitializer.ToConfigValue();
         c["pointwise_initializer"] = PointwiseInitializer.ToConfigValue();
+        AddRegularizerConfig(c, "depthwise_regularizer", DepthwiseRegularizer);
+        AddRegularizerConfig(c, "pointwise_regularizer", PointwiseRegularizer);
         return c;
     }
 }

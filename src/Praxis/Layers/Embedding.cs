@@ -1,4 +1,5 @@
 using Praxis.Initializers;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -17,8 +18,13 @@ public class Embedding : Layer
     /// <param name="embeddingsInitializer">Default <c>RandomUniform(-0.05, 0.05)</c> (Keras' "uniform").</param>
     /// <param name="maskZero">Treat id 0 as padding and emit a mask.</param>
     /// <param name="name">Layer name; generated when null.</param>
-    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, bool maskZero = false, string? name = null) : base(name)
+    /// <param name="embeddingsRegularizer">Penalty on the table (<c>"l2"</c>, <c>new L1(1e-4f)</c>, …), added to the loss.</param>
+    /// <param name="activityRegularizer">Penalty on the output vectors.</param>
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, bool maskZero = false, string? name = null,
+        Regularizer? embeddingsRegularizer = null, Regularizer? activityRegularizer = null) : base(name)
     {
+        EmbeddingsRegularizer = embeddingsRegularizer;
+        ActivityRegularizer = activityRegularizer;
         if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), $"Embedding needs a positive input_dim (vocabulary size); got {inputDim}.");
         if (outputDim <= 0) throw new ArgumentOutOfRangeException(nameof(outputDim), $"Embedding needs a positive output_dim; got {outputDim}.");
         InputDim = inputDim;
@@ -36,6 +42,9 @@ public class Embedding : Layer
     /// <summary>The table initializer.</summary>
     public Initializer EmbeddingsInitializer { get; }
 
+    /// <summary>The table's penalty (Keras <c>embeddings_regularizer</c>), if any.</summary>
+    public Regularizer? EmbeddingsRegularizer { get; }
+
     /// <summary>Whether id 0 is padding (masked).</summary>
     public bool MaskZero { get; }
 
@@ -45,7 +54,7 @@ public class Embedding : Layer
     /// <inheritdoc />
     public override void Build(Shape inputShape)
     {
-        Embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer);
+        Embeddings = AddWeight("embeddings", new Shape(InputDim, OutputDim), EmbeddingsInitializer, regularizer: EmbeddingsRegularizer);
         Built = true;
     }
 
@@ -65,7 +74,7 @@ public class Embedding : Layer
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static Embedding FromConfig(LayerConfig c) => new Embedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetInitializer("embeddings_initializer", "random_uniform"),
-        c.GetBool("mask_zero", false), c.Name);
+        c.GetBool("mask_zero", false), c.Name, c.GetRegularizer("embeddings_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -75,6 +84,9 @@ public class Embedding : Layer
         c["output_dim"] = OutputDim;
         c["embeddings_initializer"] = EmbeddingsInitializer.ToConfigValue();
         c["mask_zero"] = MaskZero;
+        // Written only when set, so files without regularizers keep their exact bytes.
+        if (EmbeddingsRegularizer != null) c["embeddings_regularizer"] = EmbeddingsRegularizer.ToConfigValue();
+        if (ActivityRegularizer != null) c["activity_regularizer"] = ActivityRegularizer.ToConfigValue();
         return c;
     }
 }

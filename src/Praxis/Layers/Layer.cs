@@ -151,7 +151,8 @@ public abstract class Layer
     /// <summary>
     /// The layer's extra losses (Keras <c>layer.losses</c>; the name differs because <c>Model.Losses</c> is the compiled loss per output): those added by <see cref="AddLoss"/> and the activity
     /// regularizer since the last <see cref="ClearLosses"/>, then the weight regularizers' penalties, built afresh from the
-    /// current weights on each read. A model lists its layers' too.
+    /// current weights on each read, then those of the layers it owns (a model's layers, nested models included, and a
+    /// wrapper's inner layers, e.g. both directions of a <c>Bidirectional</c>).
     /// </summary>
     public virtual IReadOnlyList<Tensor> AddedLosses
     {
@@ -159,12 +160,17 @@ public abstract class Layer
         {
             var list = new List<Tensor>(_callLosses);
             foreach (var (w, r) in _weightRegularizers) list.Add(r.Penalty(w));
+            foreach (var l in OwnedLayers) list.AddRange(l.AddedLosses);
             return list;
         }
     }
 
-    /// <summary>Forgets the losses added during earlier calls (Fit and Evaluate do this before each recorded pass).</summary>
-    public virtual void ClearLosses() => _callLosses.Clear();
+    /// <summary>Forgets the losses added during earlier calls, its own layers' too (Fit and Evaluate do this before each recorded pass).</summary>
+    public virtual void ClearLosses()
+    {
+        _callLosses.Clear();
+        foreach (var l in OwnedLayers) l.ClearLosses();
+    }
 
     /// <summary>Creates the weights for an input of <paramref name="inputShape"/> (batch dimension −1).</summary>
     public virtual void Build(Shape inputShape) => Built = true;

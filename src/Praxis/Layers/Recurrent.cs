@@ -1,4 +1,5 @@
 using Praxis.Initializers;
+using Praxis.Regularizers;
 
 namespace Praxis.Layers;
 
@@ -9,9 +10,11 @@ namespace Praxis.Layers;
 /// are passed as extra inputs after the sequence (Keras' <c>initial_state</c>). A mask on the input (from
 /// <c>Embedding(maskZero: true)</c>) makes masked steps keep the previous state; the output sequence carries the mask on.
 /// Each layer runs as one fused op per call (see <see cref="Tensor.Lstm"/>), forward and backward through time.
+/// Keras' <c>kernel_regularizer</c>, <c>recurrent_regularizer</c>, <c>bias_regularizer</c> and
+/// <c>activity_regularizer</c> (on every output, states included, as Keras 3) are added to the loss.
 /// </summary>
 /// <remarks>
-/// Keras' <c>dropout</c>, <c>recurrent_dropout</c>, <c>stateful</c>, <c>unroll</c> and regularizers are not offered.
+/// Keras' <c>dropout</c>, <c>recurrent_dropout</c>, <c>stateful</c> and <c>unroll</c> are not offered.
 /// Activations are limited to those the fused kernels implement: tanh, sigmoid, relu, hard_sigmoid and linear.
 /// </remarks>
 public abstract class RecurrentLayer : Layer
@@ -64,6 +67,23 @@ public abstract class RecurrentLayer : Layer
     /// <summary>Masked steps output zeros rather than repeating the previous output (Bidirectional sets it when returning sequences).</summary>
     public bool ZeroOutputForMask { get; internal set; }
 
+    /// <summary>The input kernel's penalty (Keras <c>kernel_regularizer</c>), if any.</summary>
+    public Regularizer? KernelRegularizer { get; private set; }
+
+    /// <summary>The recurrent kernel's penalty (Keras <c>recurrent_regularizer</c>), if any.</summary>
+    public Regularizer? RecurrentRegularizer { get; private set; }
+
+    /// <summary>The bias' penalty (Keras <c>bias_regularizer</c>), if any.</summary>
+    public Regularizer? BiasRegularizer { get; private set; }
+
+    private protected void SetRegularizers(Regularizer? kernel, Regularizer? recurrent, Regularizer? bias, Regularizer? activity)
+    {
+        KernelRegularizer = kernel;
+        RecurrentRegularizer = recurrent;
+        BiasRegularizer = bias;
+        ActivityRegularizer = activity;
+    }
+
     /// <summary>The input kernel (features, gates·units), once built.</summary>
     public Tensor Kernel { get; private set; } = null!;
 
@@ -89,11 +109,11 @@ public abstract class RecurrentLayer : Layer
         if (inputShape.Rank != 3 || inputShape[-1] <= 0)
             throw new ShapeMismatchException($"Layer '{Name}' ({GetType().Name}) expects input (batch, time, features) with known features; got shape {inputShape}.");
         int d = inputShape[-1];
-        Kernel = AddWeight("kernel", new Shape(d, Gates * Units), KernelInitializer);
-        RecurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer);
+        Kernel = AddWeight("kernel", new Shape(d, Gates * Units), KernelInitializer, regularizer: KernelRegularizer);
+        RecurrentKernel = AddWeight("recurrent_kernel", new Shape(Units, Gates * Units), RecurrentInitializer, regularizer: RecurrentRegularizer);
         if (UseBias)
         {
-            Bias = AddWeight("bias", BiasShape, BiasInitializer);
+            Bias = AddWeight("bias", BiasShape, BiasInitializer, regularizer: BiasRegularizer);
             InitBias(Bias);
         }
         InputSpec = new InputSpec(rank: 3, axes: new Dictionary<int, int> { [-1] = d }, expectedShape: new Shape(-1, -1, d));
@@ -184,6 +204,11 @@ public abstract class RecurrentLayer : Layer
         c["return_state"] = ReturnState;
         c["go_backwards"] = GoBackwards;
         c["zero_output_for_mask"] = ZeroOutputForMask;
+        // Written only when set, so files without regularizers keep their exact bytes.
+        if (KernelRegularizer != null) c["kernel_regularizer"] = KernelRegularizer.ToConfigValue();
+        if (RecurrentRegularizer != null) c["recurrent_regularizer"] = RecurrentRegularizer.ToConfigValue();
+        if (BiasRegularizer != null) c["bias_regularizer"] = BiasRegularizer.ToConfigValue();
+        if (ActivityRegularizer != null) c["activity_regularizer"] = ActivityRegularizer.ToConfigValue();
         return c;
     }
 }
@@ -197,14 +222,17 @@ public sealed class SimpleRNN : RecurrentLayer
     /// <summary>Rebuilds the layer from its saved config (<see cref="Layer.GetConfig"/>); every default is written here once.</summary>
     public static SimpleRNN FromConfig(LayerConfig c) => new SimpleRNN(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetBool("use_bias", true),
         c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
-        c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("zero_output_for_mask", false), c.Name);
+        c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("zero_output_for_mask", false), c.Name,
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("recurrent_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <summary>Creates the layer; arguments as Keras <c>SimpleRNN</c>.</summary>
     public SimpleRNN(int units, ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null,
         Initializer? recurrentInitializer = null, Initializer? biasInitializer = null, bool returnSequences = false,
-        bool returnState = false, bool goBackwards = false, bool zeroOutputForMask = false, string? name = null)
+        bool returnState = false, bool goBackwards = false, bool zeroOutputForMask = false, string? name = null, Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
         : base(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, returnSequences,
-            returnState, goBackwards, zeroOutputForMask, name) { }
+            returnState, goBackwards, zeroOutputForMask, name) =>
+        SetRegularizers(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer);
 
     private protected override int Gates => 1;
 
@@ -217,7 +245,8 @@ public sealed class SimpleRNN : RecurrentLayer
     /// <inheritdoc />
     public override RecurrentLayer CloneWith(string name, bool goBackwards, bool zeroOutputForMask) =>
         new SimpleRNN(Units, Activation, UseBias, KernelInitializer, RecurrentInitializer, BiasInitializer, ReturnSequences,
-            ReturnState, goBackwards, zeroOutputForMask, name);
+            ReturnState, goBackwards, zeroOutputForMask, name,
+            KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer);
 }
 
 /// <summary>
@@ -233,10 +262,12 @@ public sealed class LSTM : RecurrentLayer
     public LSTM(int units, ActivationFunction? activation = null, ActivationFunction? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool unitForgetBias = true, bool returnSequences = false, bool returnState = false, bool goBackwards = false,
-        bool zeroOutputForMask = false, string? name = null)
+        bool zeroOutputForMask = false, string? name = null, Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
         : base(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, returnSequences,
             returnState, goBackwards, zeroOutputForMask, name)
     {
+        SetRegularizers(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer);
         RecurrentActivation = recurrentActivation ?? Activations.Get("sigmoid");
         RequireFused(RecurrentActivation, "LSTM recurrent activation");
         UnitForgetBias = unitForgetBias;
@@ -270,13 +301,15 @@ public sealed class LSTM : RecurrentLayer
     /// <inheritdoc />
     public override RecurrentLayer CloneWith(string name, bool goBackwards, bool zeroOutputForMask) =>
         new LSTM(Units, Activation, RecurrentActivation, UseBias, KernelInitializer, RecurrentInitializer, BiasInitializer,
-            UnitForgetBias, ReturnSequences, ReturnState, goBackwards, zeroOutputForMask, name);
+            UnitForgetBias, ReturnSequences, ReturnState, goBackwards, zeroOutputForMask, name,
+            KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer);
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static LSTM FromConfig(LayerConfig c) => new LSTM(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
         c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
         c.GetBool("unit_forget_bias", true), c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false),
-        c.GetBool("zero_output_for_mask", false), c.Name);
+        c.GetBool("zero_output_for_mask", false), c.Name,
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("recurrent_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
@@ -301,10 +334,12 @@ public sealed class GRU : RecurrentLayer
     public GRU(int units, ActivationFunction? activation = null, ActivationFunction? recurrentActivation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
         bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool resetAfter = true,
-        bool zeroOutputForMask = false, string? name = null)
+        bool zeroOutputForMask = false, string? name = null, Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null)
         : base(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, returnSequences,
             returnState, goBackwards, zeroOutputForMask, name)
     {
+        SetRegularizers(kernelRegularizer, recurrentRegularizer, biasRegularizer, activityRegularizer);
         RecurrentActivation = recurrentActivation ?? Activations.Get("sigmoid");
         RequireFused(RecurrentActivation, "GRU recurrent activation");
         ResetAfter = resetAfter;
@@ -331,13 +366,15 @@ public sealed class GRU : RecurrentLayer
     /// <inheritdoc />
     public override RecurrentLayer CloneWith(string name, bool goBackwards, bool zeroOutputForMask) =>
         new GRU(Units, Activation, RecurrentActivation, UseBias, KernelInitializer, RecurrentInitializer, BiasInitializer,
-            ReturnSequences, ReturnState, goBackwards, ResetAfter, zeroOutputForMask, name);
+            ReturnSequences, ReturnState, goBackwards, ResetAfter, zeroOutputForMask, name,
+            KernelRegularizer, RecurrentRegularizer, BiasRegularizer, ActivityRegularizer);
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static GRU FromConfig(LayerConfig c) => new GRU(c.GetInt("units"), c.GetActivation("activation", "tanh"), c.GetActivation("recurrent_activation", "sigmoid"), c.GetBool("use_bias", true),
         c.GetInitializer("kernel_initializer", "glorot_uniform"), c.GetInitializer("recurrent_initializer", "orthogonal"), c.GetInitializer("bias_initializer", "zeros"),
         c.GetBool("return_sequences", false), c.GetBool("return_state", false), c.GetBool("go_backwards", false), c.GetBool("reset_after", true),
-        c.GetBool("zero_output_for_mask", false), c.Name);
+        c.GetBool("zero_output_for_mask", false), c.Name,
+        c.GetRegularizer("kernel_regularizer"), c.GetRegularizer("recurrent_regularizer"), c.GetRegularizer("bias_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

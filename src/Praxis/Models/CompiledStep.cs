@@ -18,8 +18,10 @@ internal sealed class CompiledStep
     private List<Op>? _backward;
     private bool _recorded;
 
-    public CompiledStep(Model model, Shape[] inputShapes, Shape[] targetShapes, bool training, bool withLoss, bool eager, long version)
+    public CompiledStep(Model model, Shape[] inputShapes, Shape[] targetShapes, bool training, bool withLoss, bool eager, long version,
+        Shape? sampleWeightShape = null)
     {
+        if (sampleWeightShape is { } sws) SampleWeight = new Tensor(sws);
         _model = model;
         _training = training;
         _withLoss = withLoss;
@@ -36,6 +38,9 @@ internal sealed class CompiledStep
 
     /// <summary>One placeholder per target given to Fit/Evaluate (one per output, or none).</summary>
     public Tensor[] Targets { get; }
+
+    /// <summary>The per-sample weights placeholder (Fit's <c>sampleWeight</c>/<c>classWeight</c>), or null for an unweighted step.</summary>
+    public Tensor? SampleWeight { get; }
 
     /// <summary>The first target (single-output models), or null when there is none.</summary>
     public Tensor? Target => Targets.Length > 0 ? Targets[0] : null;
@@ -63,9 +68,11 @@ internal sealed class CompiledStep
     public IReadOnlyList<Tensor> TrainableWeights { get; private set; } = [];
 
     /// <summary>Whether the placeholders fit data of these per-batch shapes (a later call may bring other target shapes).</summary>
-    public bool Matches(Tensor[] x, Tensor[] y)
+    public bool Matches(Tensor[] x, Tensor[] y, Tensor? sampleWeight = null)
     {
         if (x.Length != Inputs.Length || y.Length != Targets.Length) return false;
+        if ((sampleWeight is null) != (SampleWeight is null)) return false;
+        if (sampleWeight is not null && !SameSampleShape(sampleWeight.Shape, SampleWeight!.Shape)) return false;
         for (int i = 0; i < x.Length; i++) if (!SameSampleShape(x[i].Shape, Inputs[i].Shape)) return false;
         for (int i = 0; i < y.Length; i++) if (!SameSampleShape(y[i].Shape, Targets[i].Shape)) return false;
         return true;
@@ -118,7 +125,7 @@ internal sealed class CompiledStep
         var outputs = _model.Call(Inputs, _training);
         Tensor? loss = null;
         Tensor?[] perOutput = [];
-        if (_withLoss) loss = _model.ComputeCompiledLoss(Targets, outputs, out perOutput);
+        if (_withLoss) loss = _model.ComputeCompiledLoss(Targets, outputs, SampleWeight, out perOutput);
         Outputs = outputs;
         Loss = loss;
         OutputLosses = perOutput;
@@ -161,6 +168,9 @@ public sealed class Batch
 
     /// <summary>The first target, or null when there is none.</summary>
     public Tensor? Target => Y.Count > 0 ? Y[0] : null;
+
+    /// <summary>The batch's per-sample weights (Keras' third element of <c>data</c>), or null when Fit/Evaluate got none.</summary>
+    public Tensor? SampleWeight => Step.SampleWeight;
 
     /// <summary>The number of samples in the batch.</summary>
     public int Size => X[0].Shape[0];

@@ -222,7 +222,7 @@ public partial class Model
     /// The compiled loss of one batch: Σ weight·loss over the outputs that have a loss. Called while a step is recorded;
     /// <paramref name="perOutput"/> receives each output's weighted loss (null where none).
     /// </summary>
-    internal Tensor ComputeCompiledLoss(Tensor[] targets, Tensor[] outputs, out Tensor?[] perOutput)
+    internal Tensor ComputeCompiledLoss(Tensor[] targets, Tensor[] outputs, Tensor? sampleWeight, out Tensor?[] perOutput)
     {
         ResolveCompile(outputs.Length);
         if (targets.Length != outputs.Length)
@@ -234,7 +234,8 @@ public partial class Model
         {
             if (_losses[i] is not { } loss) continue;
             Tensor l;
-            try { l = loss.Compute(targets[i], outputs[i]); }
+            // One sample weight serves every output, as Keras 3 repeats a single sample_weight over the outputs.
+            try { l = loss.Compute(targets[i], outputs[i], sampleWeight); }
             catch (ShapeMismatchException e) when (outputs.Length > 1)
             {
                 throw new ShapeMismatchException($"Output '{OutputName(i, outputs.Length)}' of model '{Name}': {e.Message}");

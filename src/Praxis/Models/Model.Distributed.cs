@@ -20,14 +20,15 @@ public partial class Model
     /// <summary>The recorded training step for <paramref name="count"/> rows, filled with epoch-order positions [start, start+count).</summary>
     internal CompiledStep GatherTrainBatch(Tensor[] x, Tensor[] y, int start, int count)
     {
-        var step = GetStep(count, ModeTrain, x, y);
+        var step = GetStep(count, ModeTrain, x, y, _fitSampleWeight);
         for (int i = 0; i < x.Length; i++) GatherRows(x[i], _order, start, count, step.Inputs[i]);
         for (int i = 0; i < y.Length; i++) GatherRows(y[i], _order, start, count, step.Targets[i]);
+        if (_fitSampleWeight is { } sw) GatherRows(sw, _order, start, count, step.SampleWeight!);
         return step;
     }
 
     /// <summary>Loss and metrics over data held by this process only.</summary>
-    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor[] y, int batchSize) => EvaluateCore(x, y, batchSize);
+    internal Dictionary<string, double> EvaluateLocal(Tensor[] x, Tensor[] y, int batchSize) => EvaluateCore(x, y, batchSize, null);
 }
 
 /// <summary>Combines the gradients of several processes before an optimizer update (see <see cref="Model.GradientReducer"/>).</summary>

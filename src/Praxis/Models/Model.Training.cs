@@ -121,39 +121,52 @@ public partial class Model
     /// cancelled, e.g. from <c>Console.CancelKeyPress</c> for Ctrl+C, which ends Fit after the batch in flight with an
     /// <see cref="OperationCanceledException"/>) restores the weights, the optimizer's state and the random generators to
     /// what they were before the call, so a corrected call starts from the same place. To stop early and keep what was
-    /// trained, set <see cref="StopTraining"/> instead (as Keras' <c>stop_training</c>).</remarks>
+    /// trained, set <see cref="StopTraining"/> instead (as Keras' <c>stop_training</c>).
+    /// <para><c>sampleWeight</c> (Keras <c>sample_weight</c>) weighs each sample's loss: one weight per sample, or the
+    /// per-sample loss shape (e.g. (samples, steps)); the compiled loss is then Σ loss·w divided by the number of values
+    /// (Keras 3's <c>sum_over_batch_size</c>; <c>mean_with_sample_weight</c> divides by Σw). <c>classWeight</c> (Keras
+    /// <c>class_weight</c>) maps a class index to the weight of every sample of that class (classes not named weigh 1):
+    /// the class is the target itself for class ids (samples) or (samples, 1) (rounded, as Keras), the arg-max for one-hot
+    /// targets (samples, classes). It needs a single output and cannot be combined with <c>sampleWeight</c>, as in Keras.
+    /// With <c>validationSplit</c> the sample weights are split too; class weights apply to training only. The weights
+    /// also reach the compiled metrics given as <c>weightedMetrics</c>.</para></remarks>
     /// <returns>The per-epoch history of loss and metrics.</returns>
     public History Fit(Tensor x, Tensor? y = null, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
         Fit([x], Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch, cancellationToken);
+            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
     /// <summary>Trains a model with several inputs; see the single-input overload.</summary>
     public History Fit(Tensor[] x, Tensor? y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
         Fit(x, Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch, cancellationToken);
+            validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
     /// <summary>Trains a single-input model with several outputs: one target per output, in output order.</summary>
     public History Fit(Tensor x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor[] Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
         Fit([x], y, epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch, cancellationToken);
+            validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
     /// <summary>Trains a model with several outputs whose targets are keyed by output name (Keras' dict of targets).</summary>
     public History Fit(Tensor[] x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default) =>
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
         Fit(x, TargetsByName(y, "y"), epochs, batchSize, verbose, callbacks, validationSplit,
-            validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch, cancellationToken);
+            validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
     /// <summary>Trains a model with several inputs and outputs: one target per output, in output order (none for a model whose <see cref="TrainStep"/> needs none).</summary>
     public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null,
-        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default)
+        bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -164,13 +177,59 @@ public partial class Model
             var strategy = Distribution ?? LocalFit.Instance;
             // Holding the evaluation gate keeps another thread's Evaluate from resetting this Fit's trackers mid-epoch.
             lock (_evaluateGate)
-            try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch, cancellationToken); }
+            try { return FitCore(strategy, x, y, epochs, batchSize, verbose, callbacks, validationSplit, validationData, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight); }
             catch (Exception e) when (strategy.ShouldAbort(e)) { strategy.AbortJob(e); throw; }
         }
-        finally { Volatile.Write(ref _training, 0); }
+        finally
+        {
+            _fitSampleWeight = null;
+            Volatile.Write(ref _training, 0);
+        }
     }
 
     private static Tensor[] Targets(Tensor? y) => y is null ? [] : [y];
+
+    /// <summary>The training weights of the Fit in progress (null when unweighted); batches gather their rows.</summary>
+    private Tensor? _fitSampleWeight;
+
+    /// <summary>Checks a sampleWeight: one row per sample, finite, non-negative.</summary>
+    private void CheckSampleWeight(Tensor? sw, int n, string what)
+    {
+        if (sw is null) return;
+        if (sw.Rank == 0 || sw.Shape[0] != n)
+            throw new ArgumentException($"{what}: model '{Name}': sampleWeight must have one weight per sample: expected {n} rows (shape ({n}) or ({n}, …)), got {(sw.Rank == 0 ? 0 : sw.Shape[0])} (shape {sw.Shape}).");
+        sw.EnsureFinite("sampleWeight");
+        foreach (var v in sw.Span)
+            if (v < 0) throw new ArgumentOutOfRangeException(nameof(sw), $"{what}: model '{Name}': sampleWeight must be >= 0; got {v}.");
+    }
+
+    /// <summary>
+    /// Keras 3's <c>class_weight_to_sample_weights</c>: the class of each sample is its target for ids of shape (n) or
+    /// (n, 1), rounded, or the arg-max of a (n, classes) one-hot target; the weight is classWeight[class], or 1.
+    /// </summary>
+    private Tensor ClassWeightsToSampleWeights(IReadOnlyDictionary<int, float> classWeight, Tensor[] y)
+    {
+        int outputs = HasGraph ? _outputs.Length : y.Length;
+        if (outputs != 1 || y.Length != 1)
+            throw new ArgumentException($"Fit: classWeight is only supported for a model with a single output; model '{Name}' has {outputs} ({OutputList(outputs)}). Give sampleWeight instead.");
+        foreach (var (k, cwv) in classWeight)
+            if (!float.IsFinite(cwv) || cwv < 0) throw new ArgumentOutOfRangeException(nameof(classWeight), $"Fit: classWeight[{k}] must be finite and >= 0; got {cwv}.");
+        var t = y[0];
+        int n = t.Shape[0];
+        if (t.Rank > 2)
+            throw new ShapeMismatchException($"Fit: classWeight needs one class per sample: targets of shape ({n}) or ({n}, 1) (class ids) or ({n}, classes) (one-hot); got shape {t.Shape}. Give sampleWeight of the per-sample loss shape instead.");
+        if (t.Rank == 2 && t.Shape[1] > 1 && _losses.Length == 1 && _losses[0] is Losses.SparseCategoricalCrossentropy)
+            throw new ShapeMismatchException($"Fit: classWeight with loss 'sparse_categorical_crossentropy' and targets of shape {t.Shape}: these are class ids per step, not one per sample, so no class weight applies per sample. Give sampleWeight of shape {t.Shape} instead.");
+        var w = new float[n];
+        ReadOnlySpan<float> v = t.Span;
+        int c = t.Rank == 2 ? t.Shape[1] : 1;
+        for (int i = 0; i < n; i++)
+        {
+            int cls = c == 1 ? (int)MathF.Round(v[i]) : Praxis.Metrics.CategoricalAccuracy.ArgMax(v.Slice(i * c, c));
+            w[i] = classWeight.TryGetValue(cls, out var cw) ? cw : 1f;
+        }
+        return Tensor.FromArray(w, n);
+    }
 
     /// <summary>Orders targets keyed by output name; names the outputs when a key is unknown or one is missing.</summary>
     private Tensor[] TargetsByName(IReadOnlyDictionary<string, Tensor> y, string what)
@@ -189,7 +248,7 @@ public partial class Model
 
     private History FitCore(FitStrategy strategy, Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
         IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor[] Y)? validationData,
-        bool shuffle, int initialEpoch, CancellationToken cancellationToken)
+        bool shuffle, int initialEpoch, CancellationToken cancellationToken, IReadOnlyDictionary<int, float>? classWeight, Tensor? sampleWeight)
     {
         RequireOptimizer("Fit");
         cancellationToken.ThrowIfCancellationRequested();
@@ -198,6 +257,15 @@ public partial class Model
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), "validationSplit must be in [0, 1).");
         var overrides = StepOverrides();
         int n = CheckData(x, y, "x", "y", needTargets: !overrides.Train);
+        CheckSampleWeight(sampleWeight, n, "Fit");
+        if (classWeight != null)
+        {
+            if (sampleWeight != null) throw new ArgumentException($"Fit: model '{Name}' got both classWeight and sampleWeight; give one (as Keras, which cannot use both at once).");
+            sampleWeight = ClassWeightsToSampleWeights(classWeight, y);
+        }
+        if (sampleWeight != null && Distribution != null)
+            throw new NotSupportedException($"Fit: model '{Name}' has a Distribution ({Distribution.GetType().Name}); sampleWeight and classWeight are not supported with data-parallel training yet.");
+        Tensor? trainWeight = sampleWeight, valWeight = null;
 
         Tensor[] trainX = x, valX = [];
         Tensor[] trainY = y;
@@ -215,6 +283,12 @@ public partial class Model
             valX = x.Select(t => t.SliceRows(split, n - split)).ToArray();
             trainY = y.Select(t => t.SliceRows(0, split)).ToArray();
             valY = y.Select(t => t.SliceRows(split, n - split)).ToArray();
+            if (sampleWeight != null && classWeight == null)
+            {
+                trainWeight = sampleWeight.SliceRows(0, split);
+                valWeight = sampleWeight.SliceRows(split, n - split);
+            }
+            else if (sampleWeight != null) trainWeight = sampleWeight.SliceRows(0, split);
             n = split;
         }
         if (valY != null && !overrides.Test) RequireLoss("Fit (validation)");
@@ -236,6 +310,7 @@ public partial class Model
 
         // Everything Fit changes, kept so that a failure leaves the model as it found it.
         var before = TrainingState.Capture(this);
+        _fitSampleWeight = trainWeight;
         try
         {
             foreach (var cb in cbs) { cb.Model = this; cb.Params = parameters; }
@@ -267,7 +342,7 @@ public partial class Model
                 if (valY != null)
                 {
                     foreach (var cb in cbs) cb.OnTestBegin(NoLogs);
-                    var val = strategy.Evaluate(this, valX, valY, batchSize);
+                    var val = valWeight != null ? EvaluateCore(valX, valY, batchSize, valWeight) : strategy.Evaluate(this, valX, valY, batchSize);
                     foreach (var cb in cbs) cb.OnTestEnd(val);
                     foreach (var (k, v) in val) logs["val_" + k] = v;
                 }
@@ -346,29 +421,41 @@ public partial class Model
     // ------------------------------------------------------------------ evaluate / predict
 
     /// <summary>Loss and metrics over a dataset in inference mode (Keras <c>evaluate</c> with <c>return_dict=True</c>).</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
-        Evaluate([x], Targets(y), batchSize, verbose, callbacks);
+    /// <param name="x">The inputs.</param>
+    /// <param name="y">The targets.</param>
+    /// <param name="batchSize">Samples per batch.</param>
+    /// <param name="verbose">0 silent, else one summary line.</param>
+    /// <param name="callbacks">Get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</param>
+    /// <param name="sampleWeight">Per-sample weights (Keras <c>sample_weight</c>), one per sample (or the per-sample loss
+    /// shape): the loss is Σ loss·w / (number of values) for <c>sum_over_batch_size</c>, and <c>weightedMetrics</c> weigh by them.</param>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
+        Tensor? sampleWeight = null) =>
+        Evaluate([x], Targets(y), batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a multi-input model over a dataset.</summary>
-    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
-        Evaluate(x, Targets(y), batchSize, verbose, callbacks);
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
+        Tensor? sampleWeight = null) =>
+        Evaluate(x, Targets(y), batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a single-input model with several outputs (one target per output).</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null) =>
-        Evaluate([x], y, batchSize, verbose, callbacks);
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
+        Tensor? sampleWeight = null) =>
+        Evaluate([x], y, batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a model with several inputs and/or outputs over a dataset; <paramref name="callbacks"/> get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</summary>
-    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null)
+    public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
+        Tensor? sampleWeight = null)
     {
         RequireOptimizer("Evaluate");
-        CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
+        int n = CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
+        CheckSampleWeight(sampleWeight, n, "Evaluate");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         Dictionary<string, double> result;
         // Evaluate folds batches into the model's metric trackers, so callers take turns (a Fit's own validation holds
         // the gate already); Predict keeps no such state and runs in parallel.
         var cbs = Attach(callbacks);
         foreach (var cb in cbs) cb.OnTestBegin(NoLogs);
-        lock (_evaluateGate) result = EvaluateCore(x, y, batchSize);
+        lock (_evaluateGate) result = EvaluateCore(x, y, batchSize, sampleWeight);
         foreach (var cb in cbs) cb.OnTestEnd(result);
         if (verbose > 0)
         {
@@ -379,7 +466,7 @@ public partial class Model
         return result;
     }
 
-    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor[] y, int batchSize)
+    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor[] y, int batchSize, Tensor? sw)
     {
         int n = x[0].Shape[0];
         ResetMetrics();
@@ -387,11 +474,12 @@ public partial class Model
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = RentStep(count, ModeTest, x, y);
+            var step = RentStep(count, ModeTest, x, y, sw);
             try
             {
                 for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
                 for (int i = 0; i < y.Length; i++) CopyRows(y[i], start, step.Targets[i]);
+                if (sw != null) CopyRows(sw, start, step.SampleWeight!);
                 last = TestStep(step.Batch);
             }
             finally { ReturnStep(step); }
@@ -495,16 +583,16 @@ public partial class Model
         return n;
     }
 
-    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor[] y)
+    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor? sw = null)
     {
         long version = StructureVersion;
         long key = (long)batch * 4 + mode;
-        if (_steps.TryGetValue(key, out var step) && step.Version == version && step.Matches(x, y)) return step;
-        return CreateStep(batch, mode, x, y, key, version);
+        if (_steps.TryGetValue(key, out var step) && step.Version == version && step.Matches(x, y, sw)) return step;
+        return CreateStep(batch, mode, x, y, key, version, sw);
     }
 
     /// <summary>An inference step for this caller alone: an idle one that fits, or a new one. Give it back with <see cref="ReturnStep"/>.</summary>
-    private CompiledStep RentStep(int batch, int mode, Tensor[] x, Tensor[] y)
+    private CompiledStep RentStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor? sw = null)
     {
         long version = StructureVersion;
         long key = (long)batch * 4 + mode;
@@ -514,10 +602,10 @@ public partial class Model
                 while (idle.Count > 0)
                 {
                     var step = idle.Pop();
-                    if (step.Version == version && step.Matches(x, y)) return step;
+                    if (step.Version == version && step.Matches(x, y, sw)) return step;
                 }
         }
-        return NewStep(batch, mode, x, y, version);
+        return NewStep(batch, mode, x, y, version, sw);
     }
 
     private void ReturnStep(CompiledStep step)
@@ -533,19 +621,20 @@ public partial class Model
     /// <summary>Idle inference steps kept per batch size and mode (one per concurrent caller, up to this many).</summary>
     private const int MaxIdleSteps = 16;
 
-    private CompiledStep NewStep(int batch, int mode, Tensor[] x, Tensor[] y, long version)
+    private CompiledStep NewStep(int batch, int mode, Tensor[] x, Tensor[] y, long version, Tensor? sw = null)
     {
         var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
         var targetShapes = mode == ModePredict ? [] : y.Select(t => t.Shape.With(0, batch)).ToArray();
         bool withLoss = mode != ModePredict && HasCompiledLoss;
-        return new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version) { Key = (long)batch * 4 + mode };
+        return new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version,
+            sw is null || mode == ModePredict ? (Shape?)null : sw.Shape.With(0, batch)) { Key = (long)batch * 4 + mode };
     }
 
     // Separate from GetStep so the captured state is allocated only when a step is created, not on every lookup.
-    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version)
+    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version, Tensor? sw)
     {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
-        var step = NewStep(batch, mode, x, y, version);
+        var step = NewStep(batch, mode, x, y, version, sw);
         _steps[key] = step;
         return step;
     }

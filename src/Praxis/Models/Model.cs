@@ -165,25 +165,6 @@ public partial class Model : Layer
     public override IReadOnlyList<Tensor> NonTrainableWeights =>
         Trainable ? Unique(Layers.SelectMany(l => l.NonTrainableWeights)) : Unique(Layers.SelectMany(l => l.Weights));
 
-    /// <inheritdoc />
-    /// <remarks>The model's own (a subclassed model's <c>AddLoss</c>) followed by every layer's, nested models included.</remarks>
-    public override IReadOnlyList<Tensor> AddedLosses
-    {
-        get
-        {
-            var list = new List<Tensor>(base.AddedLosses);
-            foreach (var l in Layers) list.AddRange(l.AddedLosses);
-            return list;
-        }
-    }
-
-    /// <inheritdoc />
-    public override void ClearLosses()
-    {
-        base.ClearLosses();
-        foreach (var l in Layers) l.ClearLosses();
-    }
-
     private static List<Tensor> Unique(IEnumerable<Tensor> tensors)
     {
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
