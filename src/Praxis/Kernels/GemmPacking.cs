@@ -18,12 +18,23 @@ internal static unsafe class GemmPacking
         where K : IMicroKernel
     {
         int mr = K.MR;
-        for (int ip = 0; ip < mc; ip += mr, dst += mr * kc)
+        for (int ip = 0; ip < mc; ip += mr, dst += mr * kc * K.ASplat)
         {
             int rows = Math.Min(mr, mc - ip);
             if (transA) PackRows(a + p0 * lda + i0 + ip, lda, rows, mr, kc, dst);     // A(i,p) at a[p*lda + i]
             else PackColumns(a + (i0 + ip) * lda + p0, lda, rows, mr, kc, dst);      // A(i,p) at a[i*lda + p]
+            if (K.ASplat == 4) Splat4(dst, mr * kc);
         }
+    }
+
+    /// <summary>
+    /// Widens <paramref name="count"/> packed floats in place to 4 copies each (dst[4e..4e+3] = dst[e]). It runs from
+    /// the end: element e's copies land at or after e, over elements already widened, so nothing is read after it is
+    /// overwritten, and no second buffer is needed.
+    /// </summary>
+    private static void Splat4(float* dst, int count)
+    {
+        for (int e = count - 1; e >= 0; e--) Vector128.Store(Vector128.Create(dst[e]), dst + 4 * e);
     }
 
     /// <summary>
