@@ -271,6 +271,9 @@ public static unsafe class Gemm
         // for the final compute item, and each k-block costs one pool round trip instead of two.
         nint blockFloats = (nint)ncMax * kcMax;
         float* packB0 = PackBuffers.Current.B((int)(2 * blockFloats));
+        // Size the caller's A buffer now: whether it claims a compute item varies from call to call, and a first claim
+        // on a later call would otherwise grow it there (a warm call must not allocate).
+        PackBuffers.Current.A(mcMax * kcMax * K.ASplat);
         int packItems = threads;
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
