@@ -12,6 +12,11 @@ internal enum GemmIsa
     Scalar,
     /// <summary>128-bit vector kernel (SSE on x86 without AVX, NEON on Arm).</summary>
     Vector128,
+    /// <summary>
+    /// The Arm 128-bit kernel (A broadcast from registers), forced on any machine; only tests and benchmarks name it,
+    /// so it is covered on x86 too, where <see cref="Vector128"/> runs the SSE kernel.
+    /// </summary>
+    Vector128Lanes,
     /// <summary>256-bit vector kernel (AVX2/FMA class).</summary>
     Vector256,
     /// <summary>512-bit vector kernel (AVX-512).</summary>
@@ -98,7 +103,10 @@ public static unsafe class Gemm
                 case GemmIsa.Avx512 or GemmIsa.Vector256 when Vector256.IsHardwareAccelerated:
                     Run<Vector256Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                     break;
-                case GemmIsa.Avx512 or GemmIsa.Vector256 or GemmIsa.Vector128 when Vector128.IsHardwareAccelerated:
+                case GemmIsa.Avx512 or GemmIsa.Vector256 or GemmIsa.Vector128 when Vector128.IsHardwareAccelerated && Sse.IsSupported:
+                    Run<SseKernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    break;
+                case GemmIsa.Avx512 or GemmIsa.Vector256 or GemmIsa.Vector128 or GemmIsa.Vector128Lanes when Vector128.IsHardwareAccelerated:
                     Run<Vector128Kernel>(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                     break;
                 default:
@@ -164,7 +172,7 @@ public static unsafe class Gemm
         int ncMax = BlockSize(p.N, K.NC, K.NR);
         int mcMax = BlockSize(p.M, K.MC, K.MR);
         var buffers = PackBuffers.Current;
-        float* packA = buffers.A(mcMax * kcMax);
+        float* packA = buffers.A(mcMax * kcMax * K.ASplat);
         float* packB = buffers.B(ncMax * kcMax);
 
         // A small product reuses each packed panel only a few times, so packing can cost as much as the multiply.
@@ -172,7 +180,7 @@ public static unsafe class Gemm
         // only a ragged last panel is packed, because reading a full-width panel there would run past the matrix.
         // Large products always pack: with power-of-two strides, in-place panels would thrash the L1 sets.
         bool small = (long)p.M * p.N * p.K < ParallelThreshold;
-        bool directA = small && p.TransA;
+        bool directA = small && p.TransA && K.ASplat == 1;
         bool directB = small && !p.TransB;
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
@@ -209,7 +217,7 @@ public static unsafe class Gemm
                     else
                     {
                         GemmPacking.PackA<K>(p.TransA, p.A, p.Lda, ic, mc, pc, kc, packA);
-                        aPanels = Panels.Packed(packA, K.MR, kc);
+                        aPanels = Panels.Packed(packA, K.MR * K.ASplat, kc);
                     }
                     MacroKernel<K>(mc, nc, kc, aPanels, bPanels, 0, panels, p.C + ic * p.Ldc + jc, p.Ldc, p.Alpha, beta);
                 }
@@ -263,6 +271,9 @@ public static unsafe class Gemm
         // for the final compute item, and each k-block costs one pool round trip instead of two.
         nint blockFloats = (nint)ncMax * kcMax;
         float* packB0 = PackBuffers.Current.B((int)(2 * blockFloats));
+        // Size the caller's A buffer now: whether it claims a compute item varies from call to call, and a first claim
+        // on a later call would otherwise grow it there (a warm call must not allocate).
+        PackBuffers.Current.A(mcMax * kcMax * K.ASplat);
         int packItems = threads;
         for (int jc = 0; jc < p.N; jc += ncMax)
         {
@@ -335,9 +346,9 @@ public static unsafe class Gemm
             int q1 = Math.Min(_panels, q0 + _panelsPerChunk);
             if (q0 >= q1) return;
             int mc = Math.Min(_mcMax, _p.M - ic);
-            float* packA = PackBuffers.Current.A(_mcMax * _kc);
+            float* packA = PackBuffers.Current.A(_mcMax * _kc * K.ASplat);
             GemmPacking.PackA<K>(_p.TransA, _p.A, _p.Lda, ic, mc, _pc, _kc, packA);
-            MacroKernel<K>(mc, _nc, _kc, Panels.Packed(packA, K.MR, _kc), Panels.Packed(_packB, K.NR, _kc), q0, q1,
+            MacroKernel<K>(mc, _nc, _kc, Panels.Packed(packA, K.MR * K.ASplat, _kc), Panels.Packed(_packB, K.NR, _kc), q0, q1,
                 _p.C + ic * _p.Ldc + _jc, _p.Ldc, _p.Alpha, _beta);
         }
     }

@@ -20,6 +20,11 @@ internal unsafe interface IMicroKernel
     static abstract int MC { get; }
     /// <summary>Columns of a packed B block (KC×NC), sized for the shared L3.</summary>
     static abstract int NC { get; }
+    /// <summary>
+    /// Floats packed per element of A: 1, or a vector's lanes for a kernel that reads each A value already broadcast
+    /// (such a kernel always reads packed A, never rows in place).
+    /// </summary>
+    static abstract int ASplat { get; }
 
     /// <summary>
     /// C[MR×NR] = alpha · Apanel · Bpanel + beta · C over depth <paramref name="kc"/>; beta 0 overwrites C.
@@ -44,6 +49,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int KC => 512;
     public static int MC => 128;
     public static int NC => 4096;
+    public static int ASplat => 1;
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
@@ -136,6 +142,7 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
     public static int KC => 256;
     public static int MC => 144;
     public static int NC => 4096;
+    public static int ASplat => 1;
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
@@ -205,7 +212,7 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
 }
 
 /// <summary>
-/// 6×8 128-bit kernel (SSE on x86 without AVX, NEON on Arm): 12 accumulators, 2 B loads, one broadcast and, without
+/// 6×8 128-bit kernel for Arm (NEON, fused multiply-add; x86 uses <see cref="SseKernel"/>): 12 accumulators, 2 B loads, one broadcast and, without
 /// FMA, one product temporary fill x64's 16 xmm registers. A is read as two overlapping 4-float loads per step and each
 /// row broadcast by an in-register shuffle (one instruction on SSE2), cheaper than a scalar load plus shuffle per row.
 /// </summary>
@@ -217,6 +224,7 @@ internal readonly unsafe struct Vector128Kernel : IMicroKernel
     public static int KC => 256;
     public static int MC => 96;
     public static int NC => 4096;
+    public static int ASplat => 1;
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
@@ -287,6 +295,74 @@ internal readonly unsafe struct Vector128Kernel : IMicroKernel
     }
 }
 
+/// <summary>
+/// 6×8 128-bit kernel for x86 without AVX (SSE2, or <c>DOTNET_EnableAVX=0</c>): there is no FMA and no broadcast from
+/// memory, so a broadcast costs a shuffle on the same pipes as the multiplies and adds, and the two-operand SSE forms
+/// need a copy per product. A is therefore packed pre-broadcast (<see cref="ASplat"/> = 4: each value stored as a whole
+/// vector), and each product reads it as an aligned memory operand: 12 accumulators, 2 B vectors and one product
+/// temporary fit the 16 xmm registers with no spill and no shuffle (the broadcast kernel spilled two accumulators).
+/// </summary>
+internal readonly unsafe struct SseKernel : IMicroKernel
+{
+    public static int MR => 6;
+    public static int NR => 8;
+    // B micro-panel 256×8 floats = 8 KiB stays in L1; the pre-broadcast A block (48×256×4 floats = 192 KiB) sits in L2.
+    public static int KC => 256;
+    public static int MC => 48;
+    public static int NC => 4096;
+    public static int ASplat => 4;
+
+    [SkipLocalsInit]
+    public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector128<float> c00 = default; Vector128<float> c01 = default;
+        Vector128<float> c10 = default; Vector128<float> c11 = default;
+        Vector128<float> c20 = default; Vector128<float> c21 = default;
+        Vector128<float> c30 = default; Vector128<float> c31 = default;
+        Vector128<float> c40 = default; Vector128<float> c41 = default;
+        Vector128<float> c50 = default; Vector128<float> c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b + 0);
+            var b1 = Vector128.Load(b + 4);
+            // b·a then + c: the SSE forms are mulps b-copy, [a] and addps c, product.
+            c00 += b0 * Vector128.LoadAligned(a + 0); c01 += b1 * Vector128.LoadAligned(a + 0);
+            c10 += b0 * Vector128.LoadAligned(a + 4); c11 += b1 * Vector128.LoadAligned(a + 4);
+            c20 += b0 * Vector128.LoadAligned(a + 8); c21 += b1 * Vector128.LoadAligned(a + 8);
+            c30 += b0 * Vector128.LoadAligned(a + 12); c31 += b1 * Vector128.LoadAligned(a + 12);
+            c40 += b0 * Vector128.LoadAligned(a + 16); c41 += b1 * Vector128.LoadAligned(a + 16);
+            c50 += b0 * Vector128.LoadAligned(a + 20); c51 += b1 * Vector128.LoadAligned(a + 20);
+            a += sa;
+            b += sb;
+        }
+
+        int mode = beta == 0f ? 0 : beta == 1f ? 1 : 2;
+        UpdateRow(c + 0 * ldc, c00, c01, alpha, beta, mode);
+        UpdateRow(c + 1 * ldc, c10, c11, alpha, beta, mode);
+        UpdateRow(c + 2 * ldc, c20, c21, alpha, beta, mode);
+        UpdateRow(c + 3 * ldc, c30, c31, alpha, beta, mode);
+        UpdateRow(c + 4 * ldc, c40, c41, alpha, beta, mode);
+        UpdateRow(c + 5 * ldc, c50, c51, alpha, beta, mode);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateRow(float* c, Vector128<float> x0, Vector128<float> x1, float alpha, float beta, int mode)
+    {
+        var va = Vector128.Create(alpha);
+        if (mode == 0)
+        {
+            Vector128.Store(x0 * va, c);
+            Vector128.Store(x1 * va, c + 4);
+            return;
+        }
+        var vb = Vector128.Create(beta);
+        var y0 = mode == 1 ? Vector128.Load(c) : Vector128.Load(c) * vb;
+        var y1 = mode == 1 ? Vector128.Load(c + 4) : Vector128.Load(c + 4) * vb;
+        Vector128.Store(Vector128.MultiplyAddEstimate(x0, va, y0), c);
+        Vector128.Store(Vector128.MultiplyAddEstimate(x1, va, y1), c + 4);
+    }
+}
+
 /// <summary>Portable 4×8 scalar kernel for hardware without any accelerated vectors; correctness first.</summary>
 internal readonly unsafe struct ScalarKernel : IMicroKernel
 {
@@ -295,6 +371,7 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
     public static int KC => 256;
     public static int MC => 128;
     public static int NC => 2048;
+    public static int ASplat => 1;
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)

@@ -18,11 +18,61 @@ internal static unsafe class GemmPacking
         where K : IMicroKernel
     {
         int mr = K.MR;
-        for (int ip = 0; ip < mc; ip += mr, dst += mr * kc)
+        for (int ip = 0; ip < mc; ip += mr, dst += mr * kc * K.ASplat)
         {
             int rows = Math.Min(mr, mc - ip);
-            if (transA) PackRows(a + p0 * lda + i0 + ip, lda, rows, mr, kc, dst);     // A(i,p) at a[p*lda + i]
-            else PackColumns(a + (i0 + ip) * lda + p0, lda, rows, mr, kc, dst);      // A(i,p) at a[i*lda + p]
+            if (K.ASplat == 4)
+            {
+                if (transA) PackRowsSplat4(a + p0 * lda + i0 + ip, lda, rows, mr, kc, dst);
+                else PackColumnsSplat4(a + (i0 + ip) * lda + p0, lda, rows, mr, kc, dst);
+            }
+            else if (transA) PackRows(a + p0 * lda + i0 + ip, lda, rows, mr, kc, dst);     // A(i,p) at a[p*lda + i]
+            else PackColumns(a + (i0 + ip) * lda + p0, lda, rows, mr, kc, dst);           // A(i,p) at a[i*lda + p]
+        }
+    }
+
+    /// <summary>
+    /// The pre-broadcast layout of <see cref="PackRows"/>: dst[(p·w + r)·4 + 0..3] = src[p·ld + r] (0 for r ≥ width).
+    /// </summary>
+    private static void PackRowsSplat4(float* src, nint ld, int width, int w, int kc, float* dst)
+    {
+        for (int p = 0; p < kc; p++, src += ld, dst += 4 * w)
+        {
+            int r = 0;
+            for (; r < width; r++) Vector128.Store(Vector128.Create(src[r]), dst + 4 * r);
+            for (; r < w; r++) Vector128.Store(Vector128<float>.Zero, dst + 4 * r);
+        }
+    }
+
+    /// <summary>
+    /// The pre-broadcast layout of <see cref="PackColumns"/>: dst[(p·w + r)·4 + 0..3] = src[r·ld + p] (0 for
+    /// r ≥ width). Each row's k-steps are contiguous, so 4 are loaded at once and broadcast lane by lane in registers;
+    /// no transpose is needed.
+    /// </summary>
+    private static void PackColumnsSplat4(float* src, nint ld, int width, int w, int kc, float* dst)
+    {
+        nint step = 4 * w; // floats between one k-step's groups and the next
+        int kc4 = kc & ~3;
+        for (int r = 0; r < w; r++)
+        {
+            float* d = dst + 4 * r;
+            if (r >= width)
+            {
+                for (int p = 0; p < kc; p++) Vector128.Store(Vector128<float>.Zero, d + p * step);
+                continue;
+            }
+            float* s = src + r * ld;
+            int p4 = 0;
+            for (; p4 < kc4; p4 += 4)
+            {
+                var x = Vector128.Load(s + p4);
+                float* dp = d + p4 * step;
+                Vector128.Store(Vector128.Shuffle(x, Vector128.Create(0)), dp);
+                Vector128.Store(Vector128.Shuffle(x, Vector128.Create(1)), dp + step);
+                Vector128.Store(Vector128.Shuffle(x, Vector128.Create(2)), dp + 2 * step);
+                Vector128.Store(Vector128.Shuffle(x, Vector128.Create(3)), dp + 3 * step);
+            }
+            for (; p4 < kc; p4++) Vector128.Store(Vector128.Create(s[p4]), d + p4 * step);
         }
     }
 

@@ -96,6 +96,7 @@ public class GemmTests
     [Theory]
     [InlineData((int)GemmIsa.Scalar)]
     [InlineData((int)GemmIsa.Vector128)]
+    [InlineData((int)GemmIsa.Vector128Lanes)]
     [InlineData((int)GemmIsa.Vector256)]
     public void EveryKernelMatchesReference(int isaValue) => CheckKernel((GemmIsa)isaValue);
 
