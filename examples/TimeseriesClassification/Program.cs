@@ -43,9 +43,8 @@ model.Compile("adam", "sparse_categorical_crossentropy", ["sparse_categorical_ac
 string best = Path.Combine(Path.GetTempPath(), $"praxis-timeseries-best-{Environment.ProcessId}.praxis");
 var clock = Stopwatch.StartNew();
 model.Fit(xTrain, yTrain, epochs: epochs, batchSize: 32, verbose: 1, validationSplit: 0.2,
-    // Positional: the floor is named minLearningRate here and min_lr → minLr in Keras, a rename under way (issue 15).
     callbacks: [new ModelCheckpoint(best, monitor: "val_loss", saveBestOnly: true),
-        new ReduceLROnPlateau("val_loss", 0.5, 20, 0, "auto", 1e-4, 0, 1e-4), new EarlyStopping("val_loss", patience: 50)]);
+        new ReduceLROnPlateau("val_loss", factor: 0.5, patience: 20, minLr: 1e-4), new EarlyStopping("val_loss", patience: 50)]);
 Console.WriteLine($"train_seconds={clock.Elapsed.TotalSeconds:F1}");
 // As keras.io: evaluate the checkpoint with the best validation loss (the BatchNormalization statistics make the
 // validation curve noisy from epoch to epoch).

@@ -121,12 +121,12 @@ public static class PraxisCli
 
     private static Command PredictCommand(CliContext ctx, Option<string> runsDir)
     {
-        var file = new Argument<string>("file") { Description = "A PNG/JPEG picture of a digit, or an IDX image file (N, 28, 28)" };
+        var file = new Argument<string>("file") { Description = "A PNG/JPEG picture of a digit, or an IDX image file (N, 28, 28); for a text model (text-cnn) a text file or a line of text" };
         var run = new Option<string?>("--run", "-r") { Description = "Run whose model to use (default: the newest trained run)" };
         var invert = new Option<ImageInput.Invert>("--invert") { Description = "Invert the picture: Auto (when its border is light), Yes or No", DefaultValueFactory = _ => ImageInput.Invert.Auto };
         var limit = Positive(new Option<int?>("--limit") { Description = "For IDX files: how many images to list (default 10)" });
         var json = new Option<bool>("--json") { Description = "Print probabilities as JSON" };
-        var cmd = new Command("predict", "Class probabilities for an image file") { file, run, invert, limit, json };
+        var cmd = new Command("predict", "Class probabilities for an image file, or for a text model a text file or a line of text") { file, run, invert, limit, json };
         cmd.SetAction(p => Guard(ctx, () => ModelCommands.Predict(ctx, RunsDir(p, runsDir), p.GetValue(file)!, p.GetValue(run), p.GetValue(invert), p.GetValue(limit) ?? 10, p.GetValue(json))));
         return cmd;
     }

@@ -102,7 +102,7 @@ public class TrainCommandTests(TrainedRuns runs)
     {
         var r = CliHarness.Run("train", "no-such-recipe", "--runs-dir", runs.Root);
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("unknown recipe 'no-such-recipe'. Known recipes: seed-mlp, mnist-cnn, dcgan.", r.Err);
+        Assert.Contains("unknown recipe 'no-such-recipe'. Known recipes: seed-mlp, mnist-cnn, dcgan, text-cnn.", r.Err);
 
         r = CliHarness.Run("train", "seed-mlp", "--epochs", "0", "--runs-dir", runs.Root);
         Assert.NotEqual(0, r.ExitCode);

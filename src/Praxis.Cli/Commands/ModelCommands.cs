@@ -34,43 +34,60 @@ public static class ModelCommands
         var run = PickRun(root, reference);
         if (GanTrainer.IsGanRun(run)) return EvaluateGan(ctx, run, picturesDir, json);
         var (recipe, model) = LoadModel(run);
-        var data = DatasetRegistry.Get(recipe.Dataset).Load();
-        var x = recipe.PrepareInputs(data.TestX);
-        var metrics = model.Evaluate(x, recipe.PrepareTargets(data.TestY, data.ClassNames.Count), batchSize: 256);
-        var analysis = new Classification(model.Predict(x, batchSize: 256), data.TestY);
+        Tensor x, targets, labels;
+        IReadOnlyList<string> classNames;
+        string unit, mistakesFile;
+        Action<Classification, string, string> savePictures;
+        if (recipe is TextRecipe textRecipe)
+        {
+            // The vocabulary comes from the run's model file (its StringInput), not from adapting again.
+            var text = textRecipe.LoadText();
+            x = TextRecipe.Vectorizer(model, recipe.Name).Apply(text.TestText);
+            (targets, labels, classNames, unit, mistakesFile) = (recipe.PrepareTargets(text.TestY, text.ClassNames.Count), text.TestY, text.ClassNames, "messages", Trainer.TextMistakesFile);
+            savePictures = (a, confusion, mistakes) => a.SaveTextReport(text.TestText, text.ClassNames, "test set", confusion, mistakes);
+        }
+        else
+        {
+            var data = DatasetRegistry.Get(recipe.Dataset).Load();
+            x = recipe.PrepareInputs(data.TestX);
+            (targets, labels, classNames, unit, mistakesFile) = (recipe.PrepareTargets(data.TestY, data.ClassNames.Count), data.TestY, data.ClassNames, "images", RunFolder.MisclassifiedFile);
+            savePictures = (a, confusion, mistakes) => a.SavePictures(data.TestX, data.ClassNames, "test set", confusion, mistakes);
+        }
+        var metrics = model.Evaluate(x, targets, batchSize: 256);
+        var analysis = new Classification(model.Predict(x, batchSize: 256), labels);
         if (picturesDir != null)
         {
             Directory.CreateDirectory(picturesDir);
-            analysis.SavePictures(data.TestX, data.ClassNames, "test set", Path.Combine(picturesDir, RunFolder.ConfusionFile), Path.Combine(picturesDir, RunFolder.MisclassifiedFile));
+            savePictures(analysis, Path.Combine(picturesDir, RunFolder.ConfusionFile), Path.Combine(picturesDir, mistakesFile));
         }
         if (json)
         {
             var o = new JsonObject { ["run"] = run.Id, ["test_samples"] = analysis.Count };
             foreach (var (k, v) in metrics) o[k] = v;
             var recall = new JsonObject();
-            for (int c = 0; c < data.ClassNames.Count; c++) recall[data.ClassNames[c]] = Recall(analysis, c);
+            for (int c = 0; c < classNames.Count; c++) recall[classNames[c]] = Recall(analysis, c);
             o["recall"] = recall;
             ctx.Out.WriteLine(o.ToJsonString(RunFolder.Compact));
             return 0;
         }
-        ctx.Out.WriteLine($"Run {run.Id} ({recipe.Name}) on the {recipe.Dataset} test set, {analysis.Count:N0} images:");
+        ctx.Out.WriteLine($"Run {run.Id} ({recipe.Name}) on the {recipe.Dataset} test set, {analysis.Count:N0} {unit}:");
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test accuracy: {LogFormat.Percent(metrics["accuracy"])} - test loss: {metrics["loss"]:F4} ({analysis.Count - analysis.Correct:N0} misclassified)"));
         var table = new Table { Border = ctx.IsTerminal ? TableBorder.Rounded : TableBorder.Ascii2 };
-        table.AddColumns("Class", "Images", "Recall", "Most often mistaken for");
-        for (int c = 0; c < data.ClassNames.Count; c++)
+        table.AddColumns("Class", unit == "images" ? "Images" : "Messages", "Recall", "Most often mistaken for");
+        for (int c = 0; c < classNames.Count; c++)
         {
             int total = 0, worst = -1;
-            for (int j = 0; j < data.ClassNames.Count; j++)
+            for (int j = 0; j < classNames.Count; j++)
             {
                 total += analysis.Confusion[c, j];
                 if (j != c && analysis.Confusion[c, j] > 0 && (worst < 0 || analysis.Confusion[c, j] > analysis.Confusion[c, worst])) worst = j;
             }
-            table.AddRow(data.ClassNames[c], total.ToString(CultureInfo.InvariantCulture), LogFormat.Percent(Recall(analysis, c), 1),
-                worst < 0 ? "-" : $"{data.ClassNames[worst]} ({analysis.Confusion[c, worst]})");
+            table.AddRow(classNames[c], total.ToString(CultureInfo.InvariantCulture), LogFormat.Percent(Recall(analysis, c), 1),
+                worst < 0 ? "-" : $"{classNames[worst]} ({analysis.Confusion[c, worst]})");
         }
         ctx.Console.Write(table);
-        if (picturesDir != null) ctx.Out.WriteLine($"Wrote {Path.Combine(picturesDir, RunFolder.ConfusionFile)} and {Path.Combine(picturesDir, RunFolder.MisclassifiedFile)}.");
+        if (picturesDir != null) ctx.Out.WriteLine($"Wrote {Path.Combine(picturesDir, RunFolder.ConfusionFile)} and {Path.Combine(picturesDir, mistakesFile)}.");
         return 0;
     }
 
@@ -132,6 +149,7 @@ public static class ModelCommands
             throw new CliException($"run {run.Id} ({run.Recipe}) is a generator: it maps latent vectors to images and does not classify pictures. " +
                                    "Use a classifier run (praxis train mnist-cnn), or score the generator with: praxis evaluate " + run.Id);
         var (recipe, model) = LoadModel(run);
+        if (recipe is TextRecipe) return PredictText(ctx, run, recipe, model, file, json);
         var dataset = DatasetRegistry.Get(recipe.Dataset);
         var (h, w) = dataset.ImageSize;
         var input = ImageInput.Load(file, h, w, invert);
@@ -182,6 +200,34 @@ public static class ModelCommands
         }
         if (n > limit) ctx.Out.WriteLine($"  … {n - limit:N0} more (--limit N shows more, --json gives all)");
         ctx.Out.WriteLine("Predicted classes: " + string.Join(", ", Enumerable.Range(0, k).Select(c => $"{names[c]}: {counts[c]:N0}")));
+        return 0;
+    }
+
+    /// <summary>
+    /// A text model's class probabilities for one text: the contents of <paramref name="textOrFile"/> when it names a
+    /// file, otherwise the argument itself (a line of text). The run's own vectorizer (in its model file) tokenizes it.
+    /// </summary>
+    private static int PredictText(CliContext ctx, RunFolder run, Recipe recipe, Model model, string textOrFile, bool json)
+    {
+        bool isFile = File.Exists(textOrFile);
+        string text = isFile ? File.ReadAllText(textOrFile) : textOrFile;
+        var ids = TextRecipe.Vectorizer(model, recipe.Name).Apply([text]);
+        var p = Classification.ClassProbabilities(model.Predict(ids)).ToArray();
+        var names = DatasetRegistry.Get(recipe.Dataset).ClassNames;
+        int k = p.Length, best = ArgMax(p, 0, k);
+        string label = isFile ? textOrFile : "text";
+        if (json)
+        {
+            var dist = new JsonObject();
+            for (int c = 0; c < k; c++) dist[names[c]] = Math.Round(p[c], 6);
+            var o = new JsonObject { [isFile ? "file" : "text"] = isFile ? textOrFile : text, ["format"] = "text", ["run"] = run.Id };
+            o["predictions"] = new JsonArray(new JsonObject { ["index"] = 0, ["predicted"] = names[best], ["confidence"] = Math.Round(p[best], 6), ["probabilities"] = dist });
+            ctx.Out.WriteLine(o.ToJsonString(RunFolder.Compact));
+            return 0;
+        }
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: {names[best]} ({LogFormat.Percent(p[best], 1)})   [model: run {run.Id}]"));
+        for (int c = 0; c < k; c++)
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c],-5} {LogFormat.Percent(p[c]),8}  {new string('#', (int)Math.Round(40 * p[c]))}"));
         return 0;
     }
 

@@ -47,7 +47,7 @@ public abstract class Recipe
 public static class RecipeRegistry
 {
     /// <summary>Every registered recipe, in the order <c>--help</c> lists them.</summary>
-    public static IReadOnlyList<Recipe> All { get; } = [new SeedMlpRecipe(), new MnistCnnRecipe(), new DcganRecipe()];
+    public static IReadOnlyList<Recipe> All { get; } = [new SeedMlpRecipe(), new MnistCnnRecipe(), new DcganRecipe(), new TextCnnRecipe()];
 
     /// <summary>A recipe by name, or an error listing the known ones.</summary>
     public static Recipe Get(string name) =>

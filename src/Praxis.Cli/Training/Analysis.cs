@@ -10,10 +10,14 @@ namespace Praxis.Cli.Training;
 /// <summary>Class predictions of a classifier over a labelled set: predicted class, confidence, confusion matrix.</summary>
 public sealed class Classification
 {
-    /// <summary>Builds the analysis from probabilities (N, K) and labels (N) holding class ids.</summary>
+    /// <summary>
+    /// Builds the analysis from probabilities (N, K) and labels (N) holding class ids. A single sigmoid column (N, 1)
+    /// is a binary classifier: p is class 1's probability and 1 − p class 0's.
+    /// </summary>
     public Classification(Tensor probabilities, Tensor labels)
     {
         if (probabilities.Rank != 2) throw new ArgumentException($"Expected class probabilities of shape (N, K); got {probabilities.Shape}.");
+        probabilities = ClassProbabilities(probabilities);
         int n = probabilities.Shape[0], k = probabilities.Shape[1];
         if (labels.Size != n) throw new ArgumentException($"{n} predictions but {labels.Size} labels.");
         var p = probabilities.ToArray();
@@ -63,6 +67,55 @@ public sealed class Classification
         for (int i = 0; i < Count; i++) if (Predicted[i] != Labels[i]) list.Add(i);
         list.Sort((a, b) => Confidence[b].CompareTo(Confidence[a]) is var c && c != 0 ? c : a.CompareTo(b));
         return list;
+    }
+
+    /// <summary>Class probabilities (N, K): unchanged, or for a sigmoid output (N, 1) the two columns (1 − p, p).</summary>
+    public static Tensor ClassProbabilities(Tensor probabilities)
+    {
+        if (probabilities.Rank != 2 || probabilities.Shape[1] != 1) return probabilities;
+        var p = probabilities.ToArray();
+        var two = new float[2 * p.Length];
+        for (int i = 0; i < p.Length; i++) (two[2 * i], two[2 * i + 1]) = (1f - p[i], p[i]);
+        return Tensor.FromArray(two, p.Length, 2);
+    }
+
+    /// <summary>
+    /// For a text classifier: writes <c>confusion.png</c> and a text file with precision, recall and F1 per class and
+    /// the 40 most confident mistakes (true → predicted, probability, the text's first line that is not a header).
+    /// </summary>
+    public void SaveTextReport(IReadOnlyList<string> texts, IReadOnlyList<string> classNames, string setName, string confusionPath, string mistakesPath)
+    {
+        Charts.SaveConfusionMatrix(Confusion, classNames,
+            string.Create(CultureInfo.InvariantCulture, $"Confusion matrix: {setName}, {Count:N0} texts, accuracy {LogFormat.Percent(Accuracy)}"), confusionPath);
+        using var w = new StreamWriter(mistakesPath);
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {setName}: {Count:N0} texts, accuracy {Accuracy:F4}"));
+        int k = classNames.Count;
+        for (int c = 0; c < k; c++)
+        {
+            int tp = Confusion[c, c], predicted = 0, actual = 0;
+            for (int j = 0; j < k; j++) (predicted, actual) = (predicted + Confusion[j, c], actual + Confusion[c, j]);
+            double precision = predicted == 0 ? 0 : (double)tp / predicted, recall = actual == 0 ? 0 : (double)tp / actual;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {classNames[c]}: precision {precision:F4} recall {recall:F4} f1 {f1:F4} ({actual:N0} texts)"));
+        }
+        var mistakes = Mistakes();
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {mistakes.Count:N0} misclassified; the most confident first (index, true -> predicted, p, first line)"));
+        foreach (int i in mistakes.Take(40))
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#{i}\t{classNames[Labels[i]]} -> {classNames[Predicted[i]]}\tp={Confidence[i]:F3}\t{Gist(texts[i])}"));
+    }
+
+    /// <summary>A mail's Subject, or a text's first non-empty line, clipped to 100 characters.</summary>
+    internal static string Gist(string text)
+    {
+        string? first = null;
+        foreach (var raw in text.Split('\n'))
+        {
+            string line = raw.Trim();
+            if (line.StartsWith("Subject:", StringComparison.OrdinalIgnoreCase)) { first = line; break; }
+            first ??= line.Length > 0 ? line : null;
+        }
+        first ??= "";
+        return first.Length <= 100 ? first : first[..100] + "…";
     }
 
     /// <summary>Writes <c>confusion.png</c> and <c>misclassified.png</c> (up to 40 images, most confident mistakes first).</summary>

@@ -85,22 +85,22 @@ public static class Trainer
         var wallClock = Stopwatch.StartNew();
 
         Keras.SetRandomSeed(o.Seed);
-        var data = dataset.Load();
-        var trainImages = data.TrainX;
-        var trainLabels = data.TrainY;
-        if (o.Samples is int s && s < trainImages.Shape[0])
+        Model model;
+        Prepared data;
+        if (recipe is TextRecipe textRecipe)
         {
-            trainImages = trainImages.SliceRows(0, s);
-            trainLabels = trainLabels.SliceRows(0, s);
+            // The vectorizer belongs to the model (its StringInput), so the model comes first; adapting draws nothing.
+            model = recipe.Build(new RecipeSettings(lr));
+            data = PrepareText(textRecipe, model, o.Samples, split);
         }
-        int classes = data.ClassNames.Count;
-        var xTrain = recipe.PrepareInputs(trainImages);
-        var yTrain = recipe.PrepareTargets(trainLabels, classes);
-        var xTest = recipe.PrepareInputs(data.TestX);
-        var yTest = recipe.PrepareTargets(data.TestY, classes);
-        int n = xTrain.Shape[0], nVal = split > 0 ? n - (int)(n * (1 - split)) : 0;
+        else
+        {
+            data = PrepareImages(recipe, dataset, o.Samples);
+            model = recipe.Build(new RecipeSettings(lr));
+        }
+        var (xTrain, yTrain, xTest, yTest) = (data.XTrain, data.YTrain, data.XTest, data.YTest);
+        int n = xTrain.Shape[0], nVal = ValidationCount(n, split);
 
-        var model = recipe.Build(new RecipeSettings(lr));
         // ---- --distributed: every rank trains (same data, model and arguments); rank 0 alone reports and keeps the run
         using var world = o.Distributed ? JoinMpi(ctx) : null;
         if (world != null)
@@ -111,7 +111,7 @@ public static class Trainer
         int ranks = world?.Size ?? 1;
         var run = RunFolder.Create(o.RunsDirectory, recipe.Name, DateTime.Now);
         var started = DateTime.UtcNow;
-        var config = Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, data.TestX.Shape[0]);
+        var config = Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, xTest.Shape[0]);
         if (world != null) config["distributed"] = new JsonObject { ["engine"] = "mpi", ["ranks"] = ranks, ["global_batch_size"] = batchSize * ranks };
         run.WriteJson(RunFolder.ConfigFile, config);
         run.WriteJson(RunFolder.EnvironmentFile, RunEnvironment.Describe(threads, o.Threads));
@@ -124,7 +124,7 @@ public static class Trainer
         {
             ctx.Out.Write(model.SummaryString());
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {data.TestX.Shape[0]:N0} test images"));
+                $"Data: {dataset.Name}, {n - nVal:N0} train / {nVal:N0} validation / {xTest.Shape[0]:N0} test {data.Unit}"));
             string onRanks = world == null ? "" : $" per rank, on {ranks} MPI rank{(ranks == 1 ? "" : "s")} (global batch {batchSize * ranks})";
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Training {recipe.Name}: {LogFormat.Count(epochs, "epoch")}, batch {batchSize}, learning rate {lr:G4}, seed {o.Seed}, {threads} thread{(threads == 1 ? "" : "s")}{onRanks}"));
@@ -194,14 +194,14 @@ public static class Trainer
         if (status != "diverged" && history.Epochs.Count > 0)
         {
             var test = model.Evaluate(xTest, yTest, batchSize: 256);
-            analysis = new Classification(model.Predict(xTest, batchSize: 256), data.TestY);
+            analysis = new Classification(model.Predict(xTest, batchSize: 256), data.TestLabels);
             result["test"] = Metrics(test);
             result["test_misclassified"] = analysis.Count - analysis.Correct;
             run.SaveModel(model);
             try
             {
                 Charts.SaveCurves(run.ReadMetrics(), $"{recipe.Name} · {run.Id} · test accuracy {LogFormat.Percent(analysis.Accuracy)}", run.File(RunFolder.CurvesFile));
-                analysis.SavePictures(data.TestX, data.ClassNames, "test set", run.File(RunFolder.ConfusionFile), run.File(RunFolder.MisclassifiedFile));
+                data.SavePictures(analysis, "test set", run.File(RunFolder.ConfusionFile), run.File(data.MisclassifiedFile));
             }
             catch (Exception e) when (e is not CliException)
             {
@@ -213,9 +213,60 @@ public static class Trainer
         result["peak_memory_mib"] = PeakMemoryMib();
         run.WriteJson(RunFolder.ResultFile, result);
 
-        Report(ctx, o, run, status, history.Epochs.Count, metricsLog.PartialEpoch, analysis, result, trainSeconds);
+        Report(ctx, o, run, status, history.Epochs.Count, metricsLog.PartialEpoch, analysis, result, trainSeconds, data);
         return status switch { "diverged" => 1, "interrupted" => 130, _ => 0 };
     }
+
+    /// <summary>
+    /// What a run trains and tests on, prepared for the model: inputs and targets, the test labels as class ids, the
+    /// class names, what a sample is called in messages, and how the run draws its test-set pictures.
+    /// </summary>
+    internal sealed record Prepared(Tensor XTrain, Tensor YTrain, Tensor XTest, Tensor YTest, Tensor TestLabels, IReadOnlyList<string> ClassNames,
+        string Unit, string MisclassifiedFile, Action<Classification, string, string, string> SavePictures);
+
+    /// <summary>Keras' validation_split: the last fraction of the training samples (as Fit takes them).</summary>
+    internal static int ValidationCount(int n, double split) => split > 0 ? n - (int)(n * (1 - split)) : 0;
+
+    private static Prepared PrepareImages(Recipe recipe, DatasetInfo dataset, int? samples)
+    {
+        var data = dataset.Load();
+        var trainImages = data.TrainX;
+        var trainLabels = data.TrainY;
+        if (samples is int s && s < trainImages.Shape[0])
+        {
+            trainImages = trainImages.SliceRows(0, s);
+            trainLabels = trainLabels.SliceRows(0, s);
+        }
+        int classes = data.ClassNames.Count;
+        return new Prepared(recipe.PrepareInputs(trainImages), recipe.PrepareTargets(trainLabels, classes),
+            recipe.PrepareInputs(data.TestX), recipe.PrepareTargets(data.TestY, classes), data.TestY, data.ClassNames, "images", RunFolder.MisclassifiedFile,
+            (analysis, set, confusion, mistakes) => analysis.SavePictures(data.TestX, data.ClassNames, set, confusion, mistakes));
+    }
+
+    /// <summary>
+    /// Texts: the model's TextVectorization is adapted on the training texts that Fit trains on (not the validation
+    /// tail), then turns every text into token ids. The test set's mistakes go to a text file instead of a picture.
+    /// </summary>
+    internal static Prepared PrepareText(TextRecipe recipe, Model model, int? samples, double split)
+    {
+        var data = recipe.LoadText();
+        var trainText = data.TrainText;
+        var trainLabels = data.TrainY;
+        if (samples is int s && s < trainText.Count)
+        {
+            trainText = trainText.Take(s).ToArray();
+            trainLabels = trainLabels.SliceRows(0, s);
+        }
+        var vectorizer = TextRecipe.Vectorizer(model, recipe.Name);
+        vectorizer.Adapt(trainText.Take(trainText.Count - ValidationCount(trainText.Count, split)));
+        int classes = data.ClassNames.Count;
+        return new Prepared(vectorizer.Apply(trainText), recipe.PrepareTargets(trainLabels, classes),
+            vectorizer.Apply(data.TestText), recipe.PrepareTargets(data.TestY, classes), data.TestY, data.ClassNames, "messages", TextMistakesFile,
+            (analysis, set, confusion, mistakes) => analysis.SaveTextReport(data.TestText, data.ClassNames, set, confusion, mistakes));
+    }
+
+    /// <summary>The file a text run lists its most confident test-set mistakes in.</summary>
+    public const string TextMistakesFile = "misclassified.txt";
 
     /// <summary>Until disposed, the first Ctrl+C asks <paramref name="stop"/> to end training after the current step (a second one ends the process).</summary>
     internal static IDisposable StopOnCtrlC(StopOnRequest stop)
@@ -297,7 +348,7 @@ public static class Trainer
         return 0;
     }
 
-    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, int epochsRun, PartialEpoch? partial, Classification? analysis, JsonObject result, double trainSeconds)
+    private static void Report(CliContext ctx, TrainOptions o, RunFolder run, string status, int epochsRun, PartialEpoch? partial, Classification? analysis, JsonObject result, double trainSeconds, Prepared data)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, run.Path);
         if (o.Json)
@@ -306,7 +357,7 @@ public static class Trainer
             return;
         }
         string test = analysis == null ? "no test result" : string.Create(CultureInfo.InvariantCulture,
-            $"Test accuracy: {LogFormat.Percent(analysis.Accuracy)} (loss {result["test"]!["loss"]!.GetValue<double>():F4}; {analysis.Count - analysis.Correct:N0} of {analysis.Count:N0} test images misclassified)");
+            $"Test accuracy: {LogFormat.Percent(analysis.Accuracy)} (loss {result["test"]!["loss"]!.GetValue<double>():F4}; {analysis.Count - analysis.Correct:N0} of {analysis.Count:N0} test {data.Unit} misclassified)");
         if (o.Quiet)
         {
             ctx.Out.WriteLine($"{test}. Run: {relative}");
@@ -326,7 +377,7 @@ public static class Trainer
         WriteOutcome(ctx, test, succeeded: analysis != null, trained, relative);
         ctx.Out.WriteLine(analysis == null
             ? "  config.json metrics.csv result.json"
-            : "  curves.png confusion.png misclassified.png metrics.csv config.json model.praxis");
+            : $"  curves.png confusion.png {data.MisclassifiedFile} metrics.csv config.json model.praxis");
         ctx.Out.WriteLine("  (list runs: praxis runs; compare two: praxis runs compare A B)");
     }
 

@@ -9,7 +9,7 @@ namespace Praxis.Callbacks;
 /// <remarks>
 /// Keras semantics: after each epoch, a value better than the best by more than <see cref="MinDelta"/> resets the wait
 /// counter; otherwise (outside a cooldown) the counter grows, and when it reaches <see cref="Patience"/> the rate becomes
-/// <c>max(lr · factor, min_lr)</c> (if it is still above <see cref="MinLearningRate"/>), the counter resets and a cooldown
+/// <c>max(lr · factor, min_lr)</c> (if it is still above <see cref="MinLr"/>), the counter resets and a cooldown
 /// of <see cref="Cooldown"/> epochs begins, during which the counter stays at 0 (Keras decrements the cooldown before
 /// testing it, so the last cooldown epoch already counts). Mode <c>auto</c> maximises names that
 /// contain <c>acc</c> and minimises everything else, as Keras. The current rate is added to the epoch logs as
@@ -29,17 +29,17 @@ public sealed class ReduceLROnPlateau : Callback
     /// <param name="mode"><c>auto</c>, <c>min</c> or <c>max</c>.</param>
     /// <param name="minDelta">Threshold for a new best, in the monitored units.</param>
     /// <param name="cooldown">Epochs to wait after a reduction before counting again.</param>
-    /// <param name="minLearningRate">Lower bound on the rate (Keras <c>min_lr</c>).</param>
+    /// <param name="minLr">Lower bound on the rate (Keras <c>min_lr</c>).</param>
     /// <param name="output">Where verbose messages go (default: standard output).</param>
     public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, int verbose = 0,
-        string mode = "auto", double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0, TextWriter? output = null)
+        string mode = "auto", double minDelta = 1e-4, int cooldown = 0, double minLr = 0, TextWriter? output = null)
     {
         if (string.IsNullOrEmpty(monitor)) throw new ArgumentException("ReduceLROnPlateau: monitor must name a logged metric.", nameof(monitor));
         if (!(factor < 1.0)) throw new ArgumentOutOfRangeException(nameof(factor), $"ReduceLROnPlateau does not support a factor >= 1.0; got {factor}.");
         if (!(factor > 0)) throw new ArgumentOutOfRangeException(nameof(factor), $"ReduceLROnPlateau: factor must be > 0; got {factor}.");
         if (patience < 0) throw new ArgumentOutOfRangeException(nameof(patience), $"ReduceLROnPlateau: patience must be >= 0; got {patience}.");
         if (cooldown < 0) throw new ArgumentOutOfRangeException(nameof(cooldown), $"ReduceLROnPlateau: cooldown must be >= 0; got {cooldown}.");
-        if (minLearningRate < 0) throw new ArgumentOutOfRangeException(nameof(minLearningRate), $"ReduceLROnPlateau: minLearningRate must be >= 0; got {minLearningRate}.");
+        if (minLr < 0) throw new ArgumentOutOfRangeException(nameof(minLr), $"ReduceLROnPlateau: minLr must be >= 0; got {minLr}.");
         Monitor = monitor;
         Factor = factor;
         Patience = patience;
@@ -47,7 +47,7 @@ public sealed class ReduceLROnPlateau : Callback
         Mode = Callbacks.Monitor.CheckMode(mode, "ReduceLROnPlateau");
         MinDelta = minDelta;
         Cooldown = cooldown;
-        MinLearningRate = minLearningRate;
+        MinLr = minLr;
         _out = output;
     }
 
@@ -73,7 +73,7 @@ public sealed class ReduceLROnPlateau : Callback
     public int Cooldown { get; }
 
     /// <summary>Lower bound on the learning rate.</summary>
-    public double MinLearningRate { get; }
+    public double MinLr { get; }
 
     /// <summary>Epochs since the last improvement (outside cooldown).</summary>
     public int Wait { get; private set; }
@@ -116,9 +116,9 @@ public sealed class ReduceLROnPlateau : Callback
             if (Wait >= Patience)
             {
                 double old = optimizer.LearningRate;
-                if (old > (float)MinLearningRate)
+                if (old > (float)MinLr)
                 {
-                    double lr = Math.Max(old * Factor, MinLearningRate);
+                    double lr = Math.Max(old * Factor, MinLr);
                     optimizer.LearningRate = (float)lr;
                     if (Verbose > 0)
                         (_out ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -89,8 +89,10 @@ public static class ModelFile
     /// <summary>
     /// Loads a model saved by <see cref="Save"/>: rebuilds the architecture, assigns the weights and, when
     /// <paramref name="compile"/> and the file has them, compiles it with the saved optimizer (state included),
-    /// loss and metrics. <paramref name="restoreRandomState"/> also restores the global random generator as it was at
-    /// save time, so that <c>Fit</c> continues exactly as an uninterrupted run.
+    /// loss and metrics. The generators of seeded layers (<see cref="IRandomStateful"/>: Dropout, the augmentation layers)
+    /// continue from their saved state, as Keras 3 restores a layer's SeedGenerator state; <paramref name="restoreRandomState"/>
+    /// also restores the global random generator as it was at save time, so that <c>Fit</c> continues exactly as an
+    /// uninterrupted run.
     /// </summary>
     public static Model Load(string path, bool compile = true, bool restoreRandomState = false) =>
         Load(SafeTensorsFile.Read(path), compile, restoreRandomState);
@@ -121,7 +123,10 @@ public static class ModelFile
             CompileConfig.FromJson(cc, path).ApplyTo(model, path);
             RestoreOptimizer(model, file);
         }
-        if (restoreRandomState) RestoreRng(model, file);
+        // A seeded layer's generator is layer state (Keras 3 saves a SeedGenerator's state as a variable), so it always
+        // comes back; the global generator is process state and only on request.
+        RestoreLayerRngs(model, file);
+        if (restoreRandomState) RestoreGlobalRng(file);
         return model;
     }
 
@@ -154,7 +159,8 @@ public static class ModelFile
         }
         AssignWeights(model, file, strict: true);
         RestoreOptimizer(model, file);
-        RestoreRng(model, file);
+        RestoreLayerRngs(model, file);
+        RestoreGlobalRng(file);
         return epoch;
     }
 
@@ -247,7 +253,8 @@ public static class ModelFile
         foreach (var (t, s) in assigned) opt.SetSlots(t, s);
     }
 
-    private static void RestoreRng(Model model, SafeTensorsFile file)
+    /// <summary>Sets each seeded layer's generator (<see cref="IRandomStateful"/>) to its state at save time.</summary>
+    private static void RestoreLayerRngs(Model model, SafeTensorsFile file)
     {
         if (file.Metadata.TryGetValue("layer_rng_states", out var ls))
         {
@@ -271,6 +278,11 @@ public static class ModelFile
             catch (JsonException e) { throw new InvalidDataException($"{file.Source}: layer_rng_states is not valid JSON: {e.Message}", e); }
             catch (FormatException e) { throw new InvalidDataException($"{file.Source}: layer_rng_states: {e.Message}", e); }
         }
+    }
+
+    /// <summary>Sets the global generator to its state at save time.</summary>
+    private static void RestoreGlobalRng(SafeTensorsFile file)
+    {
         if (!file.Metadata.TryGetValue("rng_state", out var rs)) return;
         try { Rng.Global.SetState(rs); }
         catch (FormatException e) { throw new InvalidDataException($"{file.Source}: rng_state: {e.Message}", e); }

@@ -7,7 +7,10 @@ namespace Praxis.Layers;
 /// FarmHash's Fingerprint64 (Geoff Pike's <c>farmhashna::Hash64</c>, which <c>util::Fingerprint64</c> and TensorFlow's
 /// <c>tf.strings.to_hash_bucket_fast</c> call): the hash of Keras' unsalted <c>Hashing</c> layer. A fingerprint is
 /// fixed by definition (it never changes between versions or machines); this is a managed port of its published
-/// algorithm, checked against farmhash-modern's values (<c>tests/Praxis.Tests/Fixtures/farmhash_reference.json</c>).
+/// algorithm, checked at every length 0..300 against Google's C++ farmhash (npm <c>farmhash</c>,
+/// <c>tests/Praxis.Tests/Fixtures/farmhash_reference.json</c>). The loop stops at <c>((len - 1) / 64) * 64</c> as the C++
+/// does, so a length that is a multiple of 64 ends with one final-block pass, not a loop pass plus a final pass (the Rust
+/// crate behind npm farmhash-modern loops while 64 bytes remain and so differs at 128, 192, 256, ...).
 /// </summary>
 internal static class FarmHash
 {

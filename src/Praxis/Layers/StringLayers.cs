@@ -671,6 +671,7 @@ public sealed class IntegerLookup : Layer
 public sealed class Hashing : StringLayer
 {
     private readonly ulong _k0, _k1;
+    private readonly byte[]? _maskUtf8;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="numBins">Number of bins (mask bin included).</param>
@@ -684,6 +685,7 @@ public sealed class Hashing : StringLayer
         if (salt is not null && salt.Length is not (1 or 2)) throw new ArgumentException($"{Who}: salt must be one or two integers; got {salt.Length}.");
         (NumBins, MaskValue) = (numBins, maskValue);
         Salt = (long[]?)salt?.Clone();
+        _maskUtf8 = maskValue is null ? null : Encoding.UTF8.GetBytes(maskValue);
         if (salt is not null) (_k0, _k1) = ((ulong)salt[0], (ulong)salt[^1]);
     }
 
@@ -704,16 +706,31 @@ public sealed class Hashing : StringLayer
     /// <summary>The bin of one string.</summary>
     public int Bin(string value)
     {
-        if (MaskValue is not null)
-            return value == MaskValue ? 0 : (int)(Hash(value) % (ulong)(NumBins - 1)) + 1;
-        return (int)(Hash(value) % (ulong)NumBins);
+        // Short strings (every integer's text, most tokens) are encoded on the stack; only long ones allocate.
+        const int StackBytes = 256;
+        if (Encoding.UTF8.GetMaxByteCount(value.Length) > StackBytes) return Bin(Encoding.UTF8.GetBytes(value));
+        Span<byte> buffer = stackalloc byte[StackBytes];
+        return Bin(buffer[..Encoding.UTF8.GetBytes(value, buffer)]);
     }
 
-    private ulong Hash(string value)
+    /// <summary>The bin of a string given as its UTF-8 bytes (what TensorFlow hashes and compares with the mask).</summary>
+    internal int Bin(ReadOnlySpan<byte> utf8)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        return Salt is null ? FarmHash.Fingerprint64(bytes) : SipHash24(_k0, _k1, bytes);
+        if (_maskUtf8 is not null)
+            return utf8.SequenceEqual(_maskUtf8) ? 0 : (int)(Hash(utf8) % (ulong)(NumBins - 1)) + 1;
+        return (int)(Hash(utf8) % (ulong)NumBins);
     }
+
+    /// <summary>The bin of an integer, hashed through its invariant decimal text (Keras' <c>as_string</c>) without allocating.</summary>
+    internal int BinOfInteger(long value)
+    {
+        Span<byte> text = stackalloc byte[24]; // "-9223372036854775808" is 20 bytes
+        if (!System.Buffers.Text.Utf8Formatter.TryFormat(value, text, out int written))
+            throw new InvalidOperationException($"{Who}: could not format {value} as decimal text.");
+        return Bin(text[..written]);
+    }
+
+    private ulong Hash(ReadOnlySpan<byte> utf8) => Salt is null ? FarmHash.Fingerprint64(utf8) : SipHash24(_k0, _k1, utf8);
 
     /// <summary>One string per sample → (batch, 1) bins.</summary>
     public override Tensor Apply(IReadOnlyList<string> inputs)
@@ -789,7 +806,7 @@ public sealed class Hashing : StringLayer
     }
 }
 
-/// <summary>Hashes each integer (as its decimal text) into a bin in <see cref="Forward"/>; not differentiable.</summary>
+/// <summary>Hashes each integer (as its decimal text) into a bin in <see cref="Forward"/>, allocating nothing; not differentiable.</summary>
 internal sealed class HashingOp : Autograd.Op
 {
     private readonly Hashing _layer;
@@ -811,7 +828,7 @@ internal sealed class HashingOp : Autograd.Op
         {
             float v = x[i];
             if (!float.IsFinite(v) || v != MathF.Round(v)) throw new ArgumentException($"{_who}: tensor input must hold integers; got {v} at flat position {i}.");
-            y[i] = _layer.Bin(((long)v).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            y[i] = _layer.BinOfInteger((long)v); // stack-formatted text: no allocation per element or step
         }
     }
 

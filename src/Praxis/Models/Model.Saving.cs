@@ -14,7 +14,9 @@ public partial class Model
 
     /// <summary>
     /// Loads a model saved by <see cref="Save"/> (Keras <c>keras.models.load_model</c>). With
-    /// <paramref name="compile"/> it is compiled as saved, optimizer state included; with
+    /// <paramref name="compile"/> it is compiled as saved, optimizer state included. Seeded layers (Dropout, the
+    /// augmentation layers) continue their own generators from the saved state, so the loaded model's training-mode
+    /// draws are those the saved one would make next (Keras 3 saves a SeedGenerator's state with the layer); with
     /// <paramref name="restoreRandomState"/> the global random generator is set back to its state at save time, so a
     /// resumed <c>Fit</c> shuffles exactly as an uninterrupted run. A malformed file raises
     /// <see cref="InvalidDataException"/> naming the file and the fault.

@@ -150,7 +150,7 @@ public class CallbackTests
     public void ReduceLROnPlateauHonoursCooldownMinLrAndImprovements()
     {
         var (model, x, y) = Tiny(9, lr: 0.1f);
-        var cb = new ReduceLROnPlateau(factor: 0.5, patience: 1, cooldown: 2, minLearningRate: 0.04);
+        var cb = new ReduceLROnPlateau(factor: 0.5, patience: 1, cooldown: 2, minLr: 0.04);
         var h = model.Fit(x, y, epochs: 8, batchSize: 16, verbose: 0, callbacks: [new Script("val_loss", 1, 1, 1, 1, 1, 1, 1, 1), cb]);
         // e1 reduces to 0.05 and starts a cooldown of 2, which Keras decrements before testing: e2 rests, e3 counts
         // again and reduces to max(0.025, 0.04); after that min_lr holds.
