@@ -355,13 +355,6 @@ public sealed class AdamW(float learningRate = 1e-3f, float weightDecay = 0.004f
     }
 
     /// <inheritdoc />
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
-    {
-        TensorPrimitives.Multiply(w, 1f - lr * WeightDecay, w);
-        base.Update(w, g, slots, lr, step);
-    }
-
-    /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
         var c = base.GetConfig();
