@@ -14,6 +14,8 @@ using Praxis.Models;
 using static Praxis.Keras;
 
 using var world = MpiProcessGroup.Initialize();
+// Ranks on one machine share its cores rather than each taking them all.
+Praxis.Kernels.KernelPool.NumThreads = world.SuggestedNumThreads;
 int epochs = ArgInt("--epochs", 5), batch = ArgInt("--batch", 32);
 SetRandomSeed(ArgInt("--seed", 42));
 

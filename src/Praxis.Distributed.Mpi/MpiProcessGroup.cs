@@ -15,10 +15,9 @@ namespace Praxis.Distributed.Mpi;
 /// MPI is initialised with <c>MPI_THREAD_FUNNELED</c>: Praxis's kernel threads never call MPI; only the thread that
 /// created the group may use it. Errors are returned rather than fatal, and raised as <see cref="MpiException"/> naming
 /// the call, the rank and MPI's message. A process started without <c>mpirun</c> is a job of one (MPI singleton).
-/// When several ranks share a machine, <see cref="Initialize"/> divides its cores among them
-/// (<see cref="KernelPool.NumThreads"/> = cores / <see cref="LocalSize"/>, at least 1), as <c>torchrun</c> sets
-/// <c>OMP_NUM_THREADS=1</c>, so that ranks do not oversubscribe the cores; set <c>KernelPool.NumThreads</c> afterwards
-/// to choose otherwise.
+/// Creating the group changes no process-wide setting: when several ranks share a machine, apply
+/// <see cref="SuggestedNumThreads"/> to <see cref="KernelPool.NumThreads"/> so that they do not oversubscribe its cores
+/// (as <c>torchrun</c> sets <c>OMP_NUM_THREADS</c>); <c>praxis train --distributed</c> does so unless <c>--threads</c> is given.
 /// </remarks>
 public sealed unsafe class MpiProcessGroup : IProcessGroup
 {
@@ -51,7 +50,6 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         Rank = rank;
         Size = size;
         LocalSize = int.TryParse(Environment.GetEnvironmentVariable(OpenMpi.LocalSizeVariable), out int local) && local > 0 ? local : 1;
-        if (LocalSize > 1) KernelPool.NumThreads = Math.Max(1, Environment.ProcessorCount / LocalSize);
         HostName = ReadString(OpenMpi.MaxProcessorName, &OpenMpi.MPI_Get_processor_name);
         LibraryVersion = ReadString(OpenMpi.MaxLibraryVersionString, &OpenMpi.MPI_Get_library_version);
     }
@@ -96,6 +94,13 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
 
     /// <summary>How many ranks of the job run on this machine (1 outside mpirun).</summary>
     public int LocalSize { get; }
+
+    /// <summary>
+    /// Kernel threads per rank that share this machine's cores among its <see cref="LocalSize"/> ranks (cores divided
+    /// by ranks here, at least 1). The group does not apply it, since the thread count is the caller's choice; set
+    /// <c>KernelPool.NumThreads = group.SuggestedNumThreads</c> to use it.
+    /// </summary>
+    public int SuggestedNumThreads => Math.Max(1, Environment.ProcessorCount / LocalSize);
 
     /// <summary>The host this rank runs on (<c>MPI_Get_processor_name</c>).</summary>
     public string HostName { get; }

@@ -98,37 +98,18 @@ public class JournalTests(TrainedRuns runs)
     }
 
     [Fact]
-    public void ARunFromBeforeModelFilesStillLoadsFromItsWeightsBin()
+    public void ARunFromBeforeModelFilesGetsAnErrorNamingItsWeightsBin()
     {
         string copy = CopyRun(runs.SecondDir, "zz-legacy-copy");
         try
         {
-            // What praxis train wrote before runs kept model.praxis: the weights in order, "PRXW" version 1.
-            string modelFile = Path.Combine(copy, RunFolder.ModelFile), weights = Path.Combine(copy, RunFolder.LegacyWeightsFile);
-            var trained = Model.Load(modelFile);
-            using (var w = new BinaryWriter(File.Create(weights)))
-            {
-                w.Write("PRXW"u8);
-                w.Write(1);
-                w.Write(trained.Weights.Count);
-                foreach (var t in trained.Weights)
-                {
-                    w.Write(t.Name ?? "");
-                    w.Write(t.Rank);
-                    for (int d = 0; d < t.Rank; d++) w.Write(t.Shape[d]);
-                    foreach (float v in t.ToArray()) w.Write(v);
-                }
-            }
-            File.Delete(modelFile);
-            var r = CliHarness.Run("evaluate", copy, "--json", "--runs-dir", runs.Root);
-            Assert.Equal(0, r.ExitCode);
-            double recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "result.json")))!["test"]!["accuracy"]!.GetValue<double>();
-            Assert.Equal(recorded, JsonNode.Parse(r.Out)!["accuracy"]!.GetValue<double>());
-
-            File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
-            r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
+            // What praxis train wrote before runs kept model.praxis; this version no longer reads it.
+            File.WriteAllBytes(Path.Combine(copy, RunFolder.LegacyWeightsFile), "PRXW\u0001\0\0\0"u8.ToArray());
+            File.Delete(Path.Combine(copy, RunFolder.ModelFile));
+            var r = CliHarness.Run("evaluate", copy, "--runs-dir", runs.Root);
             Assert.Equal(1, r.ExitCode);
-            Assert.Contains("truncated weights file", r.Err);
+            Assert.Contains("weights.bin", r.Err);
+            Assert.Contains("no longer reads; train it again (praxis train", r.Err);
         }
         finally { Directory.Delete(copy, true); }
     }

@@ -14,16 +14,10 @@ namespace Praxis.Cli.Commands;
 public static class ModelCommands
 {
     /// <summary>
-    /// A run's trained model, loaded from its <c>model.praxis</c> with <see cref="Model.Load"/> (an older run with only
-    /// <c>weights.bin</c> is rebuilt from its recipe), and the recipe, which says how images become inputs.
+    /// A run's trained model, loaded from its <c>model.praxis</c> with <see cref="Model.Load"/>, and the recipe, which
+    /// says how images become inputs.
     /// </summary>
-    public static (Recipe Recipe, Model Model) LoadModel(RunFolder run)
-    {
-        var recipe = RecipeRegistry.Get(run.Recipe);
-        double lr = run.Config["learning_rate"]?.GetValue<double>() ?? recipe.DefaultLearningRate;
-        var model = run.LoadModel(() => recipe.Build(new RecipeSettings(lr)));
-        return (recipe, model);
-    }
+    public static (Recipe Recipe, Model Model) LoadModel(RunFolder run) => (RecipeRegistry.Get(run.Recipe), run.LoadModel());
 
     private static RunFolder PickRun(string root, string? reference) =>
         reference == null ? RunStore.LatestWithModel(root) : RunStore.Resolve(root, reference);

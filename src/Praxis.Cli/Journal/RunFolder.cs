@@ -20,7 +20,7 @@ public sealed class RunFolder
         MetricsFile = "metrics.csv", SummaryFile = "summary.txt", CurvesFile = "curves.png", ConfusionFile = "confusion.png",
         MisclassifiedFile = "misclassified.png", ModelFile = "model.praxis";
 
-    /// <summary>The raw weights file that runs written before model files kept (read for old runs, never written).</summary>
+    /// <summary>The raw weights file that runs written before model files kept (no longer read: named in the error for such runs).</summary>
     public const string LegacyWeightsFile = "weights.bin";
 
     /// <summary>Indented JSON that keeps characters such as → and ' readable.</summary>
@@ -74,13 +74,9 @@ public sealed class RunFolder
         return new RunFolder(path);
     }
 
-    /// <summary>Writes a JSON file atomically (temp file, then rename), so readers never see half a file.</summary>
-    public void WriteJson(string name, JsonNode node)
-    {
-        string path = File(name), tmp = path + ".tmp";
-        System.IO.File.WriteAllText(tmp, node.ToJsonString(Indented) + "\n", new UTF8Encoding(false));
-        System.IO.File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Writes a JSON file atomically (flushed temp file, rename, folder fsync), so readers never see half a file.</summary>
+    public void WriteJson(string name, JsonNode node) =>
+        Praxis.IO.AtomicFile.WriteAllBytes(File(name), new UTF8Encoding(false).GetBytes(node.ToJsonString(Indented) + "\n"));
 
     /// <summary>Reads a JSON object from the folder, or null if the file is missing or empty.</summary>
     public JsonObject? ReadJson(string name)
@@ -201,8 +197,8 @@ public sealed class RunFolder
 
     // ------------------------------------------------------------------ the trained model
 
-    /// <summary>Whether the run kept a trained model: <c>model.praxis</c>, or an older run's <c>weights.bin</c>.</summary>
-    public bool HasModel => System.IO.File.Exists(File(ModelFile)) || System.IO.File.Exists(File(LegacyWeightsFile));
+    /// <summary>Whether the run kept a trained model (<c>model.praxis</c>).</summary>
+    public bool HasModel => System.IO.File.Exists(File(ModelFile));
 
     /// <summary>
     /// Saves the trained model as <c>model.praxis</c> with <see cref="Model.Save"/> (architecture, weights, compile
@@ -212,57 +208,18 @@ public sealed class RunFolder
     public void SaveModel(Model model) => model.Save(File(ModelFile));
 
     /// <summary>
-    /// Loads the run's trained model (compiled as it was trained). A run from before model files has only
-    /// <c>weights.bin</c>: then <paramref name="rebuild"/> makes the recipe's model and the weights are put back into it.
-    /// A damaged <c>model.praxis</c> raises <see cref="InvalidDataException"/> naming the file.
+    /// Loads the run's trained model (compiled as it was trained). A damaged <c>model.praxis</c> raises
+    /// <see cref="InvalidDataException"/> naming the file; a run from before model files (only <c>weights.bin</c>,
+    /// which this version no longer reads) gets an error naming that file and saying to train again.
     /// </summary>
-    public Model LoadModel(Func<Model> rebuild)
+    public Model LoadModel()
     {
         string path = File(ModelFile);
         if (System.IO.File.Exists(path)) return Model.Load(path);
-        if (!System.IO.File.Exists(File(LegacyWeightsFile)))
-            throw new CliException($"run {Id} has no trained model ({ModelFile}); it did not finish training.");
-        var model = rebuild();
-        LoadWeights(model);
-        return model;
-    }
-
-    /// <summary>
-    /// Puts an older run's <c>weights.bin</c> back into <paramref name="model"/> (built by the same recipe), checking every
-    /// shape. That format was "PRXW", version 1, count, then per weight its name, rank, dims and float32 values
-    /// (little-endian), in <see cref="Model.GetWeights"/> order.
-    /// </summary>
-    private void LoadWeights(Model model)
-    {
-        string path = File(LegacyWeightsFile);
-        using var r = new BinaryReader(System.IO.File.OpenRead(path));
-        try
-        {
-            if (!r.ReadBytes(4).AsSpan().SequenceEqual("PRXW"u8) || r.ReadInt32() != 1)
-                throw new CliException($"{path}: not a Praxis weights file (bad header).");
-            var ws = model.Weights;
-            int count = r.ReadInt32();
-            if (count != ws.Count) throw new CliException($"{path}: holds {count} weights but recipe '{Recipe}' builds a model with {ws.Count}.");
-            var values = new List<float[]>(count);
-            for (int i = 0; i < count; i++)
-            {
-                string name = r.ReadString();
-                int rank = r.ReadInt32();
-                var dims = new int[rank];
-                for (int d = 0; d < rank; d++) dims[d] = r.ReadInt32();
-                var shape = new Shape(dims);
-                if (shape != ws[i].Shape)
-                    throw new CliException($"{path}: weight '{name}' has shape {shape}, but the model's weight '{ws[i].Name}' has shape {ws[i].Shape}.");
-                var v = new float[shape.Size];
-                for (int k = 0; k < v.Length; k++) v[k] = r.ReadSingle();
-                values.Add(v);
-            }
-            model.SetWeights(values);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new CliException($"{path}: truncated weights file.");
-        }
+        if (System.IO.File.Exists(File(LegacyWeightsFile)))
+            throw new CliException($"run {Id} has only {File(LegacyWeightsFile)}, the weights format of older praxis versions, which "
+                + $"this version no longer reads; train it again (praxis train {Recipe}) to get a {ModelFile}.");
+        throw new CliException($"run {Id} has no trained model ({ModelFile}); it did not finish training.");
     }
 }
 

@@ -305,8 +305,12 @@ public static class Charts
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         string tmp = path + ".tmp";
-        using (var file = File.Create(tmp)) data.SaveTo(file);
-        File.Move(tmp, path, overwrite: true);
+        using (var file = File.Create(tmp))
+        {
+            data.SaveTo(file);
+            file.Flush(flushToDisk: true);
+        }
+        Praxis.IO.AtomicFile.Replace(tmp, path);
     }
 
     /// <summary>Shortens <paramref name="text"/> with an ellipsis until it fits <paramref name="maxWidth"/> pixels.</summary>

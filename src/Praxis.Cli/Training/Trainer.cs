@@ -105,6 +105,8 @@ public static class Trainer
         using var world = o.Distributed ? JoinMpi(ctx) : null;
         if (world != null)
         {
+            // Ranks sharing a machine split its cores, unless --threads chose for them.
+            if (o.Threads == null) threads = ThreadSettings.Apply(world.SuggestedNumThreads);
             model.Distribution = new DataParallel(world);
             if (world.Rank > 0) return FollowRankZero(o, model, xTrain, yTrain, epochs, batchSize, split);
         }

@@ -7,14 +7,37 @@ namespace Praxis.Autograd;
 /// </summary>
 public static class Engine
 {
-    [ThreadStatic] private static int _noGradDepth;
+    // AsyncLocal, not ThreadStatic: a scope follows its code across an await onto another thread, and the thread it
+    // left (back in the pool, running someone else's work) is not left in NoGrad.
+    private static readonly AsyncLocal<int> s_noGradDepth = new();
 
-    /// <summary>False inside a <see cref="Tensor.NoGrad"/> scope: results are then not connected to a graph.</summary>
-    public static bool IsGradEnabled => _noGradDepth == 0;
+    // NoGrad scopes open anywhere in the process. While none is, IsGradEnabled skips the AsyncLocal read (slower than
+    // a ThreadStatic one): eager training pays nothing for the await-safety.
+    private static int s_openNoGrad;
 
-    internal static void EnterNoGrad() => _noGradDepth++;
+    /// <summary>
+    /// False inside a <see cref="Tensor.NoGrad"/> scope: results are then not connected to a graph. The scope belongs to
+    /// the code that opened it (its async flow), not to a thread: it holds across <c>await</c> and does not reach other
+    /// callers' threads.
+    /// </summary>
+    public static bool IsGradEnabled => Volatile.Read(ref s_openNoGrad) == 0 || s_noGradDepth.Value == 0;
 
-    internal static void ExitNoGrad() => _noGradDepth--;
+    internal static void EnterNoGrad()
+    {
+        Interlocked.Increment(ref s_openNoGrad);
+        s_noGradDepth.Value++;
+    }
+
+    internal static void ExitNoGrad()
+    {
+        int depth = s_noGradDepth.Value;
+        // An async method's changes to an AsyncLocal do not reach its caller, so a scope opened inside an awaited
+        // method and disposed outside it is not open here; say so instead of corrupting the count.
+        if (depth == 0)
+            throw new InvalidOperationException("NoGrad scope disposed where it is not open: a scope opened inside an async method must be disposed inside that method.");
+        s_noGradDepth.Value = depth - 1;
+        Interlocked.Decrement(ref s_openNoGrad);
+    }
 
     /// <summary>
     /// Runs a freshly built op: computes its output, links the output into the graph when an input requires grad (and
@@ -116,18 +139,23 @@ internal interface IBackwardObserver
 /// </summary>
 public sealed class Tape : IDisposable
 {
-    [ThreadStatic] private static Tape? _current;
+    // As NoGrad: AsyncLocal so recording follows an await and never stays behind on a pool thread; the count of open
+    // tapes lets Engine.Record skip the AsyncLocal read when nothing records anywhere.
+    private static readonly AsyncLocal<Tape?> s_current = new();
+    private static int s_open;
     private readonly Tape? _previous;
+    private bool _disposed;
 
-    /// <summary>Starts recording on this thread.</summary>
+    /// <summary>Starts recording in the calling code's flow (across <c>await</c>s, not on other callers' threads).</summary>
     public Tape()
     {
-        _previous = _current;
-        _current = this;
+        Interlocked.Increment(ref s_open);
+        _previous = s_current.Value;
+        s_current.Value = this;
     }
 
-    /// <summary>The tape recording on this thread, if any.</summary>
-    public static Tape? Current => _current;
+    /// <summary>The tape recording in the calling code's flow, if any.</summary>
+    public static Tape? Current => Volatile.Read(ref s_open) == 0 ? null : s_current.Value;
 
     /// <summary>The recorded ops in execution order.</summary>
     public List<Op> Ops { get; } = new();
@@ -148,12 +176,13 @@ public sealed class Tape : IDisposable
         for (int i = 0; i < ops.Count; i++) ops[i].Forward();
     }
 
-    /// <summary>Pauses any recording on this thread until the returned scope is disposed (for shape inference and other side computations).</summary>
+    /// <summary>Pauses any recording in the calling code's flow until the returned scope is disposed (for shape inference and other side computations).</summary>
     public static SuspendScope Suspend()
     {
-        var scope = new SuspendScope(_current);
-        _current = null;
-        return scope;
+        var paused = Current;
+        if (paused == null) return default;
+        s_current.Value = null;
+        return new SuspendScope(paused);
     }
 
     /// <summary>Restores the recording paused by <see cref="Suspend"/>.</summary>
@@ -164,21 +193,38 @@ public sealed class Tape : IDisposable
         internal SuspendScope(Tape? paused) => _paused = paused;
 
         /// <summary>Resumes recording.</summary>
-        public void Dispose() => _current = _paused;
+        public void Dispose()
+        {
+            if (_paused != null) s_current.Value = _paused;
+        }
     }
 
     /// <summary>Stops recording.</summary>
-    public void Dispose() => _current = _previous;
+    public void Dispose()
+    {
+        if (_disposed) return;
+        if (!ReferenceEquals(s_current.Value, this))
+            throw new InvalidOperationException("Tape disposed where it is not the recording tape: dispose tapes in reverse order of creation, inside the async method that created them.");
+        _disposed = true;
+        s_current.Value = _previous;
+        Interlocked.Decrement(ref s_open);
+    }
 }
 
 /// <summary>A scope in which operations are not recorded for gradients (inference); dispose it to leave.</summary>
 public readonly struct NoGradScope : IDisposable
 {
+    private readonly bool _entered;
+
     internal NoGradScope(bool enter)
     {
         if (enter) Engine.EnterNoGrad();
+        _entered = enter;
     }
 
     /// <summary>Leaves the scope.</summary>
-    public void Dispose() => Engine.ExitNoGrad();
+    public void Dispose()
+    {
+        if (_entered) Engine.ExitNoGrad();
+    }
 }

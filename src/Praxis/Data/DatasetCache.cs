@@ -58,7 +58,7 @@ public static class DatasetCache
             string actual = Sha256(tmp);
             if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"Downloaded {url}: SHA-256 mismatch (expected {sha256}, got {actual}); not saved.");
-            File.Move(tmp, path, overwrite: true);
+            Praxis.IO.AtomicFile.Replace(tmp, path);
             return path;
         }
         finally

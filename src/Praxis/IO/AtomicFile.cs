@@ -9,10 +9,10 @@ namespace Praxis.IO;
 /// The rename is atomic on POSIX file systems and on NTFS (<see cref="File.Move(string, string, bool)"/> maps to
 /// <c>rename(2)</c> / <c>MoveFileEx(MOVEFILE_REPLACE_EXISTING)</c>). Temporary files are named
 /// <c>{target}.tmp-{pid}-{random}</c>; one left behind by a crash is harmless and is removed by
-/// <see cref="CleanStaleTemporaries"/>, which every <see cref="Write"/> to the same target calls first. The folder entry itself is not fsynced (that needs a
-/// native call); on ext4/xfs the rename is committed with or after the data, so the old-or-new guarantee holds.
+/// <see cref="CleanStaleTemporaries"/>, which every <see cref="Write"/> to the same target calls first. After the
+/// rename the folder is fsynced too (<see cref="SyncDirectory"/>), so the new name itself survives a power loss.
 /// </remarks>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     /// <summary>Test hook: called with the temporary path after the content is written, before it is flushed and renamed.</summary>
     internal static Action<string>? BeforeCommit { get; set; }
@@ -36,7 +36,7 @@ public static class AtomicFile
                 BeforeCommit?.Invoke(tmp);
                 fs.Flush(flushToDisk: true);
             }
-            File.Move(tmp, full, overwrite: true);
+            Replace(tmp, full);
         }
         catch
         {
@@ -44,6 +44,50 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Renames <paramref name="temporary"/> over <paramref name="path"/> (atomically, in one folder) and makes the rename
+    /// durable by fsyncing the folder. Flush the temporary file's content to disk before calling.
+    /// </summary>
+    public static void Replace(string temporary, string path)
+    {
+        File.Move(temporary, path, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+    }
+
+    /// <summary>
+    /// Flushes a folder's entries to disk (<c>open</c> + <c>fsync</c> of the folder on Linux and macOS), so that a
+    /// rename into it survives a crash; a no-op on Windows, where NTFS journals the rename and a folder cannot be
+    /// flushed this way. File systems that cannot fsync a folder are ignored; an I/O error is raised.
+    /// </summary>
+    /// <exception cref="IOException">The disk reported an I/O error (EIO) while flushing.</exception>
+    public static void SyncDirectory(string directory)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())) return;
+        int fd = Open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) return; // e.g. no read permission on the folder: the rename stands, only its durability is unknown
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == 5 /* EIO */) throw new IOException($"fsync of folder '{directory}' failed with an I/O error (EIO): the rename may not be on disk.");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     /// <summary>Writes all of <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)

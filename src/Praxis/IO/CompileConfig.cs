@@ -19,20 +19,27 @@ public static class CompileConfig
     private static readonly object Gate = new();
     private static readonly Dictionary<string, Func<LayerConfig, Optimizer>> Optimizers = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["adam"] = c => new Adam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["adamw"] = c => new AdamW(Lr(c, 1e-3f), c.GetFloat("weight_decay", 0.004f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["sgd"] = c => new SGD(Lr(c, 0.01f), c.GetFloat("momentum", 0f), c.GetBool("nesterov", false)),
-        ["rmsprop"] = c => new RMSprop(Lr(c, 1e-3f), c.GetFloat("rho", 0.9f), c.GetFloat("epsilon", 1e-7f)),
-        ["adamax"] = c => new Adamax(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["nadam"] = c => new Nadam(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.999f), c.GetFloat("epsilon", 1e-7f)),
-        ["adagrad"] = c => new Adagrad(Lr(c, 1e-3f), c.GetFloat("initial_accumulator_value", 0.1f), c.GetFloat("epsilon", 1e-7f)),
-        ["adadelta"] = c => new Adadelta(Lr(c, 1e-3f), c.GetFloat("rho", 0.95f), c.GetFloat("epsilon", 1e-7f)),
-        ["lion"] = c => new Lion(Lr(c, 1e-3f), c.GetFloat("beta_1", 0.9f), c.GetFloat("beta_2", 0.99f)),
+        // Each default comes from a default-constructed optimizer, so the numbers live only in the optimizers' constructors.
+        ["adam"] = c => FromDefaults(new Adam(), d => new Adam(Lr(c, d), c.GetFloat("beta_1", d.Beta1), c.GetFloat("beta_2", d.Beta2), c.GetFloat("epsilon", d.Epsilon))),
+        ["adamw"] = c => FromDefaults(new AdamW(), d => new AdamW(Lr(c, d), c.GetFloat("weight_decay", d.WeightDecay), c.GetFloat("beta_1", d.Beta1),
+            c.GetFloat("beta_2", d.Beta2), c.GetFloat("epsilon", d.Epsilon))),
+        ["sgd"] = c => FromDefaults(new SGD(), d => new SGD(Lr(c, d), c.GetFloat("momentum", d.Momentum), c.GetBool("nesterov", d.Nesterov))),
+        ["rmsprop"] = c => FromDefaults(new RMSprop(), d => new RMSprop(Lr(c, d), c.GetFloat("rho", d.Rho), c.GetFloat("epsilon", d.Epsilon))),
+        ["adamax"] = c => FromDefaults(new Adamax(), d => new Adamax(Lr(c, d), c.GetFloat("beta_1", d.Beta1), c.GetFloat("beta_2", d.Beta2), c.GetFloat("epsilon", d.Epsilon))),
+        ["nadam"] = c => FromDefaults(new Nadam(), d => new Nadam(Lr(c, d), c.GetFloat("beta_1", d.Beta1), c.GetFloat("beta_2", d.Beta2), c.GetFloat("epsilon", d.Epsilon))),
+        ["adagrad"] = c => FromDefaults(new Adagrad(), d => new Adagrad(Lr(c, d), c.GetFloat("initial_accumulator_value", d.InitialAccumulatorValue), c.GetFloat("epsilon", d.Epsilon))),
+        ["adadelta"] = c => FromDefaults(new Adadelta(), d => new Adadelta(Lr(c, d), c.GetFloat("rho", d.Rho), c.GetFloat("epsilon", d.Epsilon))),
+        ["lion"] = c => FromDefaults(new Lion(), d => new Lion(Lr(c, d), c.GetFloat("beta_1", d.Beta1), c.GetFloat("beta_2", d.Beta2))),
     };
 
+    /// <summary>The library's optimizer names (before any <see cref="RegisterOptimizer"/>), for tests.</summary>
+    internal static readonly IReadOnlyList<string> OptimizerNames = [.. Optimizers.Keys];
+
     // A learning rate saved as a schedule ({"class_name", "config"}) is set as the optimizer's Schedule after it is built.
-    private static float Lr(LayerConfig c, float fallback) =>
-        c.Raw.TryGetProperty("learning_rate", out var e) && e.ValueKind == JsonValueKind.Object ? fallback : c.GetFloat("learning_rate", fallback);
+    private static float Lr(LayerConfig c, Optimizer defaults) =>
+        c.Raw.TryGetProperty("learning_rate", out var e) && e.ValueKind == JsonValueKind.Object ? defaults.LearningRate : c.GetFloat("learning_rate", defaults.LearningRate);
+
+    private static Optimizer FromDefaults<T>(T defaults, Func<T, Optimizer> build) where T : Optimizer => build(defaults);
 
     private static readonly Dictionary<string, Func<LayerConfig, LearningRateSchedule>> Schedules = new(StringComparer.Ordinal)
     {

@@ -369,7 +369,7 @@ public sealed class SafeTensorsFile
         catch (EndOfStreamException) { throw new InvalidDataException($"{source}: the file ended early (truncated while reading)."); }
     }
 
-    internal static string Clip(string s) => Layers.LayerConfig.Clip(s);
+    internal static string Clip(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }
 
 /// <summary>

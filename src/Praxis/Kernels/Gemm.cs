@@ -140,6 +140,7 @@ public static unsafe class Gemm
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc) where K : IMicroKernel
     {
         var p = new Problem(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        using var lease = PackBuffers.Rent();
         int threads = KernelPool.MaxParallelism;
         if (threads > 1 && (long)m * n * k >= ParallelThreshold) RunParallel<K>(in p, threads);
         else RunSerial<K>(in p);
@@ -392,29 +393,92 @@ public static unsafe class Gemm
         {
             float* t = tile + i * ldt;
             float* ci = c + i * ldc;
+            // The full-tile kernels' expressions (one fused multiply-add), so a row's bits do not depend on whether
+            // the blocking (which follows the thread count) made it an edge row.
             if (beta == 0f)
                 for (int j = 0; j < nr; j++) ci[j] = alpha * t[j];
+            else if (beta == 1f)
+                for (int j = 0; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(t[j], alpha, ci[j]);
             else
-                for (int j = 0; j < nr; j++) ci[j] = alpha * t[j] + beta * ci[j];
+                for (int j = 0; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(t[j], alpha, ci[j] * beta);
         }
     }
 }
 
 /// <summary>
-/// Per-thread packing buffers, reused across calls so a warm GEMM allocates nothing. They live on the pinned object
-/// heap, so their 64-byte-aligned addresses stay valid without pinning each call.
+/// Packing buffers, reused across calls so a warm GEMM allocates nothing. They live on the pinned object heap, so their
+/// 64-byte-aligned addresses stay valid without pinning each call. Kernel-pool workers (a bounded set) keep their own;
+/// any other thread rents a set for the length of one call from a pool of at most <see cref="PoolCapacity"/>, so a
+/// server with hundreds of request threads holds as many buffers as run GEMMs at once (up to the cap), not one per thread.
 /// </summary>
 internal sealed unsafe class PackBuffers
 {
+    /// <summary>Idle sets kept for reuse: enough for every core to run a caller's GEMM at once; extra sets are dropped.</summary>
+    internal static readonly int PoolCapacity = Math.Max(2, Environment.ProcessorCount);
+
+    private static readonly PackBuffers?[] s_pool = new PackBuffers?[PoolCapacity];
+    private static int s_pooled;
+    private static readonly Lock s_poolLock = new();
+
+    // A worker's own set, or the set a caller rented for the call in progress on this thread.
     [ThreadStatic] private static PackBuffers? t_current;
 
     private float[]? _a, _b;
     private float* _pa, _pb;
     private int _capA, _capB;
 
-    /// <summary>The calling thread's buffers.</summary>
-    public static PackBuffers Current => t_current ??= new PackBuffers();
+    /// <summary>Idle sets in the pool now.</summary>
+    internal static int Pooled
+    {
+        get { lock (s_poolLock) return s_pooled; }
+    }
 
+    /// <summary>
+    /// The calling thread's buffers: a worker's own, or the set rented by the GEMM call running on this thread. A
+    /// thread outside both has none (a GEMM entry point rents first).
+    /// </summary>
+    public static PackBuffers Current => t_current ?? (KernelPool.IsWorkerThread
+        ? t_current = new PackBuffers()
+        : throw new InvalidOperationException("PackBuffers.Current outside a GEMM call: rent buffers with PackBuffers.Rent() first."));
+
+    /// <summary>
+    /// Gives this thread a set for one call (a no-op on a worker, or when the thread already holds one); dispose the
+    /// lease to hand it back.
+    /// </summary>
+    public static Lease Rent()
+    {
+        if (t_current != null || KernelPool.IsWorkerThread) return default;
+        PackBuffers? rented = null;
+        lock (s_poolLock)
+        {
+            if (s_pooled > 0)
+            {
+                rented = s_pool[--s_pooled];
+                s_pool[s_pooled] = null;
+            }
+        }
+        t_current = rented ?? new PackBuffers();
+        return new Lease(t_current);
+    }
+
+    /// <summary>A set rented by <see cref="Rent"/>; disposing returns it to the pool, or drops it when the pool is full.</summary>
+    public readonly struct Lease : IDisposable
+    {
+        private readonly PackBuffers? _buffers;
+
+        internal Lease(PackBuffers buffers) => _buffers = buffers;
+
+        /// <summary>Returns the set.</summary>
+        public void Dispose()
+        {
+            if (_buffers == null) return;
+            t_current = null;
+            lock (s_poolLock)
+            {
+                if (s_pooled < s_pool.Length) s_pool[s_pooled++] = _buffers;
+            }
+        }
+    }
     /// <summary>A buffer of at least <paramref name="floats"/> for packed A; contents are not preserved across growth.</summary>
     public float* A(int floats)
     {

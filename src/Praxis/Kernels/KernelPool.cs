@@ -65,6 +65,9 @@ public static unsafe class KernelPool
         }
     }
 
+    /// <summary>Whether the calling thread is one of the pool's workers.</summary>
+    internal static bool IsWorkerThread => t_isWorker;
+
     /// <summary>
     /// How many threads a <see cref="For{TBody}(int, ref TBody)"/> issued now from this thread could use:
     /// 1 inside a pool job or while another thread's job owns the pool, else <see cref="NumThreads"/>.
@@ -175,7 +178,9 @@ public static unsafe class KernelPool
                     IsBackground = true,
                     Name = $"Praxis.KernelPool #{id + 1}",
                 };
-                workers[i].Start();
+                // UnsafeStart: a worker must not keep the ExecutionContext (an open Tape or NoGrad scope) of
+                // whichever caller happened to create it.
+                workers[i].UnsafeStart();
             }
             s_workers = workers;
         }

@@ -8,10 +8,18 @@ internal interface ILaneBody : IParallelBody;
 /// depend on which thread ran which lane (partial sums are reduced in lane order: runs are reproducible). Lanes run on
 /// <see cref="KernelPool"/>; inside a lane, kernels such as <c>Gemm.Sgemm</c> run serially.
 /// </summary>
+/// <remarks>
+/// The lane count follows the machine's cores, not <see cref="KernelPool.NumThreads"/>: the partial sums (weight
+/// gradients of convolutions, GroupNorm's γ and β) are grouped by lane, so a count that followed the thread setting
+/// would change the last bits of training when a run resumes with another <c>--threads</c>.
+/// </remarks>
 internal static class Lanes
 {
-    /// <summary>How many lanes to cut <paramref name="chunks"/> chunks into: two per kernel thread, for load balance on busy machines.</summary>
-    public static int Count(int chunks) => Math.Max(1, Math.Min(chunks, 2 * KernelPool.NumThreads));
+    /// <summary>The most lanes a batch is cut into: two per core, for load balance on busy machines.</summary>
+    internal static readonly int Max = 2 * Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>How many lanes to cut <paramref name="chunks"/> chunks into (independent of the thread setting).</summary>
+    public static int Count(int chunks) => Math.Max(1, Math.Min(chunks, Max));
 
     /// <summary>The chunks [start, end) of lane <paramref name="lane"/> out of <paramref name="lanes"/>.</summary>
     public static (int Start, int End) Range(int lane, int lanes, int chunks) =>

@@ -32,7 +32,7 @@ public sealed class LayerConfig
     internal SerializationContext Context { get; }
 
     /// <summary>A file's text as quoted in a message: at most 60 characters, so a hostile file cannot flood a log.</summary>
-    internal static string Clip(string s) => s.Length <= 60 ? s : s[..60] + "…";
+    internal static string Clip(string s) => IO.SafeTensorsFile.Clip(s);
 
     /// <summary>The raw JSON, for factories that need structure beyond the typed accessors.</summary>
     public JsonElement Raw => _config;

@@ -94,7 +94,7 @@ public static class Gpt2Hub
             foreach (var (what, want) in new[] { ("the hub's X-Linked-Etag", served), ("the pinned hash", pinned) })
                 if (want is not null && !string.Equals(actual, want, StringComparison.OrdinalIgnoreCase))
                     throw new InvalidDataException($"Downloaded {url}: SHA-256 {actual} does not match {what} {want.ToLowerInvariant()}; not saved.");
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.Replace(tmp, path);
             return actual;
         }
         finally
