@@ -9,6 +9,12 @@ if (args.Contains("--isa-info"))
     Console.WriteLine(QuickBench.IsaLine());
     return;
 }
+// --record: ns per recorded eager op, with and without NoGrad scopes open (the AsyncLocal fast path).
+if (args.Contains("--record"))
+{
+    RecordBench.Run(args);
+    return;
+}
 if (args.Contains("--quick"))
 {
     QuickBench.Run(args);
