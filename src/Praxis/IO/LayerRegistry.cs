@@ -26,7 +26,14 @@ public static partial class LayerRegistry
     private static readonly Dictionary<string, Func<LayerConfig, Layer>> Factories = new(StringComparer.Ordinal);
     private static readonly Dictionary<Type, string> Names = new();
 
-    static LayerRegistry() => RegisterBuiltIns();
+    static LayerRegistry()
+    {
+        RegisterBuiltIns();
+        BuiltInClassNames = [.. Factories.Keys.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The library's own class names (before any user registration), for the round-trip tests.</summary>
+    internal static IReadOnlyList<string> BuiltInClassNames { get; }
 
     /// <summary>The library's layers. One line per layer: keep it sorted by area, add yours here.</summary>
     private static void RegisterBuiltIns()
