@@ -16,8 +16,12 @@ public static class RecordBench
         var w = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 8);
         w.RequiresGrad = true;
         Console.WriteLine($"record: {Median(samples, opsPerSample, () => Ops(w, opsPerSample)):F1} ns/op, nothing open");
+        Console.WriteLine($"check:  {Median(samples, Checks, () => Check(Checks)):F2} ns per IsGradEnabled + Tape.Current, nothing open");
         using (Tensor.NoGrad())
+        {
             Console.WriteLine($"record: {Median(samples, opsPerSample, () => Ops(w, opsPerSample)):F1} ns/op, inside NoGrad");
+            Console.WriteLine($"check:  {Median(samples, Checks, () => Check(Checks)):F2} ns per IsGradEnabled + Tape.Current, inside NoGrad");
+        }
         using var entered = new ManualResetEventSlim();
         using var done = new ManualResetEventSlim();
         var holder = new Thread(() =>
@@ -33,6 +37,18 @@ public static class RecordBench
         Console.WriteLine($"record: {Median(samples, opsPerSample, () => Ops(w, opsPerSample)):F1} ns/op, grad on while another thread holds NoGrad");
         done.Set();
         holder.Join();
+    }
+
+    private const int Checks = 10_000_000;
+    private static int s_sink;
+
+    // The two questions Engine.Record asks per op, alone.
+    private static void Check(int count)
+    {
+        int n = 0;
+        for (int i = 0; i < count; i++)
+            if (Praxis.Autograd.Engine.IsGradEnabled && Praxis.Autograd.Tape.Current == null) n++;
+        s_sink += n;
     }
 
     private static void Ops(Tensor w, int count)

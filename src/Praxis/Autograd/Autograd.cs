@@ -20,7 +20,11 @@ public static class Engine
     /// the code that opened it (its async flow), not to a thread: it holds across <c>await</c> and does not reach other
     /// callers' threads.
     /// </summary>
-    public static bool IsGradEnabled => Volatile.Read(ref s_openNoGrad) == 0 || s_noGradDepth.Value == 0;
+    public static bool IsGradEnabled => Volatile.Read(ref s_openNoGrad) == 0 || NoGradDepthIsZero();
+
+    // Out of line, so the fast test above inlines into Record.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool NoGradDepthIsZero() => s_noGradDepth.Value == 0;
 
     internal static void EnterNoGrad()
     {
@@ -155,7 +159,10 @@ public sealed class Tape : IDisposable
     }
 
     /// <summary>The tape recording in the calling code's flow, if any.</summary>
-    public static Tape? Current => Volatile.Read(ref s_open) == 0 ? null : s_current.Value;
+    public static Tape? Current => Volatile.Read(ref s_open) == 0 ? null : Recording();
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Tape? Recording() => s_current.Value;
 
     /// <summary>The recorded ops in execution order.</summary>
     public List<Op> Ops { get; } = new();
