@@ -387,20 +387,22 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MulAdd(float x, float y, float z) =>
+        System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? MathF.FusedMultiplyAdd(x, y, z) : x * y + z;
+
     private static void MergeTile(float* tile, int ldt, float* c, nint ldc, int mr, int nr, float alpha, float beta)
     {
         for (int i = 0; i < mr; i++)
         {
             float* t = tile + i * ldt;
             float* ci = c + i * ldc;
-            // The full-tile kernels' expressions (one fused multiply-add), so a row's bits do not depend on whether
-            // the blocking (which follows the thread count) made it an edge row.
+            // The full-tile kernels' expressions (fused where the hardware fuses, as their MultiplyAddEstimate does),
+            // so a row's bits do not depend on whether the blocking (which follows the thread count) made it an edge row.
             if (beta == 0f)
                 for (int j = 0; j < nr; j++) ci[j] = alpha * t[j];
-            else if (beta == 1f)
-                for (int j = 0; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(t[j], alpha, ci[j]);
             else
-                for (int j = 0; j < nr; j++) ci[j] = MathF.FusedMultiplyAdd(t[j], alpha, ci[j] * beta);
+                for (int j = 0; j < nr; j++) ci[j] = MulAdd(t[j], alpha, beta == 1f ? ci[j] : ci[j] * beta);
         }
     }
 }
