@@ -285,10 +285,15 @@ public static class Charts
     public static void SaveImageGrid(IReadOnlyList<Tile> tiles, string title, string path, int columns = 8)
     {
         if (tiles.Count == 0) throw new ArgumentException("No images to draw.");
-        const int scale = 3, pad = 14, captionHeight = 46;
+        const int scale = 3, pad = 14, arrowLength = 3;
+        const string arrow = " → ";
         int tileW = tiles.Max(t => t.Width) * scale, tileH = tiles.Max(t => t.Height) * scale;
         int cols = Math.Min(columns, tiles.Count), rows = (tiles.Count + cols - 1) / cols;
-        int cellW = tileW + 2 * pad, cellH = tileH + captionHeight + pad;
+        int cellW = tileW + 2 * pad;
+        using var captionFont = new SKFont(PlotFonts.Bold, 16);
+        // Long class names ("Sneaker → Ankle boot") go on two lines, split after the arrow, rather than shrink to nothing.
+        bool twoLines = tiles.Any(t => captionFont.MeasureText(t.Caption) > cellW - 4 && t.Caption.Contains(arrow, StringComparison.Ordinal));
+        int captionHeight = twoLines ? 64 : 46, cellH = tileH + captionHeight + pad;
         int width = Math.Max(cols * cellW, 720), height = HeaderHeight + rows * cellH + 10;
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var c = surface.Canvas;
@@ -297,7 +302,6 @@ public static class Charts
         using var grey = new SKPaint { Color = new SKColor(90, 90, 90), IsAntialias = true };
         using var border = new SKPaint { Color = new SKColor(160, 160, 160), Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
         using var titleFont = new SKFont(PlotFonts.Bold, 20);
-        using var captionFont = new SKFont(PlotFonts.Bold, 16);
         using var detailFont = new SKFont(PlotFonts.Regular, 13);
         c.DrawText(Fit(title, titleFont, width - 20), width / 2f, 34, SKTextAlign.Center, titleFont, black);
         float x0 = (width - cols * cellW) / 2f;
@@ -311,8 +315,14 @@ public static class Charts
             var dest = new SKRect(x, y, x + t.Width * scale, y + t.Height * scale);
             c.DrawImage(image, dest, new SKSamplingOptions(SKFilterMode.Nearest), null);
             c.DrawRect(dest, border);
-            DrawFitted(c, t.Caption, dest.MidX, dest.Bottom + 20, captionFont, cellW - 4, black);
-            c.DrawText(t.Detail, dest.MidX, dest.Bottom + 38, SKTextAlign.Center, detailFont, grey);
+            int split = twoLines ? t.Caption.IndexOf(arrow, StringComparison.Ordinal) : -1;
+            if (split >= 0)
+            {
+                DrawFitted(c, t.Caption[..(split + arrowLength - 1)], dest.MidX, dest.Bottom + 20, captionFont, cellW - 4, black);
+                DrawFitted(c, t.Caption[(split + arrowLength)..], dest.MidX, dest.Bottom + 38, captionFont, cellW - 4, black);
+            }
+            else DrawFitted(c, t.Caption, dest.MidX, dest.Bottom + 20, captionFont, cellW - 4, black);
+            c.DrawText(t.Detail, dest.MidX, dest.Bottom + captionHeight - 8, SKTextAlign.Center, detailFont, grey);
         }
         SavePng(surface, path);
     }

@@ -177,9 +177,7 @@ public sealed class DatasetManifest
         var checks = Verify(directory);
         var missing = checks.Where(c => c.Status == FileCheckStatus.Missing).ToList();
         if (missing.Count > 0)
-            throw new FileNotFoundException(
-                $"{Title}: {directory} lacks {string.Join(", ", missing.Select(c => c.File.Name))} (a copy needs {string.Join(", ", Files.Select(f => f.Name))}).",
-                missing[0].Path);
+            throw new FileNotFoundException(Lacks(directory, missing.Select(c => c.File.Name).ToList()), missing[0].Path);
         var bad = checks.Where(c => !c.Ok).ToList();
         if (bad.Count > 0)
             throw new InvalidDataException(
@@ -248,7 +246,7 @@ public sealed class DatasetManifest
         if (!Directory.Exists(sourceDirectory)) throw new DirectoryNotFoundException($"{Title}: folder not found: {sourceDirectory}");
         var missing = Files.Where(f => !File.Exists(Path.Combine(sourceDirectory, f.Name))).Select(f => f.Name).ToList();
         if (missing.Count > 0)
-            throw new FileNotFoundException($"{Title}: {sourceDirectory} lacks {string.Join(", ", missing)} (a copy needs {string.Join(", ", Files.Select(f => f.Name))}).");
+            throw new FileNotFoundException(Lacks(sourceDirectory, missing), Path.Combine(sourceDirectory, missing[0]));
         string dest = CacheDirectory(cacheRoot);
         Directory.CreateDirectory(dest);
         // Same file system as the destination, so the final renames are atomic.
@@ -311,6 +309,11 @@ public sealed class DatasetManifest
         string dirs = Environment.GetEnvironmentVariable("XDG_DATA_DIRS") is { Length: > 0 } x ? x : "/usr/local/share:/usr/share";
         return dirs.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(Path.IsPathRooted).ToArray();
     }
+
+    private string Lacks(string directory, List<string> missing) =>
+        missing.Count == Files.Count
+            ? $"{Title}: {directory} holds none of its files ({string.Join(", ", missing)})."
+            : $"{Title}: {directory} lacks {string.Join(", ", missing)} (a copy needs {string.Join(", ", Files.Select(f => f.Name))}).";
 
     private Exception Unavailable(List<(DatasetCopy Copy, IReadOnlyList<FileCheck> Bad)> failures, string cache, Exception? download)
     {
