@@ -276,10 +276,18 @@ public static class OnnxExporter
         return f(g, input, hint);
     }
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> as ONNX (crash-safe write).</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/> as ONNX (crash-safe write). A model with a
+    /// <see cref="Model.StringInput"/> (a text model) also gets <see cref="OnnxStringInput.PathFor"/>
+    /// (<c>model.vocab.json</c>): the ONNX graph takes the text layer's output (token ids), and that file holds the
+    /// tokenizer settings and vocabulary the caller applies first. Both are built before either is written.
+    /// </summary>
     public static void Export(Model model, string path, int opset = DefaultOpset)
     {
-        var bytes = ToBytes(model, opset);
+        var proto = Build(model, opset);
+        byte[]? strings = model.StringInput is null ? null : OnnxStringInput.ToBytes(model, proto.Graph.Input[0].Name);
+        var bytes = proto.ToByteArray();
+        if (strings != null) AtomicFile.Write(OnnxStringInput.PathFor(path), s => s.Write(strings));
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
