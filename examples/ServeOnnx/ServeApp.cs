@@ -84,9 +84,9 @@ public static class ServeApp
         int count = Math.Min(dims[0], Option(args, "--count") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : dims[0]);
         int size = pixels.Length / dims[0];
         if (size != classifier.SampleSize) throw new InvalidDataException($"{images}: images of {size} pixels; the model takes {classifier.SampleSize} values per sample.");
-        // Praxis' MNIST models were trained on pixels / 255.
+        // Praxis' MNIST models were trained on pixels times 1/255 (its loader's multiply, so these are the same floats).
         var x = new float[count * size];
-        for (int i = 0; i < x.Length; i++) x[i] = pixels[i] / 255f;
+        for (int i = 0; i < x.Length; i++) x[i] = pixels[i] * (1f / 255f);
         var scores = classifier.Predict(x, count);
         var predicted = scores.Select(OnnxClassifier.ArgMax).ToArray();
         output.WriteLine($"{model}: {classifier.Description}");

@@ -108,7 +108,7 @@ public sealed class ExportRecipeTests : IDisposable
         var (dims, pixels) = Idx.Read(MnistFile("t10k-images-idx3-ubyte.gz"));
         Assert.Equal([10000, 28, 28], dims);
         var x = new float[count * 784];
-        for (int i = 0; i < x.Length; i++) x[i] = pixels[i] / 255f;
+        for (int i = 0; i < x.Length; i++) x[i] = pixels[i] * (1f / 255f); // as ServeOnnx scales them
         Assert.Equal(data.TestX.SliceRows(0, count).ToArray(), x);
 
         var expected = model.Predict(recipe.PrepareInputs(data.TestX.SliceRows(0, count))).ToArray();
