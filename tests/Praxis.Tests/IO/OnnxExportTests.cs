@@ -71,18 +71,47 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData(13)]
     [InlineData(17)]
     [InlineData(20)]
+    [InlineData(26)]
     public void EveryActivationMatchesAtEachOpset(int opset)
     {
         SetRandomSeed(3);
         ClearSession();
         var i = Input(shape: [6]);
         var x = i;
-        foreach (var name in new[] { "relu", "elu", "gelu", "tanh", "swish", "silu", "softplus", "leaky_relu", "sigmoid", "linear" })
+        foreach (var name in new[] { "relu", "elu", "gelu", "gelu_approximate", "hard_sigmoid", "tanh", "swish", "silu", "softplus", "leaky_relu", "sigmoid", "linear" })
             x = new Dense(6, activation: name).Apply(x);
         x = new Activation("log_softmax").Apply(new Dense(5).Apply(x));
         var model = new Model(i, new Activation("softmax").Apply(x));
         using var dir = new TempDir();
         AssertMatches(model, dir.File("act.onnx"), opset, Tensor.RandomNormal(new Shape(7, 6), 0, 2, new Rng(1)));
+    }
+
+    [Theory]
+    [InlineData("one_hot", 1)]
+    [InlineData("multi_hot", 4)]
+    [InlineData("count", 4)]
+    public void CategoryEncodingMatchesAndARowWithABadIdIsNaN(string mode, int ids)
+    {
+        ClearSession();
+        var i = Input(shape: [ids]);
+        var model = new Model(i, new CategoryEncoding(6, mode).Apply(i));
+        using var dir = new TempDir();
+        var rng = new Rng(8);
+        var x = new Tensor(new Shape(9, ids));
+        var span = x.Span;
+        for (int k = 0; k < span.Length; k++) span[k] = rng.NextInt(6); // repeats included, so count differs from multi_hot
+        AssertMatches(model, dir.File("encode.onnx"), 13, x);
+        AssertMatches(model, dir.File("encode26.onnx"), 26, x);
+
+        // Praxis refuses an id outside [0, 6) or a fraction; the graph cannot throw, so that row (only) is NaN.
+        var bad = x.Clone();
+        bad.Span[ids * 2] = 6f;
+        bad.Span[ids * 5] = 2.5f;
+        Assert.Throws<ArgumentException>(() => model.Predict(bad));
+        var y = RunOnnx(dir.File("encode.onnx"), bad)[0];
+        for (int r = 0; r < 9; r++)
+            for (int t = 0; t < 6; t++)
+                Assert.True(float.IsNaN(y[r * 6 + t]) == (r is 2 or 5), $"row {r} token {t}: {y[r * 6 + t]}");
     }
 
     [Fact]
