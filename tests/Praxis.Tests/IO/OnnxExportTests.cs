@@ -114,6 +114,46 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.True(float.IsNaN(y[r * 6 + t]) == (r is 2 or 5), $"row {r} token {t}: {y[r * 6 + t]}");
     }
 
+    [Theory]
+    [InlineData("int", null, 1)]
+    [InlineData("int", 0L, 1)]
+    [InlineData("count", null, 1)]
+    [InlineData("multi_hot", 0L, 1)]
+    [InlineData("one_hot", null, 1)]
+    [InlineData("count", 0L, 0)]
+    public void IntegerLookupMatchesAndRefusedValuesAreNaN(string mode, long? mask, int oovIndices)
+    {
+        ClearSession();
+        int ids = mode == "one_hot" ? 1 : 3;
+        // 16777217 = 2^24 + 1 is no float32: Praxis can never be given it, so 16777216 (a float) is unknown in both.
+        long[] vocabulary = [7, 3, 42, -5, 16777217];
+        var i = Input(shape: [ids]);
+        var model = new Model(i, new IntegerLookup(numOovIndices: oovIndices, maskToken: mask, vocabulary: vocabulary, outputMode: mode).Apply(i));
+        using var dir = new TempDir();
+        float[] known = oovIndices == 0 ? [7, 3, 42, -5, 0] : [7, 3, 42, -5, 0, 16777216, 9, -1];
+        var rng = new Rng(12);
+        var x = new Tensor(new Shape(10, ids));
+        var span = x.Span;
+        for (int k = 0; k < span.Length; k++) span[k] = known[rng.NextInt(known.Length)];
+        if (mask is null && oovIndices == 0) span.Replace(0f, 7f); // 0 is then neither the mask nor known
+        AssertMatches(model, dir.File("lookup.onnx"), 13, x);
+        AssertMatches(model, dir.File("lookup26.onnx"), 26, x);
+
+        // A fraction (or, without an OOV index, an unknown value) is refused by Praxis and NaN in the graph.
+        var bad = x.Clone();
+        bad.Span[ids * 3] = oovIndices == 0 ? 8f : 2.5f;
+        Assert.Throws<ArgumentException>(() => model.Predict(bad));
+        var y = RunOnnx(dir.File("lookup.onnx"), bad)[0];
+        var expected = model.Predict(x).ToArray();
+        int width = y.Length / 10;
+        for (int r = 0; r < 10; r++)
+            for (int t = 0; t < width; t++)
+            {
+                bool poisoned = mode == "int" ? r * width + t == ids * 3 : r == 3;
+                Assert.True(poisoned ? float.IsNaN(y[r * width + t]) : y[r * width + t] == expected[r * width + t], $"row {r} column {t}: {y[r * width + t]}");
+            }
+    }
+
     [Fact]
     public void NestedMultiInputMultiOutputAndRank3GraphsMatch()
     {
