@@ -299,6 +299,8 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(model);
         if (opset < MinOpset || opset > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), $"ONNX export supports opsets {MinOpset}..{MaxOpset} (Softmax changed meaning at 13); got {opset}.");
+        if (model.IsSubclassed && model.GetType() != typeof(Model))
+            throw new NotSupportedException($"Model '{model.Name}' ({model.GetType().Name}) is a subclassed model without a graph: its Call is C# code, which ONNX export cannot trace; export the functional models it is made of instead (e.g. a VAE's decoder).");
         if (!model.HasGraph) throw new InvalidOperationException($"Model '{model.Name}' has no inputs yet; build it (give it an input shape) before exporting.");
         var graph = new GraphProto { Name = model.Name };
         var g = new OnnxGraph(graph, opset);
