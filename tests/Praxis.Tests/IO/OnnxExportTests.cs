@@ -154,6 +154,26 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
             }
     }
 
+    /// <summary>examples/TimeseriesClassification's FCN (keras.io), with trained-looking BatchNormalization statistics.</summary>
+    [Fact]
+    public void TheTimeseriesFcnExportsWithRank3BatchNormalization()
+    {
+        SetRandomSeed(6);
+        ClearSession();
+        var inputs = Input([50, 1]);
+        var x = inputs;
+        for (int b = 0; b < 3; b++)
+        {
+            x = new Conv1D(8, 3, padding: "same").Apply(x);
+            x = new BatchNormalization(movingMeanInitializer: new Praxis.Initializers.RandomNormal(0f, 0.5f),
+                movingVarianceInitializer: new Praxis.Initializers.RandomUniform(0.5f, 2f)).Apply(x);
+            x = new ReLU().Apply(x);
+        }
+        var model = new Model(inputs, new Dense(2, activation: "softmax").Apply(new GlobalAveragePooling1D().Apply(x)));
+        using var dir = new TempDir();
+        AssertMatches(model, dir.File("fcn.onnx"), 26, Tensor.RandomNormal(new Shape(5, 50, 1), rng: new Rng(2)));
+    }
+
     [Fact]
     public void NestedMultiInputMultiOutputAndRank3GraphsMatch()
     {
