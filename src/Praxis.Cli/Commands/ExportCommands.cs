@@ -16,7 +16,8 @@ public static class ExportCommands
     /// <summary>
     /// Exports <paramref name="source"/>, a run reference (default: the newest trained run) or the path of a file saved
     /// by <c>Model.Save</c>, to <paramref name="output"/> (default: <c>model.onnx</c> / <c>model.praxis</c> in the
-    /// run's folder, or the source file with the new extension).
+    /// run's folder, or the source file with the new extension). A text model (a <c>text-cnn</c> run) also gets
+    /// <c>model.vocab.json</c> beside the ONNX file, since its graph takes token ids, and the output says so.
     /// </summary>
     public static int Export(CliContext ctx, string root, string? source, string? output, string format, int opset)
     {

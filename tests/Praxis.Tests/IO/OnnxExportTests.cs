@@ -174,6 +174,33 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
         AssertMatches(model, dir.File("fcn.onnx"), 26, Tensor.RandomNormal(new Shape(5, 50, 1), rng: new Rng(2)));
     }
 
+    /// <summary>A text model's graph takes token ids; model.vocab.json beside it holds the tokenizer (or nothing is written).</summary>
+    [Fact]
+    public void ATextModelGetsItsVocabularyFileAndAnUnadaptedVectorizerIsRefused()
+    {
+        ClearSession();
+        var i = Input(shape: [4]);
+        var vectorizer = new TextVectorization(maxTokens: 10, outputSequenceLength: 4, ngrams: 2);
+        var model = new Model(i, new Dense(2).Apply(new Embedding(10, 3).Apply(i))) { StringInput = vectorizer };
+        using var dir = new TempDir();
+        string path = dir.File("text.onnx");
+        var e = Assert.Throws<InvalidOperationException>(() => model.ExportOnnx(path));
+        Assert.Contains("Layer 'text_vectorization' (TextVectorization) has no vocabulary", e.Message);
+        Assert.Empty(Directory.GetFiles(dir.Path)); // neither file
+
+        vectorizer.Adapt(["The cat sat.", "the dog ran; the end!"]);
+        var ids = vectorizer.Apply(["the cat ran", "a dog"]);
+        AssertMatches(model, path, 26, ids);
+        Assert.Equal(dir.File("text.vocab.json"), OnnxStringInput.PathFor(path));
+        var file = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(OnnxStringInput.PathFor(path))).RootElement;
+        using (var session = new InferenceSession(path))
+            Assert.Equal(session.InputMetadata.Keys.Single(), file.GetProperty("onnx_input").GetString());
+        Assert.Equal("[\"N\",4]", file.GetProperty("onnx_input_shape").GetRawText().Replace(" ", "").Replace("\n", "").Replace("\r", ""));
+        Assert.Equal(vectorizer.GetVocabulary(), file.GetProperty("ids").EnumerateArray().Select(t => t.GetString()!).ToArray());
+        Assert.Equal("[1,2]", file.GetProperty("config").GetProperty("ngrams").GetRawText().Replace(" ", "").Replace("\n", "").Replace("\r", ""));
+        Assert.Equal("!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'", file.GetProperty("strip_characters").GetString());
+    }
+
     [Fact]
     public void NestedMultiInputMultiOutputAndRank3GraphsMatch()
     {
