@@ -185,7 +185,7 @@ public static class CompileConfig
                 w.WriteEndArray();
             }
             w.WriteStartArray("metrics");
-            if (!perOutput) foreach (var m in model.CompiledMetrics) WriteMetric(w, m);
+            if (!perOutput) foreach (var m in model.FlatMetrics) WriteMetric(w, m);
             w.WriteEndArray();
             if (perOutput)
             {

@@ -71,6 +71,9 @@ public partial class Model
     /// <summary>Each output's weighted metrics (for saving).</summary>
     internal IReadOnlyList<IReadOnlyList<Metric>> OutputWeightedMetrics => _outputWeightedMetrics;
 
+    /// <summary>The single-output metrics as given (not the weighted ones; for saving).</summary>
+    internal IReadOnlyList<Metric> FlatMetrics => _resolvedOutputs == 1 ? _outputMetrics[0] : _flatMetricSpec;
+
     /// <summary>The single-output weighted metrics as given (for saving a model whose outputs are not resolved yet).</summary>
     internal IReadOnlyList<Metric> FlatWeightedMetrics => _resolvedOutputs == 1 ? _outputWeightedMetrics[0] : _flatWeightedSpec;
 
