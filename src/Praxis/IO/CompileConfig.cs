@@ -68,6 +68,12 @@ public static class CompileConfig
         return r;
     }
 
+    /// <summary>The schedule class names a compile config can load (for the Keras-name checks).</summary>
+    internal static string[] ScheduleClassNames { get { lock (Gate) return [.. Schedules.Keys]; } }
+
+    /// <summary>The metric class names a compile config can load.</summary>
+    internal static string[] MetricClassNames { get { lock (Gate) return [.. Metrics.Keys]; } }
+
     /// <summary>Registers a factory for a learning-rate schedule saved under <paramref name="name"/> (its <see cref="LearningRateSchedule.ClassName"/>).</summary>
     public static void RegisterSchedule(string name, Func<LayerConfig, LearningRateSchedule> factory)
     {
@@ -110,6 +116,7 @@ public static class CompileConfig
         ["SparseTopKCategoricalAccuracy"] = c => new SparseTopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "sparse_top_k_categorical_accuracy")),
         ["MeanIoU"] = c => new MeanIoU(c.GetInt("num_classes"), c.GetString("name", "mean_io_u"), c.GetOptionalInt("ignore_class"),
             c.GetBool("sparse_y_true", true), c.GetBool("sparse_y_pred", true)),
+        ["BinaryAccuracy"] = c => new BinaryAccuracy(c.GetString("name", "binary_accuracy"), c.GetFloat("threshold", 0.5f)),
     };
 
     // A short list of numbers (thresholds); the length is bounded so a hostile file cannot ask for a huge array.

@@ -254,6 +254,12 @@ public sealed class BinaryAccuracy : SampleMeanMetric
     public float Threshold { get; }
 
     /// <inheritdoc />
+    /// <remarks>Null (saved by name) for Keras' defaults; otherwise the name and threshold, so a saved model keeps a
+    /// threshold other than 0.5 instead of reloading as the default.</remarks>
+    public override Dictionary<string, object?>? GetConfig() =>
+        Name == "binary_accuracy" && Threshold == 0.5f ? null : new() { ["name"] = Name, ["threshold"] = Threshold };
+
+    /// <inheritdoc />
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;

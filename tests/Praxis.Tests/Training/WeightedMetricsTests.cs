@@ -227,7 +227,8 @@ public class WeightedMetricsTests
     [Fact]
     public void WeightedMetricsAreSavedAndRestored()
     {
-        var model = Linear(["mae"], ["mae", new Precision(thresholds: [0.2f, 0.6f])]);
+        // BinaryAccuracy with a threshold other than 0.5 is saved with its config (it was saved by name and reloaded at 0.5).
+        var model = Linear(["mae", new BinaryAccuracy(threshold: 0.1f)], ["mae", new Precision(thresholds: [0.2f, 0.6f])]);
         var x = Tensor.FromArray(X, 4, 2);
         var y = Tensor.FromArray([1f, 0f, 1f, 1f], 4, 1);
         var sw = Tensor.FromArray(S, 4);
@@ -239,6 +240,7 @@ public class WeightedMetricsTests
         var got = loaded.Evaluate(x, y, batchSize: 4, sampleWeight: sw);
         Assert.Equal(expected.Keys.Order(), got.Keys.Order());
         foreach (var (k, v) in expected) Assert.Equal(v, got[k], 6);
+        Assert.Equal(0.1f, loaded.Metrics.OfType<BinaryAccuracy>().Single().Threshold);
     }
 
     /// <summary>
