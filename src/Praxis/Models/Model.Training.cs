@@ -475,7 +475,8 @@ public partial class Model
     /// <param name="verbose">0 silent, else one summary line.</param>
     /// <param name="callbacks">Get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</param>
     /// <param name="sampleWeight">Per-sample weights (Keras <c>sample_weight</c>), one per sample (or the per-sample loss
-    /// shape): the loss is Σ loss·w / (number of values) for <c>sum_over_batch_size</c>, and <c>weightedMetrics</c> weigh by them.</param>
+    /// shape): the loss is Σ loss·w / (number of values) for <c>sum_over_batch_size</c>, and <c>weightedMetrics</c> weigh by them.
+    /// For several outputs: one tensor for all, or one per output (<see cref="SampleWeights"/>).</param>
     public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
         SampleWeights? sampleWeight = null) =>
         Evaluate([x], Targets(y), batchSize, verbose, callbacks, sampleWeight);
