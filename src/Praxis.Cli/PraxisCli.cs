@@ -60,6 +60,13 @@ public static class PraxisCli
         var recipes = string.Join(", ", RecipeRegistry.All.Select(r => r.Name));
         var recipe = new Argument<string>("recipe") { Description = $"What to train: {recipes}", HelpName = "recipe" };
         recipe.CompletionSources.Add(RecipeRegistry.All.Select(r => r.Name).ToArray());
+        var datasetNames = string.Join(", ", DatasetRegistry.All.Select(d => d.Name));
+        var dataset = new Option<string?>("--dataset", "-d")
+        {
+            Description = "Dataset to train on (default: the recipe's; seed-mlp and mnist-cnn also take fashion-mnist). Known: " + datasetNames,
+            HelpName = "name",
+        };
+        dataset.CompletionSources.Add(DatasetRegistry.All.Select(d => d.Name).ToArray());
         var epochs = Positive(new Option<int?>("--epochs", "-e") { Description = "Passes over the training data (recipe default: seed-mlp 5, mnist-cnn 12, dcgan 20)" });
         var batch = Positive(new Option<int?>("--batch-size", "-b") { Description = "Samples per gradient step (recipe default: seed-mlp 32, mnist-cnn 128, dcgan 64)" });
         var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Optimizer learning rate (recipe default: 0.001; dcgan: 0.0002 for the generator, twice that for the discriminator)" };
@@ -85,11 +92,12 @@ public static class PraxisCli
         };
         var cmd = new Command("train", $"Train a built-in recipe and record the run in the journal. Recipes: {recipes}.")
         {
-            recipe, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, judgeEpochs, quiet, json, distributed,
+            recipe, dataset, epochs, batch, lr, seed, threads, output, samples, split, early, reduce, judgeEpochs, quiet, json, distributed,
         };
         cmd.SetAction(p => Guard(ctx, () => Trainer.Run(new TrainOptions
         {
             Recipe = p.GetValue(recipe)!,
+            Dataset = p.GetValue(dataset),
             Epochs = p.GetValue(epochs),
             BatchSize = p.GetValue(batch),
             LearningRate = p.GetValue(lr),
@@ -121,7 +129,7 @@ public static class PraxisCli
 
     private static Command PredictCommand(CliContext ctx, Option<string> runsDir)
     {
-        var file = new Argument<string>("file") { Description = "A PNG/JPEG picture of a digit, or an IDX image file (N, 28, 28); for a text model (text-cnn) a text file or a line of text" };
+        var file = new Argument<string>("file") { Description = "A PNG/JPEG picture (a digit, or for a fashion-mnist run a clothing item), or an IDX image file (N, 28, 28); for a text model (text-cnn) a text file or a line of text" };
         var run = new Option<string?>("--run", "-r") { Description = "Run whose model to use (default: the newest trained run)" };
         var invert = new Option<ImageInput.Invert>("--invert") { Description = "Invert the picture: Auto (when its border is light), Yes or No", DefaultValueFactory = _ => ImageInput.Invert.Auto };
         var limit = Positive(new Option<int?>("--limit") { Description = "For IDX files: how many images to list (default 10)" });
@@ -183,17 +191,22 @@ public static class PraxisCli
 
     private static Command DatasetsCommand(CliContext ctx)
     {
-        var cmd = new Command("datasets", "List, download and verify datasets");
+        var cmd = new Command("datasets", "List, download, import and verify datasets");
         var list = new Command("list", "List known datasets and where local copies are");
         list.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
         var name = new Argument<string>("name") { Description = $"Dataset: {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))}" };
         var download = new Command("download", "Download a dataset into the cache (~/.praxis/datasets), checking SHA-256") { name };
         download.SetAction(p => Guard(ctx, () => DatasetCommands.Download(ctx, p.GetValue(name)!)));
+        var importName = new Argument<string>("name") { Description = name.Description };
+        var importDir = new Argument<string>("dir") { Description = "A folder holding the dataset's files (e.g. /usr/share/datasets/fashion-mnist)" };
+        var import = new Command("import", "Copy a local copy of a dataset into the cache, verifying every file (re-compressed copies verify by their contents)") { importName, importDir };
+        import.SetAction(p => Guard(ctx, () => DatasetCommands.Import(ctx, p.GetValue(importName)!, p.GetValue(importDir)!)));
         var optName = new Argument<string?>("name") { Description = "Dataset (default: all)", Arity = ArgumentArity.ZeroOrOne };
         var verify = new Command("verify", "Check the SHA-256 of every local copy") { optName };
         verify.SetAction(p => Guard(ctx, () => DatasetCommands.Verify(ctx, p.GetValue(optName))));
         cmd.Subcommands.Add(list);
         cmd.Subcommands.Add(download);
+        cmd.Subcommands.Add(import);
         cmd.Subcommands.Add(verify);
         cmd.SetAction(_ => Guard(ctx, () => DatasetCommands.List(ctx)));
         return cmd;

@@ -19,6 +19,10 @@ public static class ModelCommands
     /// </summary>
     public static (Recipe Recipe, Model Model) LoadModel(RunFolder run) => (RecipeRegistry.Get(run.Recipe), run.LoadModel());
 
+    /// <summary>The dataset a run trained on: the one its config records (<c>--dataset</c>), else its recipe's default.</summary>
+    public static DatasetInfo RunDataset(RunFolder run, Recipe recipe) =>
+        run.Config["dataset"] is { } d ? DatasetRegistry.Get(d.GetValue<string>()) : DatasetRegistry.Get(recipe.Dataset);
+
     private static RunFolder PickRun(string root, string? reference) =>
         reference == null ? RunStore.LatestWithModel(root) : RunStore.Resolve(root, reference);
 
@@ -42,7 +46,7 @@ public static class ModelCommands
         }
         else
         {
-            var data = DatasetRegistry.Get(recipe.Dataset).Load();
+            var data = RunDataset(run, recipe).Load();
             x = recipe.PrepareInputs(data.TestX);
             (targets, labels, classNames, unit, mistakesFile) = (recipe.PrepareTargets(data.TestY, data.ClassNames.Count), data.TestY, data.ClassNames, "images", RunFolder.MisclassifiedFile);
             savePictures = (a, confusion, mistakes) => a.SavePictures(data.TestX, data.ClassNames, "test set", confusion, mistakes);
@@ -64,7 +68,7 @@ public static class ModelCommands
             ctx.Out.WriteLine(o.ToJsonString(RunFolder.Compact));
             return 0;
         }
-        ctx.Out.WriteLine($"Run {run.Id} ({recipe.Name}) on the {recipe.Dataset} test set, {analysis.Count:N0} {unit}:");
+        ctx.Out.WriteLine($"Run {run.Id} ({recipe.Name}) on the {RunDataset(run, recipe).Name} test set, {analysis.Count:N0} {unit}:");
         ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test accuracy: {LogFormat.Percent(metrics["accuracy"])} - test loss: {metrics["loss"]:F4} ({analysis.Count - analysis.Correct:N0} misclassified)"));
         var table = new Table { Border = ctx.IsTerminal ? TableBorder.Rounded : TableBorder.Ascii2 };
@@ -144,13 +148,14 @@ public static class ModelCommands
                                    "Use a classifier run (praxis train mnist-cnn), or score the generator with: praxis evaluate " + run.Id);
         var (recipe, model) = LoadModel(run);
         if (recipe is TextRecipe) return PredictText(ctx, run, recipe, model, file, json);
-        var dataset = DatasetRegistry.Get(recipe.Dataset);
+        var dataset = RunDataset(run, recipe);
         var (h, w) = dataset.ImageSize;
         var input = ImageInput.Load(file, h, w, invert);
         var probs = model.Predict(recipe.PrepareInputs(input.Images), batchSize: 256);
         int n = probs.Shape[0], k = probs.Shape[1];
         var p = probs.ToArray();
         var names = dataset.ClassNames;
+        int nameWidth = Math.Max(3, names.Max(c => c.Length)); // Fashion-MNIST's "T-shirt/top" is longer than a digit
 
         if (json)
         {
@@ -180,7 +185,7 @@ public static class ModelCommands
             else
             {
                 for (int c = 0; c < k; c++)
-                    ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c],-3} {LogFormat.Percent(p[c]),8}  {new string('#', (int)Math.Round(40 * p[c]))}"));
+                    ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {names[c].PadRight(nameWidth)} {LogFormat.Percent(p[c]),8}  {new string('#', (int)Math.Round(40 * p[c]))}"));
             }
             return 0;
         }
@@ -190,7 +195,7 @@ public static class ModelCommands
         for (int i = 0; i < Math.Min(n, limit); i++)
         {
             int best = ArgMax(p, i, k);
-            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  #{i,-6} {names[best],-3} ({LogFormat.Percent(p[i * k + best], 1)})"));
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  #{i,-6} {names[best].PadRight(nameWidth)} ({LogFormat.Percent(p[i * k + best], 1)})"));
         }
         if (n > limit) ctx.Out.WriteLine($"  … {n - limit:N0} more (--limit N shows more, --json gives all)");
         ctx.Out.WriteLine("Predicted classes: " + string.Join(", ", Enumerable.Range(0, k).Select(c => $"{names[c]}: {counts[c]:N0}")));
@@ -207,7 +212,7 @@ public static class ModelCommands
         string text = isFile ? File.ReadAllText(textOrFile) : textOrFile;
         var ids = TextRecipe.Vectorizer(model, recipe.Name).Apply([text]);
         var p = Classification.ClassProbabilities(model.Predict(ids)).ToArray();
-        var names = DatasetRegistry.Get(recipe.Dataset).ClassNames;
+        var names = RunDataset(run, recipe).ClassNames;
         int k = p.Length, best = ArgMax(p, 0, k);
         string label = isFile ? textOrFile : "text";
         if (json)
@@ -239,7 +244,7 @@ public static class ModelCommands
         {
             foreach (var r in RecipeRegistry.All)
             {
-                ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {r.Dataset}; defaults: {LogFormat.Count(r.DefaultEpochs, "epoch")}, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
+                ctx.Out.WriteLine($"{r.Name}: {r.Description} (dataset {string.Join(" or ", r.Datasets)}; defaults: {LogFormat.Count(r.DefaultEpochs, "epoch")}, batch {r.DefaultBatchSize}, learning rate {r.DefaultLearningRate.ToString("G4", CultureInfo.InvariantCulture)})");
                 ctx.Out.Write(RecipeSummary(r));
                 ctx.Out.WriteLine();
             }

@@ -198,7 +198,15 @@ public static class Charts
         int k = counts.GetLength(0);
         if (k != counts.GetLength(1) || k != classNames.Count)
             throw new ArgumentException($"Confusion matrix must be {classNames.Count}x{classNames.Count}; got {counts.GetLength(0)}x{counts.GetLength(1)}.");
-        const int cell = 56, left = 120, top = 120, recallWidth = 90, bottom = 40;
+        const int cell = 56, recallWidth = 90, bottom = 40;
+        using var tickFont = new SKFont(PlotFonts.Regular, 16);
+        // Room for the longest class name: row names sit left of the grid, column names above it, turned upright
+        // when one is wider than a cell (Fashion-MNIST's "T-shirt/top"), so no two names overlap.
+        float longest = 0;
+        foreach (var name in classNames) longest = Math.Max(longest, tickFont.MeasureText(name));
+        bool upright = longest > cell - 6;
+        int left = Math.Max(120, (int)Math.Ceiling(longest) + 64);
+        int top = upright ? Math.Max(120, (int)Math.Ceiling(longest) + 100) : 120;
         int width = left + k * cell + recallWidth + 20, height = top + k * cell + bottom;
         width = Math.Max(width, 720);
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
@@ -209,12 +217,11 @@ public static class Charts
         using var grid = new SKPaint { Color = new SKColor(200, 200, 200), Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
         using var titleFont = new SKFont(PlotFonts.Bold, 22);
         using var axisFont = new SKFont(PlotFonts.Bold, 17);
-        using var tickFont = new SKFont(PlotFonts.Regular, 16);
         using var cellFont = new SKFont(PlotFonts.Regular, 15);
         using var cellBold = new SKFont(PlotFonts.Bold, 15);
 
         c.DrawText(Fit(title, titleFont, width - 20), width / 2f, 34, SKTextAlign.Center, titleFont, black);
-        c.DrawText("Predicted class", left + k * cell / 2f, 76, SKTextAlign.Center, axisFont, black);
+        c.DrawText("Predicted class", left + k * cell / 2f, 76, SKTextAlign.Center, axisFont, black); // above the column names
         c.Save();
         c.RotateDegrees(-90, 30, top + k * cell / 2f);
         c.DrawText("True class", 30, top + k * cell / 2f + 6, SKTextAlign.Center, axisFont, black);
@@ -222,7 +229,19 @@ public static class Charts
         c.DrawText("Recall", left + k * cell + recallWidth / 2f, top - 12, SKTextAlign.Center, axisFont, black);
 
         for (int j = 0; j < k; j++)
-            c.DrawText(classNames[j], left + j * cell + cell / 2f, top - 12, SKTextAlign.Center, tickFont, black);
+        {
+            float x = left + j * cell + cell / 2f;
+            if (!upright)
+            {
+                c.DrawText(classNames[j], x, top - 12, SKTextAlign.Center, tickFont, black);
+                continue;
+            }
+            // Read bottom to top, ending just above the grid.
+            c.Save();
+            c.RotateDegrees(-90, x + 6, top - 10);
+            c.DrawText(classNames[j], x + 6, top - 10, SKTextAlign.Left, tickFont, black);
+            c.Restore();
+        }
         for (int i = 0; i < k; i++)
         {
             long rowTotal = 0;
@@ -266,10 +285,15 @@ public static class Charts
     public static void SaveImageGrid(IReadOnlyList<Tile> tiles, string title, string path, int columns = 8)
     {
         if (tiles.Count == 0) throw new ArgumentException("No images to draw.");
-        const int scale = 3, pad = 14, captionHeight = 46;
+        const int scale = 3, pad = 14, arrowLength = 3;
+        const string arrow = " → ";
         int tileW = tiles.Max(t => t.Width) * scale, tileH = tiles.Max(t => t.Height) * scale;
         int cols = Math.Min(columns, tiles.Count), rows = (tiles.Count + cols - 1) / cols;
-        int cellW = tileW + 2 * pad, cellH = tileH + captionHeight + pad;
+        int cellW = tileW + 2 * pad;
+        using var captionFont = new SKFont(PlotFonts.Bold, 16);
+        // Long class names ("Sneaker → Ankle boot") go on two lines, split after the arrow, rather than shrink to nothing.
+        bool twoLines = tiles.Any(t => captionFont.MeasureText(t.Caption) > cellW - 4 && t.Caption.Contains(arrow, StringComparison.Ordinal));
+        int captionHeight = twoLines ? 64 : 46, cellH = tileH + captionHeight + pad;
         int width = Math.Max(cols * cellW, 720), height = HeaderHeight + rows * cellH + 10;
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var c = surface.Canvas;
@@ -278,7 +302,6 @@ public static class Charts
         using var grey = new SKPaint { Color = new SKColor(90, 90, 90), IsAntialias = true };
         using var border = new SKPaint { Color = new SKColor(160, 160, 160), Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
         using var titleFont = new SKFont(PlotFonts.Bold, 20);
-        using var captionFont = new SKFont(PlotFonts.Bold, 16);
         using var detailFont = new SKFont(PlotFonts.Regular, 13);
         c.DrawText(Fit(title, titleFont, width - 20), width / 2f, 34, SKTextAlign.Center, titleFont, black);
         float x0 = (width - cols * cellW) / 2f;
@@ -292,8 +315,14 @@ public static class Charts
             var dest = new SKRect(x, y, x + t.Width * scale, y + t.Height * scale);
             c.DrawImage(image, dest, new SKSamplingOptions(SKFilterMode.Nearest), null);
             c.DrawRect(dest, border);
-            c.DrawText(t.Caption, dest.MidX, dest.Bottom + 20, SKTextAlign.Center, captionFont, black);
-            c.DrawText(t.Detail, dest.MidX, dest.Bottom + 38, SKTextAlign.Center, detailFont, grey);
+            int split = twoLines ? t.Caption.IndexOf(arrow, StringComparison.Ordinal) : -1;
+            if (split >= 0)
+            {
+                DrawFitted(c, t.Caption[..(split + arrowLength - 1)], dest.MidX, dest.Bottom + 20, captionFont, cellW - 4, black);
+                DrawFitted(c, t.Caption[(split + arrowLength)..], dest.MidX, dest.Bottom + 38, captionFont, cellW - 4, black);
+            }
+            else DrawFitted(c, t.Caption, dest.MidX, dest.Bottom + 20, captionFont, cellW - 4, black);
+            c.DrawText(t.Detail, dest.MidX, dest.Bottom + captionHeight - 8, SKTextAlign.Center, detailFont, grey);
         }
         SavePng(surface, path);
     }
@@ -311,6 +340,18 @@ public static class Charts
             file.Flush(flushToDisk: true);
         }
         Praxis.IO.AtomicFile.Replace(tmp, path);
+    }
+
+    /// <summary>
+    /// Draws centred text no wider than <paramref name="maxWidth"/>: a smaller font first (down to 10 px, so
+    /// "T-shirt/top → Ankle boot" stays readable under its tile), an ellipsis only beyond that.
+    /// </summary>
+    private static void DrawFitted(SKCanvas c, string text, float x, float y, SKFont font, float maxWidth, SKPaint paint)
+    {
+        float original = font.Size;
+        while (font.Size > 10 && font.MeasureText(text) > maxWidth) font.Size -= 1;
+        c.DrawText(Fit(text, font, maxWidth), x, y, SKTextAlign.Center, font, paint);
+        font.Size = original; // the font is shared by every tile
     }
 
     /// <summary>Shortens <paramref name="text"/> with an ellipsis until it fits <paramref name="maxWidth"/> pixels.</summary>

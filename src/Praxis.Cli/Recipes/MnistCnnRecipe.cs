@@ -29,6 +29,9 @@ public sealed class MnistCnnRecipe : Recipe
     /// <inheritdoc />
     public override int DefaultBatchSize => 128;
 
+    /// <summary>MNIST, or Fashion-MNIST (the same image size and ten classes).</summary>
+    public override IReadOnlyList<string> Datasets { get; } = ["mnist", "fashion-mnist"];
+
     /// <inheritdoc />
     public override Model Build(RecipeSettings settings)
     {

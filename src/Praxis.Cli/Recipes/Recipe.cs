@@ -18,8 +18,21 @@ public abstract class Recipe
     /// <summary>One line for <c>praxis train --help</c> and <c>praxis summary</c>.</summary>
     public abstract string Description { get; }
 
-    /// <summary>The dataset name (see <see cref="DatasetRegistry"/>).</summary>
+    /// <summary>The default dataset's name (see <see cref="DatasetRegistry"/>).</summary>
     public virtual string Dataset => "mnist";
+
+    /// <summary>Every dataset the recipe can train on (<c>praxis train --dataset</c>); the default first.</summary>
+    public virtual IReadOnlyList<string> Datasets => [Dataset];
+
+    /// <summary>The dataset a run trains on: <paramref name="requested"/> (by <c>--dataset</c>) or the default; an error names the ones the recipe takes.</summary>
+    public DatasetInfo ResolveDataset(string? requested)
+    {
+        if (requested == null) return DatasetRegistry.Get(Dataset);
+        var dataset = DatasetRegistry.Get(requested);
+        if (!Datasets.Contains(dataset.Name))
+            throw new CliException($"recipe '{Name}' does not train on '{dataset.Name}' (--dataset); it takes: {string.Join(", ", Datasets)}.");
+        return dataset;
+    }
 
     /// <summary>Default number of epochs.</summary>
     public virtual int DefaultEpochs => 5;

@@ -17,6 +17,9 @@ public sealed class SeedMlpRecipe : Recipe
     /// <inheritdoc />
     public override string Description => "MNIST MLP: 784 -> Dense(64, relu) -> Dense(10, softmax), Adam";
 
+    /// <summary>MNIST, or Fashion-MNIST (the same image size and ten classes).</summary>
+    public override IReadOnlyList<string> Datasets { get; } = ["mnist", "fashion-mnist"];
+
     /// <inheritdoc />
     public override Model Build(RecipeSettings settings)
     {

@@ -18,6 +18,9 @@ public sealed record TrainOptions
     /// <summary>Recipe name.</summary>
     public required string Recipe { get; init; }
 
+    /// <summary>Dataset name (<c>--dataset</c>), or null for the recipe's default.</summary>
+    public string? Dataset { get; init; }
+
     /// <summary>Epochs.</summary>
     public int? Epochs { get; init; }
 
@@ -71,9 +74,9 @@ public static class Trainer
     public static int Run(TrainOptions o, CliContext ctx)
     {
         var recipe = RecipeRegistry.Get(o.Recipe);
+        var dataset = recipe.ResolveDataset(o.Dataset); // before anything else, so a wrong --dataset fails fast for every recipe
         if (recipe is GanRecipe gan) return GanTrainer.Run(o, gan, ctx); // a GAN trains two models with its own loop, not Fit
         if (o.JudgeEpochs != null) throw new CliException($"--judge-epochs is for GAN recipes (dcgan); recipe '{recipe.Name}' has no judge.");
-        var dataset = DatasetRegistry.Get(recipe.Dataset);
         int epochs = o.Epochs ?? recipe.DefaultEpochs;
         int batchSize = o.BatchSize ?? recipe.DefaultBatchSize;
         double lr = o.LearningRate ?? recipe.DefaultLearningRate;
@@ -113,7 +116,7 @@ public static class Trainer
         int ranks = world?.Size ?? 1;
         var run = RunFolder.Create(o.RunsDirectory, recipe.Name, DateTime.Now);
         var started = DateTime.UtcNow;
-        var config = Config(o, recipe, model, epochs, batchSize, lr, split, n - nVal, nVal, xTest.Shape[0]);
+        var config = Config(o, recipe, dataset, model, epochs, batchSize, lr, split, n - nVal, nVal, xTest.Shape[0]);
         if (world != null) config["distributed"] = new JsonObject { ["engine"] = "mpi", ["ranks"] = ranks, ["global_batch_size"] = batchSize * ranks };
         run.WriteJson(RunFolder.ConfigFile, config);
         run.WriteJson(RunFolder.EnvironmentFile, RunEnvironment.Describe(threads, o.Threads));
@@ -401,14 +404,15 @@ public static class Trainer
         }
     }
 
-    private static JsonObject Config(TrainOptions o, Recipe recipe, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
+    private static JsonObject Config(TrainOptions o, Recipe recipe, DatasetInfo dataset, Model model, int epochs, int batchSize, double lr, double split, int nTrain, int nVal, int nTest)
     {
         var optimizer = OptimizerJson(model.Optimizer!);
         return new JsonObject
         {
             ["recipe"] = recipe.Name,
             ["description"] = recipe.Description,
-            ["dataset"] = recipe.Dataset,
+            ["dataset"] = dataset.Name,
+            ["class_names"] = new JsonArray(dataset.ClassNames.Select(c => (JsonNode?)c).ToArray()),
             ["model"] = model.Name,
             ["params"] = model.CountParams(),
             ["epochs"] = epochs,

@@ -324,7 +324,7 @@ public sealed class DataParallel : FitStrategy, IBackwardObserver, IGradientRedu
         double seen = tail[TailSeen];
         logs["loss"] = tail[TailLoss] / seen;
         for (int i = 0, slot = TailMetrics; i < metrics.Count; i++)
-            for (int r = 0; r < metrics[i].ResultCount; r++) logs[metrics[i].ResultKey(metrics[i].Name, r)] = tail[slot++] / seen;
+            for (int r = 0; r < metrics[i].ResultCount; r++) logs[model.CompiledResultKey(i, r)] = tail[slot++] / seen;
         _stopAgreed = tail[TailStop] > 0;
         if (_stopAgreed) model.StopTraining = true;
         model.Optimizer!.Step(_params);

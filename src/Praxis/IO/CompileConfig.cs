@@ -75,6 +75,12 @@ public static class CompileConfig
         return r;
     }
 
+    /// <summary>The schedule class names a compile config can load (for the Keras-name checks).</summary>
+    internal static string[] ScheduleClassNames { get { lock (Gate) return [.. Schedules.Keys]; } }
+
+    /// <summary>The metric class names a compile config can load.</summary>
+    internal static string[] MetricClassNames { get { lock (Gate) return [.. Metrics.Keys]; } }
+
     /// <summary>Registers a factory for a learning-rate schedule saved under <paramref name="name"/> (its <see cref="LearningRateSchedule.ClassName"/>).</summary>
     public static void RegisterSchedule(string name, Func<LayerConfig, LearningRateSchedule> factory)
     {
@@ -117,6 +123,7 @@ public static class CompileConfig
         ["SparseTopKCategoricalAccuracy"] = c => new SparseTopKCategoricalAccuracy(c.GetInt("k", 5), c.GetString("name", "sparse_top_k_categorical_accuracy")),
         ["MeanIoU"] = c => new MeanIoU(c.GetInt("num_classes"), c.GetString("name", "mean_io_u"), c.GetOptionalInt("ignore_class"),
             c.GetBool("sparse_y_true", true), c.GetBool("sparse_y_pred", true)),
+        ["BinaryAccuracy"] = c => new BinaryAccuracy(c.GetString("name", "binary_accuracy"), c.GetFloat("threshold", 0.5f)),
     };
 
     // A short list of numbers (thresholds); the length is bounded so a hostile file cannot ask for a huge array.
@@ -153,7 +160,9 @@ public static class CompileConfig
     /// <summary>
     /// The compile settings of <paramref name="model"/> as JSON: <c>optimizer</c>, <c>loss</c> (one for every output, or
     /// null), and for a model compiled per output <c>losses</c> (one entry or null per output), <c>loss_weights</c> and
-    /// <c>output_metrics</c> (names per output); <c>metrics</c> holds the single-output metric names.
+    /// <c>output_metrics</c> (names per output); <c>metrics</c> holds the single-output metric names. Weighted metrics
+    /// (Keras <c>weighted_metrics</c>) are <c>weighted_metrics</c> or, per output, <c>output_weighted_metrics</c>, written
+    /// only when there are any.
     /// </summary>
     internal static string ToJson(Optimizer optimizer, Models.Model model)
     {
@@ -190,12 +199,30 @@ public static class CompileConfig
                 w.WriteEndArray();
             }
             w.WriteStartArray("metrics");
-            if (!perOutput) foreach (var m in model.CompiledMetrics) WriteMetric(w, m);
+            if (!perOutput) foreach (var m in model.FlatMetrics) WriteMetric(w, m);
             w.WriteEndArray();
             if (perOutput)
             {
                 w.WriteStartArray("output_metrics");
                 foreach (var outputMetrics in model.OutputMetrics)
+                {
+                    w.WriteStartArray();
+                    foreach (var m in outputMetrics) WriteMetric(w, m);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
+            // Only when given, so files compiled without weighted metrics keep their exact bytes.
+            if (!perOutput && model.FlatWeightedMetrics.Count > 0)
+            {
+                w.WriteStartArray("weighted_metrics");
+                foreach (var m in model.FlatWeightedMetrics) WriteMetric(w, m);
+                w.WriteEndArray();
+            }
+            if (perOutput && model.OutputWeightedMetrics.Any(l => l.Count > 0))
+            {
+                w.WriteStartArray("output_weighted_metrics");
+                foreach (var outputMetrics in model.OutputWeightedMetrics)
                 {
                     w.WriteStartArray();
                     foreach (var m in outputMetrics) WriteMetric(w, m);
@@ -280,7 +307,14 @@ public static class CompileConfig
                 if (om.ValueKind != JsonValueKind.Array || om.GetArrayLength() > 1024) throw new InvalidDataException($"{source}: compile_config output_metrics must be an array of arrays of names.");
                 outputMetrics = om.EnumerateArray().Select(e => MetricNames(e, source, "output_metrics")).ToArray();
             }
-            return new CompileSettings(optimizer, loss, metrics, losses, weights, outputMetrics);
+            var weightedMetrics = root.TryGetProperty("weighted_metrics", out var wm) ? MetricNames(wm, source, "weighted_metrics") : [];
+            List<Metric>[]? outputWeighted = null;
+            if (root.TryGetProperty("output_weighted_metrics", out var owm) && owm.ValueKind != JsonValueKind.Null)
+            {
+                if (owm.ValueKind != JsonValueKind.Array || owm.GetArrayLength() > 1024) throw new InvalidDataException($"{source}: compile_config output_weighted_metrics must be an array of arrays of names.");
+                outputWeighted = owm.EnumerateArray().Select(e => MetricNames(e, source, "output_weighted_metrics")).ToArray();
+            }
+            return new CompileSettings(optimizer, loss, metrics, losses, weights, outputMetrics, weightedMetrics, outputWeighted);
         }
         catch (JsonException e) { throw new InvalidDataException($"{source}: compile_config is not valid JSON: {e.Message}", e); }
     }
@@ -325,16 +359,19 @@ public static class CompileConfig
 }
 
 /// <summary>Compile settings read from a model file; <see cref="ApplyTo"/> compiles a model with them.</summary>
-internal sealed record CompileSettings(Optimizer Optimizer, Loss? Loss, List<Metric> Metrics, Loss?[]? Losses, float[]? LossWeights, List<Metric>[]? OutputMetrics)
+internal sealed record CompileSettings(Optimizer Optimizer, Loss? Loss, List<Metric> Metrics, Loss?[]? Losses, float[]? LossWeights, List<Metric>[]? OutputMetrics,
+    List<Metric> WeightedMetrics, List<Metric>[]? OutputWeightedMetrics)
 {
     /// <summary>Compiles <paramref name="model"/> as it was when saved; a mismatch with its outputs is an error naming <paramref name="source"/>.</summary>
     public void ApplyTo(Models.Model model, string source)
     {
         try
         {
-            if (Losses != null) model.Compile(Optimizer, Losses, LossWeights, OutputMetrics);
-            else if (OutputMetrics != null) model.Compile(Optimizer, Enumerable.Repeat(Loss, OutputMetrics.Length).ToArray(), LossWeights, OutputMetrics);
-            else model.Compile(Optimizer, Loss, Metrics, LossWeights);
+            if (OutputWeightedMetrics != null && OutputMetrics != null && OutputWeightedMetrics.Length != OutputMetrics.Length)
+                throw new ArgumentException($"output_weighted_metrics has {OutputWeightedMetrics.Length} lists but output_metrics has {OutputMetrics.Length}.");
+            if (Losses != null) model.Compile(Optimizer, Losses, LossWeights, OutputMetrics, OutputWeightedMetrics);
+            else if (OutputMetrics != null) model.Compile(Optimizer, Enumerable.Repeat(Loss, OutputMetrics.Length).ToArray(), LossWeights, OutputMetrics, OutputWeightedMetrics);
+            else model.Compile(Optimizer, Loss, Metrics, LossWeights, WeightedMetrics);
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: compile_config does not fit the model: {e.Message}", e); }
     }

@@ -101,8 +101,18 @@ public class Embedding : Layer
 public sealed class ReversibleEmbedding : Embedding
 {
     /// <summary>Creates the layer; see <see cref="Embedding"/> for the shared arguments.</summary>
+    /// <param name="inputDim">Vocabulary size.</param>
+    /// <param name="outputDim">Size of each vector.</param>
+    /// <param name="tieWeights">Reverse with the embedding table itself (default true) rather than a separate matrix.</param>
+    /// <param name="embeddingsInitializer">Default <c>RandomUniform(-0.05, 0.05)</c>.</param>
+    /// <param name="maskZero">Treat id 0 as padding and emit a mask.</param>
+    /// <param name="name">Layer name; generated when null.</param>
+    /// <param name="embeddingsRegularizer">Penalty on the embedding table (Keras <c>embeddings_regularizer</c>, passed to
+    /// <c>Embedding</c> as KerasHub does); an untied <c>reverse_embeddings</c> matrix is not penalised, as in KerasHub.</param>
+    /// <param name="activityRegularizer">Penalty on every output, the reverse call's logits included.</param>
     public ReversibleEmbedding(int inputDim, int outputDim, bool tieWeights = true, Initializer? embeddingsInitializer = null,
-        bool maskZero = false, string? name = null) : base(inputDim, outputDim, embeddingsInitializer, maskZero, name)
+        bool maskZero = false, string? name = null, Regularizer? embeddingsRegularizer = null, Regularizer? activityRegularizer = null)
+        : base(inputDim, outputDim, embeddingsInitializer, maskZero, name, embeddingsRegularizer, activityRegularizer)
     {
         TieWeights = tieWeights;
     }
@@ -146,7 +156,8 @@ public sealed class ReversibleEmbedding : Embedding
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
     public static new ReversibleEmbedding FromConfig(LayerConfig c) => new ReversibleEmbedding(c.GetInt("input_dim"), c.GetInt("output_dim"), c.GetBool("tie_weights", true),
-        c.GetInitializer("embeddings_initializer", "random_uniform"), c.GetBool("mask_zero", false), c.Name);
+        c.GetInitializer("embeddings_initializer", "random_uniform"), c.GetBool("mask_zero", false), c.Name,
+        c.GetRegularizer("embeddings_regularizer"), c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()

@@ -165,7 +165,7 @@ internal sealed class TokenIndex
 /// </remarks>
 public sealed class TextVectorization : StringLayer
 {
-    private const string StripChars = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'";
+    internal const string StripChars = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'";
     private readonly TokenIndex _index;
     private readonly int[] _ngrams;
     private readonly OutputKind _mode;

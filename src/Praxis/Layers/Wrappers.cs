@@ -1,3 +1,5 @@
+using Praxis.Regularizers;
+
 namespace Praxis.Layers;
 
 /// <summary>
@@ -158,9 +160,14 @@ public sealed class Bidirectional : Layer
 public sealed class TimeDistributed : Layer
 {
     /// <summary>Wraps <paramref name="layer"/>.</summary>
-    public TimeDistributed(Layer layer, string? name = null) : base(name)
+    /// <param name="layer">The layer applied to every time step.</param>
+    /// <param name="name">Layer name; generated when null.</param>
+    /// <param name="activityRegularizer">Penalty on the whole (batch, time, …) output (Keras' base-layer <c>activity_regularizer</c>), added to the loss.</param>
+    public TimeDistributed(Layer layer, string? name = null, Regularizer? activityRegularizer = null) : base(name)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         Layer = layer;
+        ActivityRegularizer = activityRegularizer;
         SupportsMasking = true;
     }
 
@@ -223,13 +230,15 @@ public sealed class TimeDistributed : Layer
     }
 
     /// <summary>Rebuilds the layer from its saved config (<see cref="GetConfig"/>); every default is written here once.</summary>
-    public static TimeDistributed FromConfig(LayerConfig c) => new TimeDistributed(c.GetLayer("layer")!, c.Name);
+    public static TimeDistributed FromConfig(LayerConfig c) => new TimeDistributed(c.GetLayer("layer")!, c.Name, c.GetRegularizer("activity_regularizer"));
 
     /// <inheritdoc />
     public override Dictionary<string, object?> GetConfig()
     {
         var c = base.GetConfig();
         c["layer"] = new Dictionary<string, object?> { ["class_name"] = Layer.GetType().Name, ["config"] = Layer.GetConfig() };
+        // Written only when set, so files without one keep their exact bytes.
+        if (ActivityRegularizer != null) c["activity_regularizer"] = ActivityRegularizer.ToConfigValue();
         return c;
     }
 }

@@ -35,7 +35,10 @@ public class FBetaScore : Metric
     public float? Threshold { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
@@ -46,19 +49,22 @@ public class FBetaScore : Metric
         else if (_tp.Length != c)
             throw new ShapeMismatchException($"{GetType().Name} '{Name}': predictions have {c} classes, but earlier batches had {_tp.Length}.");
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        var w = new ValueWeights(sampleWeight, p.Length / c, this, yPred, "rows");
         for (int r = 0; r < p.Length / c; r++)
         {
             var row = p.Slice(r * c, c);
+            double wr = w[r];
             float max = float.NegativeInfinity;
             if (Threshold is null) for (int j = 0; j < c; j++) max = Math.Max(max, row[j]);
             for (int j = 0; j < c; j++)
             {
                 // Keras: y ≥ row max (and non-zero, so an all-zero row predicts nothing), or y > threshold.
                 bool predicted = Threshold is float th ? row[j] > th : row[j] >= max && Math.Abs(row[j]) > 1e-9f;
-                double y = t[r * c + j];
+                // Keras weighs each row's counts by its sample weight.
+                double y = t[r * c + j] * wr;
                 double q = predicted ? 1 : 0;
                 _tp[j] += q * y;
-                _fp[j] += q * (1 - y);
+                _fp[j] += q * (wr - y);
                 _fn[j] += (1 - q) * y;
                 _support[j] += y;
             }
@@ -143,14 +149,15 @@ public sealed class TopKCategoricalAccuracy : SampleMeanMetric
     public int K { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yTrue.Shape != yPred.Shape)
             throw new ShapeMismatchException($"TopKCategoricalAccuracy '{Name}': one-hot targets shape {yTrue.Shape} does not match predictions shape {yPred.Shape} (use sparse_top_k_categorical_accuracy for integer labels).");
         int c = yPred.Shape[-1];
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        var w = new ValueWeights(sampleWeight, p.Length / c, this, yPred, "rows");
         for (int r = 0; r < p.Length / c; r++)
-            AddSample(InTopK(p.Slice(r * c, c), CategoricalAccuracy.ArgMax(t.Slice(r * c, c)), K) ? 1 : 0);
+            AddSample(InTopK(p.Slice(r * c, c), CategoricalAccuracy.ArgMax(t.Slice(r * c, c)), K) ? 1 : 0, w[r]);
     }
 
     internal static bool InTopK(ReadOnlySpan<float> row, int target, int k)
@@ -181,18 +188,19 @@ public sealed class SparseTopKCategoricalAccuracy : SampleMeanMetric
     public int K { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         int c = yPred.Shape[-1];
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
         if (t.Length != p.Length / c)
             throw new ShapeMismatchException($"SparseTopKCategoricalAccuracy '{Name}': labels shape {yTrue.Shape} does not match predictions shape {yPred.Shape} (one integer label per row).");
+        var w = new ValueWeights(sampleWeight, t.Length, this, yPred, "rows");
         for (int r = 0; r < t.Length; r++)
         {
             int label = (int)t[r];
             if (label != t[r] || label < 0 || label >= c)
                 throw new ArgumentException($"SparseTopKCategoricalAccuracy '{Name}': label {t[r]} at position {r} is not a class id in [0, {c}).");
-            AddSample(TopKCategoricalAccuracy.InTopK(p.Slice(r * c, c), label, K) ? 1 : 0);
+            AddSample(TopKCategoricalAccuracy.InTopK(p.Slice(r * c, c), label, K) ? 1 : 0, w[r]);
         }
     }
 
@@ -235,19 +243,23 @@ public sealed class MeanIoU : Metric
     public bool SparseYPred { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
         int n = SparseYTrue ? t.Length : t.Length / NumClasses;
         int np = SparseYPred ? p.Length : p.Length / NumClasses;
         if (n != np || (!SparseYTrue && yTrue.Shape[-1] != NumClasses) || (!SparseYPred && yPred.Shape[-1] != NumClasses))
             throw new ShapeMismatchException($"MeanIoU '{Name}': targets shape {yTrue.Shape} and predictions shape {yPred.Shape} do not give one class each for the same elements (num_classes {NumClasses}, sparse_y_true {SparseYTrue}, sparse_y_pred {SparseYPred}).");
+        var w = new ValueWeights(sampleWeight, n, this, yPred, "elements");
         for (int i = 0; i < n; i++)
         {
             int a = SparseYTrue ? ClassOf(t[i], i, "target") : CategoricalAccuracy.ArgMax(t.Slice(i * NumClasses, NumClasses));
             if (IgnoreClass == a) continue;
             int b = SparseYPred ? ClassOf(p[i], i, "prediction") : CategoricalAccuracy.ArgMax(p.Slice(i * NumClasses, NumClasses));
-            _cm[a * NumClasses + b]++;
+            _cm[a * NumClasses + b] += w[i];
         }
     }
 
@@ -305,13 +317,16 @@ public sealed class RootMeanSquaredError : Metric
     public RootMeanSquaredError(string name = "root_mean_squared_error") => Name = name;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (yTrue.Size != yPred.Size)
             throw new ShapeMismatchException($"RootMeanSquaredError '{Name}': targets shape {yTrue.Shape} does not match predictions shape {yPred.Shape}.");
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
-        for (int i = 0; i < p.Length; i++) { double e = p[i] - t[i]; _sum += e * e; }
-        _count += p.Length;
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
+        for (int i = 0; i < p.Length; i++) { double e = p[i] - t[i]; _sum += w[i] * e * e; _count += w[i]; }
     }
 
     /// <inheritdoc />

@@ -30,7 +30,10 @@ public abstract class ThresholdedMetric : Metric
     public int? ClassId { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
@@ -40,6 +43,7 @@ public abstract class ThresholdedMetric : Metric
         int c = yPred.Rank == 0 ? 1 : yPred.Shape[-1];
         if (ClassId is int id && id >= c)
             throw new ArgumentException($"{GetType().Name} '{Name}': class_id {id} is out of range for predictions with {c} classes (shape {yPred.Shape}).");
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
         if (TopK is int k)
         {
             // Marks each row's k largest (lower index first on ties); reused buffer, grown once.
@@ -62,12 +66,12 @@ public abstract class ThresholdedMetric : Metric
             if (ClassId is int cls && i % c != cls) continue;
             // Outside the top k a prediction is Keras' −∞: negative at every threshold.
             bool eligible = TopK is null || _inTopK[i];
-            Accumulate(t[i] != 0f, eligible ? p[i] : float.NegativeInfinity);
+            Accumulate(t[i] != 0f, eligible ? p[i] : float.NegativeInfinity, w[i]);
         }
     }
 
-    /// <summary>Folds in one element: whether its target is positive, and its prediction.</summary>
-    protected abstract void Accumulate(bool positive, float prediction);
+    /// <summary>Folds in one element: whether its target is positive, its prediction, and its weight (1 unweighted).</summary>
+    protected abstract void Accumulate(bool positive, float prediction, double weight);
 
     /// <summary>The common arguments of the config.</summary>
     protected Dictionary<string, object?> BaseConfig() => new() { ["name"] = Name, ["top_k"] = TopK, ["class_id"] = ClassId };
@@ -94,10 +98,10 @@ public sealed class Precision : ThresholdedMetric
     public float[] Thresholds { get; }
 
     /// <inheritdoc />
-    protected override void Accumulate(bool positive, float prediction)
+    protected override void Accumulate(bool positive, float prediction, double weight)
     {
         for (int i = 0; i < Thresholds.Length; i++)
-            if (prediction > Thresholds[i]) { if (positive) _tp[i]++; else _fp[i]++; }
+            if (prediction > Thresholds[i]) { if (positive) _tp[i] += weight; else _fp[i] += weight; }
     }
 
     /// <summary>The precision at each threshold.</summary>
@@ -164,11 +168,11 @@ public sealed class Recall : ThresholdedMetric
     }
 
     /// <inheritdoc />
-    protected override void Accumulate(bool positive, float prediction)
+    protected override void Accumulate(bool positive, float prediction, double weight)
     {
         if (!positive) return;
         for (int i = 0; i < Thresholds.Length; i++)
-            if (prediction > Thresholds[i]) _tp[i]++; else _fn[i]++;
+            if (prediction > Thresholds[i]) _tp[i] += weight; else _fn[i] += weight;
     }
 
     /// <summary>The recall at each threshold.</summary>
@@ -252,7 +256,10 @@ public sealed class AUC : Metric
     public IReadOnlyList<float> Thresholds => _thresholds;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
@@ -260,6 +267,7 @@ public sealed class AUC : Metric
             throw new ShapeMismatchException($"AUC '{Name}': targets shape {yTrue.Shape} does not match predictions shape {yPred.Shape}.");
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
         int n = NumThresholds;
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
         for (int i = 0; i < p.Length; i++)
         {
             float v = FromLogits ? 1f / (1f + MathF.Exp(-p[i])) : p[i];
@@ -269,7 +277,7 @@ public sealed class AUC : Metric
             int k = Math.Clamp((int)Math.Ceiling(v * (n - 1.0)), 1, n);
             while (k < n && _thresholds[k] < v) k++;
             while (k > 0 && _thresholds[k - 1] >= v) k--;
-            if (t[i] != 0f) _posHist[k]++; else _negHist[k]++;
+            if (t[i] != 0f) _posHist[k] += w[i]; else _negHist[k] += w[i];
         }
     }
 

@@ -1,7 +1,7 @@
 namespace Praxis.Metrics;
 
 /// <summary>
-/// A stateful metric (Keras <c>keras.metrics.Metric</c>): <see cref="Update"/> folds in one batch, <see cref="Result()"/>
+/// A stateful metric (Keras <c>keras.metrics.Metric</c>): <see cref="Update(Tensor, Tensor)"/> folds in one batch, <see cref="Result()"/>
 /// gives the value over everything seen since <see cref="Reset"/>. Updates read spans and allocate nothing.
 /// </summary>
 public abstract class Metric
@@ -11,6 +11,20 @@ public abstract class Metric
 
     /// <summary>Folds in a batch of targets and predictions.</summary>
     public abstract void Update(Tensor yTrue, Tensor yPred);
+
+    /// <summary>
+    /// Folds in a batch with per-sample weights (Keras <c>update_state(y_true, y_pred, sample_weight)</c>), as
+    /// <c>Fit</c> and <c>Evaluate</c> do for the metrics given to Compile as <c>weightedMetrics</c>. The weights have one
+    /// row per sample, shape (batch) or a prefix of the metric's per-value shape such as (batch, steps); each value the
+    /// metric folds in (an element, or a row for the accuracies, top-k and F-scores) takes its sample's weight, so a mean
+    /// becomes Σ v·w / Σ w and a confusion count a sum of weights. Null weights are <see cref="Update(Tensor, Tensor)"/>.
+    /// A metric that does not override this refuses weights, naming itself.
+    /// </summary>
+    public virtual void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
+    {
+        if (sampleWeight is null) { Update(yTrue, yPred); return; }
+        throw new NotSupportedException($"Metric '{Name}' ({GetType().Name}) does not take sample weights: override Update(yTrue, yPred, sampleWeight), or give it to Compile in metrics rather than weightedMetrics.");
+    }
 
     /// <summary>The metric over all updates since the last reset.</summary>
     public abstract double Result();
@@ -133,18 +147,50 @@ public sealed class Mean : Metric
     public override void Reset() => _sum = _count = 0;
 }
 
-/// <summary>A metric that averages a per-sample value.</summary>
+/// <summary>
+/// The weight of each value a metric folds in: one per sample, spread over the values of that sample (the values of a
+/// batch are laid out sample by sample, so value i belongs to weight i / (values per weight)). Unweighted: every value 1.
+/// </summary>
+internal readonly ref struct ValueWeights
+{
+    private readonly ReadOnlySpan<float> _w;
+    private readonly int _per; // values per weight; 0 when unweighted
+
+    /// <summary>Checks that <paramref name="sampleWeight"/> fits <paramref name="values"/> values of <paramref name="yPred"/>.</summary>
+    public ValueWeights(Tensor? sampleWeight, int values, Metric metric, Tensor yPred, string valueName)
+    {
+        if (sampleWeight is null) { _w = default; _per = 0; return; }
+        int size = sampleWeight.Size;
+        int batch = yPred.Rank == 0 ? 1 : yPred.Shape[0];
+        bool fits = sampleWeight.Rank >= 1 && sampleWeight.Shape[0] == batch && (size == 0 ? values == 0 : values % size == 0);
+        if (!fits)
+            throw new ShapeMismatchException($"Metric '{metric.Name}' ({metric.GetType().Name}): sampleWeight shape {sampleWeight.Shape} does not fit predictions shape {yPred.Shape} " +
+                                             $"({values} {valueName}): expected one weight per sample, shape ({batch}), or one per {valueName[..^1]}.");
+        _w = sampleWeight.Span;
+        _per = size == 0 ? 1 : values / size;
+    }
+
+    /// <summary>The weight of value <paramref name="i"/>.</summary>
+    public float this[int i] => _per == 0 ? 1f : _w[i / _per];
+}
+
+/// <summary>A metric that averages a per-sample value (Keras' <c>MeanMetricWrapper</c>: Σ v·w / Σ w with sample weights).</summary>
 public abstract class SampleMeanMetric : Metric
 {
-    private double _sum;
-    private long _count;
+    private double _sum, _count;
 
-    /// <summary>Adds one sample's value.</summary>
-    protected void AddSample(double value)
+    /// <summary>Adds one sample's value with its weight.</summary>
+    protected void AddSample(double value, double weight = 1)
     {
-        _sum += value;
-        _count++;
+        _sum += value * weight;
+        _count += weight;
     }
+
+    /// <inheritdoc />
+    public sealed override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public abstract override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight);
 
     /// <inheritdoc />
     public override double Result() => _count == 0 ? 0 : _sum / _count;
@@ -160,12 +206,13 @@ public sealed class CategoricalAccuracy : SampleMeanMetric
     public CategoricalAccuracy(string name = "categorical_accuracy") => Name = name;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         int c = yPred.Shape[-1];
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        var w = new ValueWeights(sampleWeight, p.Length / c, this, yPred, "rows");
         for (int r = 0; r < p.Length / c; r++)
-            AddSample(ArgMax(p.Slice(r * c, c)) == ArgMax(t.Slice(r * c, c)) ? 1 : 0);
+            AddSample(ArgMax(p.Slice(r * c, c)) == ArgMax(t.Slice(r * c, c)) ? 1 : 0, w[r]);
     }
 
     internal static int ArgMax(ReadOnlySpan<float> row)
@@ -183,12 +230,13 @@ public sealed class SparseCategoricalAccuracy : SampleMeanMetric
     public SparseCategoricalAccuracy(string name = "sparse_categorical_accuracy") => Name = name;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         int c = yPred.Shape[-1];
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
+        var w = new ValueWeights(sampleWeight, p.Length / c, this, yPred, "rows");
         for (int r = 0; r < p.Length / c; r++)
-            AddSample(CategoricalAccuracy.ArgMax(p.Slice(r * c, c)) == (int)t[r] ? 1 : 0);
+            AddSample(CategoricalAccuracy.ArgMax(p.Slice(r * c, c)) == (int)t[r] ? 1 : 0, w[r]);
     }
 }
 
@@ -206,10 +254,17 @@ public sealed class BinaryAccuracy : SampleMeanMetric
     public float Threshold { get; }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    /// <remarks>Null (saved by name) for Keras' defaults; otherwise the name and threshold, so a saved model keeps a
+    /// threshold other than 0.5 instead of reloading as the default.</remarks>
+    public override Dictionary<string, object?>? GetConfig() =>
+        Name == "binary_accuracy" && Threshold == 0.5f ? null : new() { ["name"] = Name, ["threshold"] = Threshold };
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
-        for (int i = 0; i < p.Length; i++) AddSample((p[i] > Threshold ? 1f : 0f) == t[i] ? 1 : 0);
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
+        for (int i = 0; i < p.Length; i++) AddSample((p[i] > Threshold ? 1f : 0f) == t[i] ? 1 : 0, w[i]);
     }
 }
 
@@ -240,7 +295,10 @@ public sealed class Accuracy : Metric
     }
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred) => Update(yTrue, yPred, null);
+
+    /// <inheritdoc />
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         if (_inner == null)
         {
@@ -248,7 +306,7 @@ public sealed class Accuracy : Metric
             else if (yTrue.Shape == yPred.Shape) _inner = new CategoricalAccuracy(Name);
             else _inner = new SparseCategoricalAccuracy(Name);
         }
-        _inner.Update(yTrue, yPred);
+        _inner.Update(yTrue, yPred, sampleWeight);
     }
 
     /// <inheritdoc />
@@ -265,10 +323,11 @@ public sealed class MeanSquaredErrorMetric : SampleMeanMetric
     public MeanSquaredErrorMetric(string name = "mse") => Name = name;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
-        for (int i = 0; i < p.Length; i++) AddSample((p[i] - t[i]) * (double)(p[i] - t[i]));
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
+        for (int i = 0; i < p.Length; i++) AddSample((p[i] - t[i]) * (double)(p[i] - t[i]), w[i]);
     }
 }
 
@@ -279,9 +338,10 @@ public sealed class MeanAbsoluteErrorMetric : SampleMeanMetric
     public MeanAbsoluteErrorMetric(string name = "mae") => Name = name;
 
     /// <inheritdoc />
-    public override void Update(Tensor yTrue, Tensor yPred)
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight)
     {
         ReadOnlySpan<float> t = yTrue.Span, p = yPred.Span;
-        for (int i = 0; i < p.Length; i++) AddSample(Math.Abs(p[i] - t[i]));
+        var w = new ValueWeights(sampleWeight, p.Length, this, yPred, "elements");
+        for (int i = 0; i < p.Length; i++) AddSample(Math.Abs(p[i] - t[i]), w[i]);
     }
 }

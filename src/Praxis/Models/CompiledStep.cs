@@ -19,9 +19,19 @@ internal sealed class CompiledStep
     private bool _recorded;
 
     public CompiledStep(Model model, Shape[] inputShapes, Shape[] targetShapes, bool training, bool withLoss, bool eager, long version,
-        Shape? sampleWeightShape = null)
+        Tensor?[]? sampleWeights = null, int batch = 0)
     {
-        if (sampleWeightShape is { } sws) SampleWeight = new Tensor(sws);
+        if (sampleWeights != null)
+        {
+            // One placeholder per distinct weight tensor: a tensor given for every output is one buffer, filled once.
+            var ws = new Tensor?[sampleWeights.Length];
+            for (int i = 0; i < ws.Length; i++)
+            {
+                int first = FirstIndex(sampleWeights, i);
+                ws[i] = sampleWeights[i] is not { } w ? null : first < i ? ws[first] : new Tensor(w.Shape.With(0, batch));
+            }
+            SampleWeights = ws;
+        }
         _model = model;
         _training = training;
         _withLoss = withLoss;
@@ -39,8 +49,19 @@ internal sealed class CompiledStep
     /// <summary>One placeholder per target given to Fit/Evaluate (one per output, or none).</summary>
     public Tensor[] Targets { get; }
 
-    /// <summary>The per-sample weights placeholder (Fit's <c>sampleWeight</c>/<c>classWeight</c>), or null for an unweighted step.</summary>
-    public Tensor? SampleWeight { get; }
+    /// <summary>The per-sample weight placeholders, one entry per output (Fit's <c>sampleWeight</c>/<c>classWeight</c>;
+    /// the same tensor in every entry when one serves all; null entries unweighted), or null for an unweighted step.</summary>
+    public Tensor?[]? SampleWeights { get; }
+
+    /// <summary>The weights of output <paramref name="i"/>, or null.</summary>
+    public Tensor? OutputSampleWeight(int i) => SampleWeights is { } ws && i < ws.Length ? ws[i] : null;
+
+    /// <summary>The first index holding the same tensor (by reference) as entry <paramref name="i"/>.</summary>
+    internal static int FirstIndex(Tensor?[] ws, int i)
+    {
+        for (int j = 0; j < i; j++) if (ReferenceEquals(ws[j], ws[i])) return j;
+        return i;
+    }
 
     /// <summary>The first target (single-output models), or null when there is none.</summary>
     public Tensor? Target => Targets.Length > 0 ? Targets[0] : null;
@@ -68,11 +89,20 @@ internal sealed class CompiledStep
     public IReadOnlyList<Tensor> TrainableWeights { get; private set; } = [];
 
     /// <summary>Whether the placeholders fit data of these per-batch shapes (a later call may bring other target shapes).</summary>
-    public bool Matches(Tensor[] x, Tensor[] y, Tensor? sampleWeight = null)
+    public bool Matches(Tensor[] x, Tensor[] y, Tensor?[]? sampleWeights = null)
     {
         if (x.Length != Inputs.Length || y.Length != Targets.Length) return false;
-        if ((sampleWeight is null) != (SampleWeight is null)) return false;
-        if (sampleWeight is not null && !SameSampleShape(sampleWeight.Shape, SampleWeight!.Shape)) return false;
+        if ((sampleWeights is null) != (SampleWeights is null)) return false;
+        if (sampleWeights is not null)
+        {
+            var mine = SampleWeights!;
+            if (sampleWeights.Length != mine.Length) return false;
+            for (int i = 0; i < mine.Length; i++)
+            {
+                if ((sampleWeights[i] is null) != (mine[i] is null) || FirstIndex(sampleWeights, i) != FirstIndex(mine, i)) return false;
+                if (sampleWeights[i] is { } w && !SameSampleShape(w.Shape, mine[i]!.Shape)) return false;
+            }
+        }
         for (int i = 0; i < x.Length; i++) if (!SameSampleShape(x[i].Shape, Inputs[i].Shape)) return false;
         for (int i = 0; i < y.Length; i++) if (!SameSampleShape(y[i].Shape, Targets[i].Shape)) return false;
         return true;
@@ -125,7 +155,7 @@ internal sealed class CompiledStep
         var outputs = _model.Call(Inputs, _training);
         Tensor? loss = null;
         Tensor?[] perOutput = [];
-        if (_withLoss) loss = _model.ComputeCompiledLoss(Targets, outputs, SampleWeight, out perOutput);
+        if (_withLoss) loss = _model.ComputeCompiledLoss(Targets, outputs, SampleWeights, out perOutput);
         Outputs = outputs;
         Loss = loss;
         OutputLosses = perOutput;
@@ -169,8 +199,24 @@ public sealed class Batch
     /// <summary>The first target, or null when there is none.</summary>
     public Tensor? Target => Y.Count > 0 ? Y[0] : null;
 
-    /// <summary>The batch's per-sample weights (Keras' third element of <c>data</c>), or null when Fit/Evaluate got none.</summary>
-    public Tensor? SampleWeight => Step.SampleWeight;
+    /// <summary>
+    /// The batch's per-sample weights (Keras' third element of <c>data</c>), or null when Fit/Evaluate got none. When
+    /// weights were given per output and differ, this throws: read <see cref="SampleWeights"/>.
+    /// </summary>
+    public Tensor? SampleWeight
+    {
+        get
+        {
+            if (Step.SampleWeights is not { } ws) return null;
+            for (int i = 1; i < ws.Length; i++)
+                if (!ReferenceEquals(ws[i], ws[0]))
+                    throw new InvalidOperationException("Batch.SampleWeight: the sample weights were given per output; read Batch.SampleWeights (one entry per output).");
+            return ws[0];
+        }
+    }
+
+    /// <summary>The batch's sample weights, one entry per output (null entries unweighted), or null when Fit/Evaluate got none.</summary>
+    public IReadOnlyList<Tensor?>? SampleWeights => Step.SampleWeights;
 
     /// <summary>The number of samples in the batch.</summary>
     public int Size => X[0].Shape[0];

@@ -15,12 +15,18 @@ public partial class Model
     private Metric[] _flatMetricSpec = [];
     private IReadOnlyList<IReadOnlyList<Metric>>? _metricListSpec;
     private IReadOnlyDictionary<string, IReadOnlyList<Metric>>? _metricDictSpec;
+    private Metric[] _flatWeightedSpec = [];
+    private IReadOnlyList<IReadOnlyList<Metric>>? _weightedListSpec;
+    private IReadOnlyDictionary<string, IReadOnlyList<Metric>>? _weightedDictSpec;
 
     // Resolved per output.
     private int _resolvedOutputs = -1;
     private Loss?[] _losses = [];
     private float[] _lossWeights = [];
     private Metric[][] _outputMetrics = [];
+    private Metric[][] _outputWeightedMetrics = [];
+    private string[][][] _weightedResultKeys = []; // per output, per weighted metric, per value
+    private string[][] _flatResultKeys = []; // per entry of _metrics, per value
     private string[] _lossKeys = [];
     private string[][] _metricKeys = [];
     private string[][][] _metricResultKeys = []; // per output, per metric, per value (several for a multi-threshold metric)
@@ -29,7 +35,7 @@ public partial class Model
     private MeanMetric[] _outputLossTrackers = [];
     private readonly Dictionary<string, double> _stepLogs = new();
 
-    /// <summary>The optimizer set by <see cref="Compile(Optimizer, Loss?, IEnumerable{Metric}?, IReadOnlyList{float}?)"/>.</summary>
+    /// <summary>The optimizer set by <see cref="Compile(Optimizer, Loss?, IEnumerable{Metric}?, IReadOnlyList{float}?, IEnumerable{Metric}?)"/>.</summary>
     public Optimizer? Optimizer { get; private set; }
 
     /// <summary>The loss given to Compile when one loss serves every output; null when losses were given per output (see <see cref="Losses"/>) or none.</summary>
@@ -48,11 +54,28 @@ public partial class Model
     /// </summary>
     public virtual IReadOnlyList<Metric> Metrics => CompiledMetrics;
 
-    /// <summary>The metrics given to Compile, every output's in output order.</summary>
-    internal IReadOnlyList<Metric> CompiledMetrics => _resolvedOutputs < 0 ? _flatMetricSpec : _metrics;
+    /// <summary>The metrics given to Compile, every output's in output order, then the weighted metrics likewise.</summary>
+    internal IReadOnlyList<Metric> CompiledMetrics => _resolvedOutputs < 0 ? [.. _flatMetricSpec, .. _flatWeightedSpec] : _metrics;
+
+    /// <summary>The log key of value <paramref name="r"/> of <see cref="CompiledMetrics"/>[<paramref name="i"/>] (Keras' names, <c>weighted_</c> where a weighted metric's name is taken).</summary>
+    internal string CompiledResultKey(int i, int r)
+    {
+        if (_resolvedOutputs >= 0) return _flatResultKeys[i][r];
+        var m = CompiledMetrics[i];
+        return m.ResultKey(m.Name, r);
+    }
 
     /// <summary>Each output's compiled metrics (for saving).</summary>
     internal IEnumerable<IEnumerable<Metric>> OutputMetrics => _outputMetrics;
+
+    /// <summary>Each output's weighted metrics (for saving).</summary>
+    internal IReadOnlyList<IReadOnlyList<Metric>> OutputWeightedMetrics => _outputWeightedMetrics;
+
+    /// <summary>The single-output metrics as given (not the weighted ones; for saving).</summary>
+    internal IReadOnlyList<Metric> FlatMetrics => _resolvedOutputs == 1 ? _outputMetrics[0] : _flatMetricSpec;
+
+    /// <summary>The single-output weighted metrics as given (for saving a model whose outputs are not resolved yet).</summary>
+    internal IReadOnlyList<Metric> FlatWeightedMetrics => _resolvedOutputs == 1 ? _outputWeightedMetrics[0] : _flatWeightedSpec;
 
     /// <summary>True when the model computes a loss itself (Compile was given one).</summary>
     internal bool HasCompiledLoss => _lossSpec != null || _lossListSpec != null || _lossDictSpec != null;
@@ -63,13 +86,18 @@ public partial class Model
     /// <c>"accuracy"</c> becomes categorical, sparse categorical or binary accuracy to fit the loss. On a model with
     /// several outputs one loss applies to every output; <paramref name="lossWeights"/> (one per output) weight them in
     /// the total, and metrics must then be given per output (the other overloads). A model with its own
-    /// <see cref="TrainStep"/> may be compiled with an optimizer alone.
+    /// <see cref="TrainStep"/> may be compiled with an optimizer alone. <paramref name="weightedMetrics"/> (Keras
+    /// <c>weighted_metrics</c>) are metrics that <c>Fit</c> and <c>Evaluate</c> update with the sample weights
+    /// (<c>sampleWeight</c>, or <c>classWeight</c> turned into sample weights; unweighted when none are given); they log
+    /// under their own names, or <c>weighted_{name}</c> when a metric in <paramref name="metrics"/> has that name, as Keras.
     /// </summary>
-    public void Compile(Optimizer optimizer, Loss? loss = null, IEnumerable<Metric>? metrics = null, IReadOnlyList<float>? lossWeights = null)
+    public void Compile(Optimizer optimizer, Loss? loss = null, IEnumerable<Metric>? metrics = null, IReadOnlyList<float>? lossWeights = null,
+        IEnumerable<Metric>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         var flat = (metrics ?? []).ToArray();
-        SetCompileSpec(optimizer, loss, null, null, lossWeights, null, flat, null, null);
+        var weighted = (weightedMetrics ?? []).ToArray();
+        SetCompileSpec(optimizer, loss, null, null, lossWeights, null, flat, null, null, weighted, null, null);
     }
 
     /// <summary>
@@ -77,41 +105,47 @@ public partial class Model
     /// optional loss weights and metrics per output: <c>Compile("adam", ["mse", "categorical_crossentropy"],
     /// lossWeights: [1f, 0.2f], metrics: [["mae"], ["accuracy"]])</c>. Logs then carry Keras' names: <c>loss</c> (the
     /// weighted total), <c>{output}_loss</c> (each output's weighted loss) and <c>{output}_{metric}</c>.
+    /// <paramref name="weightedMetrics"/> (one list per output) are updated with each output's sample weights.
     /// </summary>
-    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> loss, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null)
+    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> loss, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null,
+        IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
-        SetCompileSpec(optimizer, null, loss, null, lossWeights, null, [], metrics, null);
+        SetCompileSpec(optimizer, null, loss, null, lossWeights, null, [], metrics, null, [], weightedMetrics, null);
     }
 
-    /// <summary>Compiles a model with several outputs, losses, weights and metrics keyed by output name (outputs not named get no loss).</summary>
+    /// <summary>Compiles a model with several outputs, losses, weights, metrics and weighted metrics keyed by output name (outputs not named get no loss).</summary>
     public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> loss, IReadOnlyDictionary<string, float>? lossWeights = null,
-        IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null)
+        IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
-        SetCompileSpec(optimizer, null, null, loss, null, lossWeights, [], null, metrics);
+        SetCompileSpec(optimizer, null, null, loss, null, lossWeights, [], null, metrics, [], null, weightedMetrics);
     }
 
     private void SetCompileSpec(Optimizer optimizer, Loss? loss, IReadOnlyList<Loss?>? lossList, IReadOnlyDictionary<string, Loss>? lossDict,
         IReadOnlyList<float>? weightList, IReadOnlyDictionary<string, float>? weightDict, Metric[] flat,
-        IReadOnlyList<IReadOnlyList<Metric>>? metricList, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metricDict)
+        IReadOnlyList<IReadOnlyList<Metric>>? metricList, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metricDict,
+        Metric[] flatWeighted, IReadOnlyList<IReadOnlyList<Metric>>? weightedList, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? weightedDict)
     {
         // Validate against the outputs before changing anything, so a rejected Compile leaves the model as it was.
         var old = (Optimizer, Loss, _lossSpec, _lossListSpec, _lossDictSpec, _weightListSpec, _weightDictSpec, _flatMetricSpec, _metricListSpec, _metricDictSpec);
+        var oldWeighted = (_flatWeightedSpec, _weightedListSpec, _weightedDictSpec);
         (Optimizer, Loss, _lossSpec, _lossListSpec, _lossDictSpec) = (optimizer, loss, loss, lossList, lossDict);
         (_weightListSpec, _weightDictSpec, _flatMetricSpec, _metricListSpec, _metricDictSpec) = (weightList, weightDict, flat, metricList, metricDict);
+        (_flatWeightedSpec, _weightedListSpec, _weightedDictSpec) = (flatWeighted, weightedList, weightedDict);
         _resolvedOutputs = -1;
         try
         {
             if (HasGraph) ResolveCompile(_outputs.Length);
-            else if (lossList != null || lossDict != null || weightList is { Count: > 1 } || metricList != null || metricDict != null)
-                ResolveCompile(lossList?.Count ?? metricList?.Count ?? weightList?.Count ?? 1);
+            else if (lossList != null || lossDict != null || weightList is { Count: > 1 } || metricList != null || metricDict != null || weightedList != null || weightedDict != null)
+                ResolveCompile(lossList?.Count ?? metricList?.Count ?? weightedList?.Count ?? weightList?.Count ?? 1);
         }
         catch
         {
             (Optimizer, Loss, _lossSpec, _lossListSpec, _lossDictSpec, _weightListSpec, _weightDictSpec, _flatMetricSpec, _metricListSpec, _metricDictSpec) = old;
+            (_flatWeightedSpec, _weightedListSpec, _weightedDictSpec) = oldWeighted;
             _resolvedOutputs = -1;
             if (HasGraph) ResolveCompile(_outputs.Length);
             throw;
@@ -164,27 +198,34 @@ public partial class Model
         foreach (var w in weights)
             if (!float.IsFinite(w) || w < 0) throw new ArgumentOutOfRangeException(nameof(LossWeights), $"Compile: loss weights must be finite and >= 0; got {w}.");
 
-        if (_metricListSpec is { } ml)
+        Metric[][] PerOutput(string what, Metric[] flat, IReadOnlyList<IReadOnlyList<Metric>>? list, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? dict)
         {
-            if (ml.Count != count) throw new ArgumentException($"Compile: {Outputs()}; metrics has {ml.Count} lists. Give one list per output.");
-            for (int i = 0; i < count; i++) metrics[i] = [.. ml[i]];
+            var result = new Metric[count][];
+            if (list is { } ml)
+            {
+                if (ml.Count != count) throw new ArgumentException($"Compile: {Outputs()}; {what} has {ml.Count} lists. Give one list per output.");
+                for (int i = 0; i < count; i++) result[i] = [.. ml[i]];
+            }
+            else if (dict is { } md)
+            {
+                foreach (var k in md.Keys)
+                    if (IndexOfOutput(k, count) < 0) throw new ArgumentException($"Compile: {what} names output '{k}', but {Outputs()}.");
+                for (int i = 0; i < count; i++) result[i] = md.TryGetValue(OutputName(i, count), out var l) ? [.. l] : [];
+            }
+            else
+            {
+                if (count > 1 && flat.Length > 0)
+                    throw new ArgumentException($"Compile: {Outputs()}; a flat {what} list does not say which output it measures. Give {what} per output: a list of lists in output order, or a dictionary by output name.");
+                for (int i = 0; i < count; i++) result[i] = i == 0 ? flat : [];
+            }
+            return result;
         }
-        else if (_metricDictSpec is { } md)
-        {
-            foreach (var k in md.Keys)
-                if (IndexOfOutput(k, count) < 0) throw new ArgumentException($"Compile: metrics names output '{k}', but {Outputs()}.");
-            for (int i = 0; i < count; i++) metrics[i] = md.TryGetValue(OutputName(i, count), out var l) ? [.. l] : [];
-        }
-        else
-        {
-            if (count > 1 && _flatMetricSpec.Length > 0)
-                throw new ArgumentException($"Compile: {Outputs()}; a flat metrics list does not say which output it measures. Give metrics per output: a list of lists in output order, or a dictionary by output name.");
-            for (int i = 0; i < count; i++) metrics[i] = i == 0 ? _flatMetricSpec : [];
-        }
+        metrics = PerOutput("metrics", _flatMetricSpec, _metricListSpec, _metricDictSpec);
+        var weighted = PerOutput("weightedMetrics", _flatWeightedSpec, _weightedListSpec, _weightedDictSpec);
         var seen = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
-        foreach (var ms in metrics)
+        foreach (var ms in metrics.Concat(weighted))
             foreach (var m in ms)
-                if (!seen.Add(m)) throw new ArgumentException($"Compile: metric object '{m.Name}' is given for two outputs; a metric keeps state, so give each output its own.");
+                if (!seen.Add(m)) throw new ArgumentException($"Compile: metric object '{m.Name}' is given twice (for two outputs, or in both metrics and weightedMetrics); a metric keeps state, so give each place its own.");
 
         foreach (var l in losses)
             if (l is { IsUnreduced: true })
@@ -192,22 +233,42 @@ public partial class Model
         _losses = losses;
         _lossWeights = weights;
         _outputMetrics = metrics;
-        _metrics = metrics.SelectMany(m => m).ToArray();
+        _outputWeightedMetrics = weighted;
+        _metrics = [.. metrics.SelectMany(m => m), .. weighted.SelectMany(m => m)];
         for (int i = 0; i < count; i++)
-            foreach (var m in metrics[i])
+            foreach (var m in metrics[i].Concat(weighted[i]))
                 if (m is Accuracy a) a.Resolve(losses[i]?.Name);
         _lossKeys = new string[count];
         _metricKeys = new string[count][];
         _metricResultKeys = new string[count][][];
+        _weightedResultKeys = new string[count][][];
         _outputLossTrackers = new MeanMetric[count];
+        // Keras' CompileMetrics.result naming: {output}_{name}; a repeated name gets _1, _2, …; a weighted metric whose
+        // name is taken becomes {output}_weighted_{name} (then _1, _2, … if that is taken too).
+        var used = new Dictionary<string, int>();
+        string Unique(string key)
+        {
+            if (used.TryGetValue(key, out int n)) { used[key] = n + 1; return $"{key}_{n}"; }
+            used[key] = 1;
+            return key;
+        }
+        string[][] ResultKeys(Metric[] ms, string[] keys) =>
+            ms.Select((m, j) => Enumerable.Range(0, m.ResultCount).Select(r => m.ResultKey(keys[j], r)).ToArray()).ToArray();
         for (int i = 0; i < count; i++)
         {
             string prefix = count == 1 ? "" : OutputName(i, count) + "_";
             _lossKeys[i] = prefix + "loss";
             _outputLossTrackers[i] = new MeanMetric(_lossKeys[i]);
-            _metricKeys[i] = metrics[i].Select(m => prefix + m.Name).ToArray();
-            _metricResultKeys[i] = metrics[i].Select((m, j) => Enumerable.Range(0, m.ResultCount).Select(r => m.ResultKey(_metricKeys[i][j], r)).ToArray()).ToArray();
+            _metricKeys[i] = metrics[i].Select(m => Unique(prefix + m.Name)).ToArray();
+            _metricResultKeys[i] = ResultKeys(metrics[i], _metricKeys[i]);
         }
+        for (int i = 0; i < count; i++)
+        {
+            string prefix = count == 1 ? "" : OutputName(i, count) + "_";
+            var keys = weighted[i].Select(m => used.ContainsKey(prefix + m.Name) ? Unique(prefix + "weighted_" + m.Name) : Unique(prefix + m.Name)).ToArray();
+            _weightedResultKeys[i] = ResultKeys(weighted[i], keys);
+        }
+        _flatResultKeys = [.. _metricResultKeys.SelectMany(k => k), .. _weightedResultKeys.SelectMany(k => k)];
         _stepLogs.Clear();
         _resolvedOutputs = count;
     }
@@ -222,7 +283,7 @@ public partial class Model
     /// The compiled loss of one batch: Σ weight·loss over the outputs that have a loss. Called while a step is recorded;
     /// <paramref name="perOutput"/> receives each output's weighted loss (null where none).
     /// </summary>
-    internal Tensor ComputeCompiledLoss(Tensor[] targets, Tensor[] outputs, Tensor? sampleWeight, out Tensor?[] perOutput)
+    internal Tensor ComputeCompiledLoss(Tensor[] targets, Tensor[] outputs, Tensor?[]? sampleWeights, out Tensor?[] perOutput)
     {
         ResolveCompile(outputs.Length);
         if (targets.Length != outputs.Length)
@@ -234,7 +295,8 @@ public partial class Model
         {
             if (_losses[i] is not { } loss) continue;
             Tensor l;
-            // One sample weight serves every output, as Keras 3 repeats a single sample_weight over the outputs.
+            // Each output's own weights; a single sample_weight is repeated over the outputs, as Keras 3 does.
+            var sampleWeight = sampleWeights is { } sws && i < sws.Length ? sws[i] : null;
             try { l = loss.Compute(targets[i], outputs[i], sampleWeight); }
             catch (ShapeMismatchException e) when (outputs.Length > 1)
             {
@@ -263,7 +325,7 @@ public partial class Model
         for (int i = 0; i < listed.Count; i++) listed[i].Reset();
     }
 
-    /// <summary>Folds one batch of the compiled step into the loss trackers and the compiled metrics.</summary>
+    /// <summary>Folds one batch of the compiled step into the loss trackers and the compiled metrics (the weighted ones with the batch's sample weights).</summary>
     private void UpdateCompiledMetrics(CompiledStep step, int count)
     {
         _lossTracker.Add(step.Loss!.Span[0], count);
@@ -274,6 +336,9 @@ public partial class Model
         {
             var ms = _outputMetrics[i];
             for (int j = 0; j < ms.Length; j++) ms[j].Update(step.Targets[i], step.Outputs[i]);
+            var ws = _outputWeightedMetrics[i];
+            var sw = step.OutputSampleWeight(i);
+            for (int j = 0; j < ws.Length; j++) ws[j].Update(step.Targets[i], step.Outputs[i], sw);
         }
     }
 
@@ -292,6 +357,12 @@ public partial class Model
             {
                 var keys = _metricResultKeys[i][j];
                 for (int r = 0; r < keys.Length; r++) logs[keys[r]] = ms[j].Result(r);
+            }
+            var ws = _outputWeightedMetrics[i];
+            for (int j = 0; j < ws.Length; j++)
+            {
+                var keys = _weightedResultKeys[i][j];
+                for (int r = 0; r < keys.Length; r++) logs[keys[r]] = ws[j].Result(r);
             }
         }
         return logs;

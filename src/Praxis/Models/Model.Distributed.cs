@@ -23,7 +23,9 @@ public partial class Model
         var step = GetStep(count, ModeTrain, x, y, _fitSampleWeight);
         for (int i = 0; i < x.Length; i++) GatherRows(x[i], _order, start, count, step.Inputs[i]);
         for (int i = 0; i < y.Length; i++) GatherRows(y[i], _order, start, count, step.Targets[i]);
-        if (_fitSampleWeight is { } sw) GatherRows(sw, _order, start, count, step.SampleWeight!);
+        if (_fitSampleWeight is { } sw)
+            for (int i = 0; i < sw.Length; i++)
+                if (sw[i] is { } w && CompiledStep.FirstIndex(sw, i) == i) GatherRows(w, _order, start, count, step.SampleWeights![i]!);
         return step;
     }
 

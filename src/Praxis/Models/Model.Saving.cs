@@ -41,10 +41,12 @@ public partial class Model
     public static Model FromJson(string json) => ModelConfig.FromJson(json);
 
     /// <summary>
-    /// Writes the model as an ONNX file (opset <paramref name="opset"/>, 17 by default, at least 13) for
+    /// Writes the model as an ONNX file (opset <paramref name="opset"/>, 26 by default, 13 to 26) for
     /// inference with ONNX Runtime and other engines. Inputs and outputs keep Keras' layouts (channels last); the
     /// batch dimension is symbolic. Layers without an ONNX converter raise <see cref="NotSupportedException"/>
-    /// naming them. See <see cref="OnnxExporter"/>.
+    /// naming them. A text model (<see cref="StringInput"/> set) is exported from the text layer's output on, and its
+    /// tokenizer settings and vocabulary are written beside it (<c>model.vocab.json</c>, see <see cref="OnnxStringInput"/>).
+    /// See <see cref="OnnxExporter"/>.
     /// </summary>
     public void ExportOnnx(string path, int opset = OnnxExporter.DefaultOpset) => OnnxExporter.Export(this, path, opset);
 

@@ -128,13 +128,15 @@ public partial class Model
     /// <c>class_weight</c>) maps a class index to the weight of every sample of that class (classes not named weigh 1):
     /// the class is the target itself for class ids (samples) or (samples, 1) (rounded, as Keras), the arg-max for one-hot
     /// targets (samples, classes). It needs a single output and cannot be combined with <c>sampleWeight</c>, as in Keras.
+    /// A model with several outputs takes one tensor for all of them, or one per output (<see cref="SampleWeights"/>: a
+    /// <c>Tensor[]</c> in output order or a dictionary by output name), each weighing that output's loss.
     /// With <c>validationSplit</c> the sample weights are split too; class weights apply to training only. The weights
     /// also reach the compiled metrics given as <c>weightedMetrics</c>.</para></remarks>
     /// <returns>The per-epoch history of loss and metrics.</returns>
     public History Fit(Tensor x, Tensor? y = null, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
+        IReadOnlyDictionary<int, float>? classWeight = null, SampleWeights? sampleWeight = null) =>
         Fit([x], Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
             validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
@@ -142,7 +144,7 @@ public partial class Model
     public History Fit(Tensor[] x, Tensor? y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
+        IReadOnlyDictionary<int, float>? classWeight = null, SampleWeights? sampleWeight = null) =>
         Fit(x, Targets(y), epochs, batchSize, verbose, callbacks, validationSplit,
             validationData is { } v ? (v.X, [v.Y]) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
@@ -150,7 +152,7 @@ public partial class Model
     public History Fit(Tensor x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor X, Tensor[] Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
+        IReadOnlyDictionary<int, float>? classWeight = null, SampleWeights? sampleWeight = null) =>
         Fit([x], y, epochs, batchSize, verbose, callbacks, validationSplit,
             validationData is { } v ? ([v.X], v.Y) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
@@ -158,7 +160,7 @@ public partial class Model
     public History Fit(Tensor[] x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null) =>
+        IReadOnlyDictionary<int, float>? classWeight = null, SampleWeights? sampleWeight = null) =>
         Fit(x, TargetsByName(y, "y"), epochs, batchSize, verbose, callbacks, validationSplit,
             validationData is { } v ? (v.X, TargetsByName(v.Y, "validation y")) : null, shuffle, initialEpoch, cancellationToken, classWeight, sampleWeight);
 
@@ -166,7 +168,7 @@ public partial class Model
     public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, int verbose = 1,
         IEnumerable<Callback>? callbacks = null, double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null,
         bool shuffle = true, int initialEpoch = 0, CancellationToken cancellationToken = default,
-        IReadOnlyDictionary<int, float>? classWeight = null, Tensor? sampleWeight = null)
+        IReadOnlyDictionary<int, float>? classWeight = null, SampleWeights? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -189,8 +191,54 @@ public partial class Model
 
     private static Tensor[] Targets(Tensor? y) => y is null ? [] : [y];
 
-    /// <summary>The training weights of the Fit in progress (null when unweighted); batches gather their rows.</summary>
-    private Tensor? _fitSampleWeight;
+    /// <summary>The training weights of the Fit in progress, one entry per output (null when unweighted); batches gather their rows.</summary>
+    private Tensor?[]? _fitSampleWeight;
+
+    /// <summary>
+    /// Resolves <paramref name="sw"/> to one entry per output (the same tensor in every entry when one serves all), each
+    /// checked against <paramref name="n"/> samples; null when nothing is weighted.
+    /// </summary>
+    private Tensor?[]? ResolveSampleWeights(SampleWeights? sw, int n, int targets, string what)
+    {
+        if (sw is null) return null;
+        int outputs = HasGraph ? _outputs.Length : Math.Max(1, targets);
+        var r = new Tensor?[outputs];
+        if (sw.Shared is { } shared) Array.Fill(r, shared);
+        else if (sw.List is { } list)
+        {
+            if (list.Count != outputs)
+                throw new ArgumentException($"{what}: model '{Name}' has {outputs} output(s) ({OutputList(outputs)}) but sampleWeight has {list.Count} entries. " +
+                                            "Give one tensor for every output, one per output in output order (null for an unweighted output), or a dictionary by output name.");
+            for (int i = 0; i < outputs; i++) r[i] = list[i];
+        }
+        else
+        {
+            var byName = sw.ByName!;
+            foreach (var k in byName.Keys)
+                if (IndexOfOutput(k, outputs) < 0) throw new ArgumentException($"{what}: sampleWeight names output '{k}', but model '{Name}' has outputs {OutputList(outputs)}.");
+            for (int i = 0; i < outputs; i++) r[i] = byName.GetValueOrDefault(OutputName(i, outputs));
+        }
+        bool any = false;
+        for (int i = 0; i < outputs; i++)
+        {
+            if (r[i] is not { } t) continue;
+            any = true;
+            if (CompiledStep.FirstIndex(r, i) == i) CheckSampleWeight(t, n, sw.Shared != null || outputs == 1 ? what : $"{what} (output '{OutputName(i, outputs)}')");
+        }
+        return any ? r : null;
+    }
+
+    /// <summary>Rows [start, start+count) of every weight, a tensor shared by several outputs sliced once.</summary>
+    private static Tensor?[] SliceWeights(Tensor?[] ws, int start, int count)
+    {
+        var r = new Tensor?[ws.Length];
+        for (int i = 0; i < ws.Length; i++)
+        {
+            int first = CompiledStep.FirstIndex(ws, i);
+            r[i] = ws[i] is null ? null : first < i ? r[first] : ws[i]!.SliceRows(start, count);
+        }
+        return r;
+    }
 
     /// <summary>Checks a sampleWeight: one row per sample, finite, non-negative.</summary>
     private void CheckSampleWeight(Tensor? sw, int n, string what)
@@ -248,7 +296,7 @@ public partial class Model
 
     private History FitCore(FitStrategy strategy, Tensor[] x, Tensor[] y, int epochs, int batchSize, int verbose,
         IEnumerable<Callback>? callbacks, double validationSplit, (Tensor[] X, Tensor[] Y)? validationData,
-        bool shuffle, int initialEpoch, CancellationToken cancellationToken, IReadOnlyDictionary<int, float>? classWeight, Tensor? sampleWeight)
+        bool shuffle, int initialEpoch, CancellationToken cancellationToken, IReadOnlyDictionary<int, float>? classWeight, SampleWeights? sampleWeights)
     {
         RequireOptimizer("Fit");
         cancellationToken.ThrowIfCancellationRequested();
@@ -257,15 +305,15 @@ public partial class Model
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), "validationSplit must be in [0, 1).");
         var overrides = StepOverrides();
         int n = CheckData(x, y, "x", "y", needTargets: !overrides.Train);
-        CheckSampleWeight(sampleWeight, n, "Fit");
+        var sampleWeight = ResolveSampleWeights(sampleWeights, n, y.Length, "Fit");
         if (classWeight != null)
         {
-            if (sampleWeight != null) throw new ArgumentException($"Fit: model '{Name}' got both classWeight and sampleWeight; give one (as Keras, which cannot use both at once).");
-            sampleWeight = ClassWeightsToSampleWeights(classWeight, y);
+            if (sampleWeights != null) throw new ArgumentException($"Fit: model '{Name}' got both classWeight and sampleWeight; give one (as Keras, which cannot use both at once).");
+            sampleWeight = [ClassWeightsToSampleWeights(classWeight, y)];
         }
         if (sampleWeight != null && Distribution != null)
             throw new NotSupportedException($"Fit: model '{Name}' has a Distribution ({Distribution.GetType().Name}); sampleWeight and classWeight are not supported with data-parallel training yet.");
-        Tensor? trainWeight = sampleWeight, valWeight = null;
+        Tensor?[]? trainWeight = sampleWeight, valWeight = null;
 
         Tensor[] trainX = x, valX = [];
         Tensor[] trainY = y;
@@ -285,10 +333,10 @@ public partial class Model
             valY = y.Select(t => t.SliceRows(split, n - split)).ToArray();
             if (sampleWeight != null && classWeight == null)
             {
-                trainWeight = sampleWeight.SliceRows(0, split);
-                valWeight = sampleWeight.SliceRows(split, n - split);
+                trainWeight = SliceWeights(sampleWeight, 0, split);
+                valWeight = SliceWeights(sampleWeight, split, n - split);
             }
-            else if (sampleWeight != null) trainWeight = sampleWeight.SliceRows(0, split);
+            else if (sampleWeight != null) trainWeight = SliceWeights(sampleWeight, 0, split);
             n = split;
         }
         if (valY != null && !overrides.Test) RequireLoss("Fit (validation)");
@@ -427,35 +475,36 @@ public partial class Model
     /// <param name="verbose">0 silent, else one summary line.</param>
     /// <param name="callbacks">Get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</param>
     /// <param name="sampleWeight">Per-sample weights (Keras <c>sample_weight</c>), one per sample (or the per-sample loss
-    /// shape): the loss is Σ loss·w / (number of values) for <c>sum_over_batch_size</c>, and <c>weightedMetrics</c> weigh by them.</param>
+    /// shape): the loss is Σ loss·w / (number of values) for <c>sum_over_batch_size</c>, and <c>weightedMetrics</c> weigh by them.
+    /// For several outputs: one tensor for all, or one per output (<see cref="SampleWeights"/>).</param>
     public Dictionary<string, double> Evaluate(Tensor x, Tensor? y = null, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
-        Tensor? sampleWeight = null) =>
+        SampleWeights? sampleWeight = null) =>
         Evaluate([x], Targets(y), batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a multi-input model over a dataset.</summary>
     public Dictionary<string, double> Evaluate(Tensor[] x, Tensor? y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
-        Tensor? sampleWeight = null) =>
+        SampleWeights? sampleWeight = null) =>
         Evaluate(x, Targets(y), batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a single-input model with several outputs (one target per output).</summary>
     public Dictionary<string, double> Evaluate(Tensor x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
-        Tensor? sampleWeight = null) =>
+        SampleWeights? sampleWeight = null) =>
         Evaluate([x], y, batchSize, verbose, callbacks, sampleWeight);
 
     /// <summary>Loss and metrics of a model with several inputs and/or outputs over a dataset; <paramref name="callbacks"/> get <c>OnTestBegin</c>/<c>OnTestEnd</c>.</summary>
     public Dictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32, int verbose = 0, IEnumerable<Callback>? callbacks = null,
-        Tensor? sampleWeight = null)
+        SampleWeights? sampleWeight = null)
     {
         RequireOptimizer("Evaluate");
         int n = CheckData(x, y, "x", "y", needTargets: !StepOverrides().Test);
-        CheckSampleWeight(sampleWeight, n, "Evaluate");
+        var weights = ResolveSampleWeights(sampleWeight, n, y.Length, "Evaluate");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive; got {batchSize}.");
         Dictionary<string, double> result;
         // Evaluate folds batches into the model's metric trackers, so callers take turns (a Fit's own validation holds
         // the gate already); Predict keeps no such state and runs in parallel.
         var cbs = Attach(callbacks);
         foreach (var cb in cbs) cb.OnTestBegin(NoLogs);
-        lock (_evaluateGate) result = EvaluateCore(x, y, batchSize, sampleWeight);
+        lock (_evaluateGate) result = EvaluateCore(x, y, batchSize, weights);
         foreach (var cb in cbs) cb.OnTestEnd(result);
         if (verbose > 0)
         {
@@ -466,7 +515,7 @@ public partial class Model
         return result;
     }
 
-    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor[] y, int batchSize, Tensor? sw)
+    private Dictionary<string, double> EvaluateCore(Tensor[] x, Tensor[] y, int batchSize, Tensor?[]? sw)
     {
         int n = x[0].Shape[0];
         ResetMetrics();
@@ -479,7 +528,9 @@ public partial class Model
             {
                 for (int i = 0; i < x.Length; i++) CopyRows(x[i], start, step.Inputs[i]);
                 for (int i = 0; i < y.Length; i++) CopyRows(y[i], start, step.Targets[i]);
-                if (sw != null) CopyRows(sw, start, step.SampleWeight!);
+                if (sw != null)
+                    for (int i = 0; i < sw.Length; i++)
+                        if (sw[i] is { } w && CompiledStep.FirstIndex(sw, i) == i) CopyRows(w, start, step.SampleWeights![i]!);
                 last = TestStep(step.Batch);
             }
             finally { ReturnStep(step); }
@@ -583,7 +634,7 @@ public partial class Model
         return n;
     }
 
-    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor? sw = null)
+    private CompiledStep GetStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor?[]? sw = null)
     {
         long version = StructureVersion;
         long key = (long)batch * 4 + mode;
@@ -592,7 +643,7 @@ public partial class Model
     }
 
     /// <summary>An inference step for this caller alone: an idle one that fits, or a new one. Give it back with <see cref="ReturnStep"/>.</summary>
-    private CompiledStep RentStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor? sw = null)
+    private CompiledStep RentStep(int batch, int mode, Tensor[] x, Tensor[] y, Tensor?[]? sw = null)
     {
         long version = StructureVersion;
         long key = (long)batch * 4 + mode;
@@ -621,17 +672,17 @@ public partial class Model
     /// <summary>Idle inference steps kept per batch size and mode (one per concurrent caller, up to this many).</summary>
     private const int MaxIdleSteps = 16;
 
-    private CompiledStep NewStep(int batch, int mode, Tensor[] x, Tensor[] y, long version, Tensor? sw = null)
+    private CompiledStep NewStep(int batch, int mode, Tensor[] x, Tensor[] y, long version, Tensor?[]? sw = null)
     {
         var inShapes = x.Select(t => t.Shape.With(0, batch)).ToArray();
         var targetShapes = mode == ModePredict ? [] : y.Select(t => t.Shape.With(0, batch)).ToArray();
         bool withLoss = mode != ModePredict && HasCompiledLoss;
         return new CompiledStep(this, inShapes, targetShapes, mode == ModeTrain, withLoss, eager: !ReplaySafe, version,
-            sw is null || mode == ModePredict ? (Shape?)null : sw.Shape.With(0, batch)) { Key = (long)batch * 4 + mode };
+            mode == ModePredict ? null : sw, batch) { Key = (long)batch * 4 + mode };
     }
 
     // Separate from GetStep so the captured state is allocated only when a step is created, not on every lookup.
-    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version, Tensor? sw)
+    private CompiledStep CreateStep(int batch, int mode, Tensor[] x, Tensor[] y, long key, long version, Tensor?[]? sw)
     {
         if (_steps.Count > 0 && _steps.Values.First().Version != version) _steps.Clear();
         var step = NewStep(batch, mode, x, y, version, sw);

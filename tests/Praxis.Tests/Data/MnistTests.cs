@@ -46,6 +46,53 @@ public class MnistTests
     }
 }
 
+/// <summary>MNIST's payload hashes, checked on the shipped files, and a re-compressed copy of them.</summary>
+public class MnistPayloadTests
+{
+    [Fact]
+    public void ShippedFilesMatchBothTheirFileAndPayloadHashes()
+    {
+        string dir = Mnist.Locate();
+        foreach (var f in Mnist.Manifest.Files)
+        {
+            string path = Path.Combine(dir, f.Name);
+            Assert.Equal(f.Sha256, DatasetCache.Sha256(path));
+            Assert.Equal(f.PayloadSha256, DatasetManifest.PayloadSha256(path));
+        }
+    }
+
+    [Fact]
+    public void ARecompressedOrDecompressedCopyLoadsAndMatchesTheOriginal()
+    {
+        string dir = Directory.CreateTempSubdirectory("praxis-mnist-regz-").FullName;
+        try
+        {
+            string src = Mnist.Locate();
+            foreach (var f in Mnist.Manifest.Files)
+            {
+                using var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(src, f.Name)), System.IO.Compression.CompressionMode.Decompress);
+                using var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                // The test labels stay uncompressed under the .gz name (the reader detects gzip by content); the rest are re-compressed.
+                if (f.Name.StartsWith("t10k-labels", StringComparison.Ordinal)) File.WriteAllBytes(Path.Combine(dir, f.Name), ms.ToArray());
+                else
+                {
+                    using var file = File.Create(Path.Combine(dir, f.Name));
+                    using var z = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+                    z.Write(ms.ToArray());
+                }
+            }
+            Assert.All(Mnist.Manifest.Verify(dir), c => Assert.Equal(FileCheckStatus.PayloadVerified, c.Status));
+            var ((xTrain, yTrain), (xTest, yTest)) = Mnist.LoadData(dir);
+            var ((xRef, yRef), (xTestRef, yTestRef)) = Mnist.LoadData();
+            Assert.Equal(yRef.ToArray(), yTrain.ToArray());
+            Assert.Equal(yTestRef.ToArray(), yTest.ToArray());
+            Assert.Equal(xTestRef.ToArray(), xTest.ToArray());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
 /// <summary>The download path, exercised against a real HTTP server on loopback serving generated files.</summary>
 public class DatasetCacheTests : IDisposable
 {

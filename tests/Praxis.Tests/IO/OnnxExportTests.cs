@@ -71,18 +71,134 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData(13)]
     [InlineData(17)]
     [InlineData(20)]
+    [InlineData(26)]
     public void EveryActivationMatchesAtEachOpset(int opset)
     {
         SetRandomSeed(3);
         ClearSession();
         var i = Input(shape: [6]);
         var x = i;
-        foreach (var name in new[] { "relu", "elu", "gelu", "tanh", "swish", "silu", "softplus", "leaky_relu", "sigmoid", "linear" })
+        foreach (var name in new[] { "relu", "elu", "gelu", "gelu_approximate", "hard_sigmoid", "tanh", "swish", "silu", "softplus", "leaky_relu", "sigmoid", "linear" })
             x = new Dense(6, activation: name).Apply(x);
         x = new Activation("log_softmax").Apply(new Dense(5).Apply(x));
         var model = new Model(i, new Activation("softmax").Apply(x));
         using var dir = new TempDir();
         AssertMatches(model, dir.File("act.onnx"), opset, Tensor.RandomNormal(new Shape(7, 6), 0, 2, new Rng(1)));
+    }
+
+    [Theory]
+    [InlineData("one_hot", 1)]
+    [InlineData("multi_hot", 4)]
+    [InlineData("count", 4)]
+    public void CategoryEncodingMatchesAndARowWithABadIdIsNaN(string mode, int ids)
+    {
+        ClearSession();
+        var i = Input(shape: [ids]);
+        var model = new Model(i, new CategoryEncoding(6, mode).Apply(i));
+        using var dir = new TempDir();
+        var rng = new Rng(8);
+        var x = new Tensor(new Shape(9, ids));
+        var span = x.Span;
+        for (int k = 0; k < span.Length; k++) span[k] = rng.NextInt(6); // repeats included, so count differs from multi_hot
+        AssertMatches(model, dir.File("encode.onnx"), 13, x);
+        AssertMatches(model, dir.File("encode26.onnx"), 26, x);
+
+        // Praxis refuses an id outside [0, 6) or a fraction; the graph cannot throw, so that row (only) is NaN.
+        var bad = x.Clone();
+        bad.Span[ids * 2] = 6f;
+        bad.Span[ids * 5] = 2.5f;
+        Assert.Throws<ArgumentException>(() => model.Predict(bad));
+        var y = RunOnnx(dir.File("encode.onnx"), bad)[0];
+        for (int r = 0; r < 9; r++)
+            for (int t = 0; t < 6; t++)
+                Assert.True(float.IsNaN(y[r * 6 + t]) == (r is 2 or 5), $"row {r} token {t}: {y[r * 6 + t]}");
+    }
+
+    [Theory]
+    [InlineData("int", null, 1)]
+    [InlineData("int", 0L, 1)]
+    [InlineData("count", null, 1)]
+    [InlineData("multi_hot", 0L, 1)]
+    [InlineData("one_hot", null, 1)]
+    [InlineData("count", 0L, 0)]
+    public void IntegerLookupMatchesAndRefusedValuesAreNaN(string mode, long? mask, int oovIndices)
+    {
+        ClearSession();
+        int ids = mode == "one_hot" ? 1 : 3;
+        // 16777217 = 2^24 + 1 is no float32: Praxis can never be given it, so 16777216 (a float) is unknown in both.
+        long[] vocabulary = [7, 3, 42, -5, 16777217];
+        var i = Input(shape: [ids]);
+        var model = new Model(i, new IntegerLookup(numOovIndices: oovIndices, maskToken: mask, vocabulary: vocabulary, outputMode: mode).Apply(i));
+        using var dir = new TempDir();
+        float[] known = oovIndices == 0 ? [7, 3, 42, -5, 0] : [7, 3, 42, -5, 0, 16777216, 9, -1];
+        var rng = new Rng(12);
+        var x = new Tensor(new Shape(10, ids));
+        var span = x.Span;
+        for (int k = 0; k < span.Length; k++) span[k] = known[rng.NextInt(known.Length)];
+        if (mask is null && oovIndices == 0) span.Replace(0f, 7f); // 0 is then neither the mask nor known
+        AssertMatches(model, dir.File("lookup.onnx"), 13, x);
+        AssertMatches(model, dir.File("lookup26.onnx"), 26, x);
+
+        // A fraction (or, without an OOV index, an unknown value) is refused by Praxis and NaN in the graph.
+        var bad = x.Clone();
+        bad.Span[ids * 3] = oovIndices == 0 ? 8f : 2.5f;
+        Assert.Throws<ArgumentException>(() => model.Predict(bad));
+        var y = RunOnnx(dir.File("lookup.onnx"), bad)[0];
+        var expected = model.Predict(x).ToArray();
+        int width = y.Length / 10;
+        for (int r = 0; r < 10; r++)
+            for (int t = 0; t < width; t++)
+            {
+                bool poisoned = mode == "int" ? r * width + t == ids * 3 : r == 3;
+                Assert.True(poisoned ? float.IsNaN(y[r * width + t]) : y[r * width + t] == expected[r * width + t], $"row {r} column {t}: {y[r * width + t]}");
+            }
+    }
+
+    /// <summary>examples/TimeseriesClassification's FCN (keras.io), with trained-looking BatchNormalization statistics.</summary>
+    [Fact]
+    public void TheTimeseriesFcnExportsWithRank3BatchNormalization()
+    {
+        SetRandomSeed(6);
+        ClearSession();
+        var inputs = Input([50, 1]);
+        var x = inputs;
+        for (int b = 0; b < 3; b++)
+        {
+            x = new Conv1D(8, 3, padding: "same").Apply(x);
+            x = new BatchNormalization(movingMeanInitializer: new Praxis.Initializers.RandomNormal(0f, 0.5f),
+                movingVarianceInitializer: new Praxis.Initializers.RandomUniform(0.5f, 2f)).Apply(x);
+            x = new ReLU().Apply(x);
+        }
+        var model = new Model(inputs, new Dense(2, activation: "softmax").Apply(new GlobalAveragePooling1D().Apply(x)));
+        using var dir = new TempDir();
+        AssertMatches(model, dir.File("fcn.onnx"), 26, Tensor.RandomNormal(new Shape(5, 50, 1), rng: new Rng(2)));
+    }
+
+    /// <summary>A text model's graph takes token ids; model.vocab.json beside it holds the tokenizer (or nothing is written).</summary>
+    [Fact]
+    public void ATextModelGetsItsVocabularyFileAndAnUnadaptedVectorizerIsRefused()
+    {
+        ClearSession();
+        var i = Input(shape: [4]);
+        var vectorizer = new TextVectorization(maxTokens: 10, outputSequenceLength: 4, ngrams: 2);
+        var model = new Model(i, new Dense(2).Apply(new Embedding(10, 3).Apply(i))) { StringInput = vectorizer };
+        using var dir = new TempDir();
+        string path = dir.File("text.onnx");
+        var e = Assert.Throws<InvalidOperationException>(() => model.ExportOnnx(path));
+        Assert.Contains("Layer 'text_vectorization' (TextVectorization) has no vocabulary", e.Message);
+        Assert.Empty(Directory.GetFiles(dir.Path)); // neither file
+
+        vectorizer.Adapt(["The cat sat.", "the dog ran; the end!"]);
+        var ids = vectorizer.Apply(["the cat ran", "a dog"]);
+        AssertMatches(model, path, 26, ids);
+        Assert.Equal(dir.File("text.vocab.json"), OnnxStringInput.PathFor(path));
+        var file = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(OnnxStringInput.PathFor(path))).RootElement;
+        using (var session = new InferenceSession(path))
+            Assert.Equal(session.InputMetadata.Keys.Single(), file.GetProperty("onnx_input").GetString());
+        Assert.Equal("[\"N\",4]", file.GetProperty("onnx_input_shape").GetRawText().Replace(" ", "").Replace("\n", "").Replace("\r", ""));
+        Assert.Equal(vectorizer.GetVocabulary(), file.GetProperty("ids").EnumerateArray().Select(t => t.GetString()!).ToArray());
+        Assert.Equal("[1,2]", file.GetProperty("config").GetProperty("ngrams").GetRawText().Replace(" ", "").Replace("\n", "").Replace("\r", ""));
+        Assert.Equal("!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'", file.GetProperty("strip_characters").GetString());
     }
 
     [Fact]

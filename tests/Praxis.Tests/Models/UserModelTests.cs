@@ -592,6 +592,11 @@ public class UserModelTests
         Assert.True(history["val_accuracy"][^1] > 0.85, $"val accuracy {history["val_accuracy"][^1]}");
         Assert.Equal(4 * 16 + 16 + 16 * 4 + 4, model.CountParams());
         Assert.Equal(new Shape(512, 4), model.Predict(x, batchSize: 100).Shape);
+        // Its Call is C# code: ONNX export says so by name instead of "no inputs yet".
+        var path = Path.Combine(Path.GetTempPath(), $"praxis-subclassed-{Guid.NewGuid():N}.onnx");
+        var e = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path));
+        Assert.StartsWith($"Model '{model.Name}' (TwoLayerNet) is a subclassed model without a graph", e.Message);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]

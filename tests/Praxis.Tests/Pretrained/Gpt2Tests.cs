@@ -52,6 +52,33 @@ public class Gpt2Tests
         }
     }
 
+    /// <summary>
+    /// The GPT-2 graph (tied head, causal attention, gelu_approximate) exports: ONNX Runtime gives Predict's logits at
+    /// several lengths from one file (the sequence axis is symbolic), at opset 26 and at 13 (the decomposed forms).
+    /// </summary>
+    [Theory]
+    [InlineData(26)]
+    [InlineData(13)]
+    public void ExportsToOnnxAndOnnxRuntimeGivesPredictsLogitsAtEveryLength(int opset)
+    {
+        var g = Tiny.Value;
+        using var dir = new TempDir();
+        string path = dir.File("gpt2.onnx");
+        g.Model.ExportOnnx(path, opset);
+        var rng = new Rng(21);
+        foreach (int length in new[] { 1, 7, 16 })
+        {
+            var ids = new Tensor(new Shape(2, length));
+            var span = ids.Span;
+            for (int i = 0; i < span.Length; i++) span[i] = rng.NextInt(g.Config.VocabSize);
+            var expected = g.Model.Predict(ids).ToArray();
+            var actual = OnnxExportTests.RunOnnx(path, ids)[0];
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4, $"length {length}, logit {i}: Predict {expected[i]}, ONNX Runtime {actual[i]}");
+        }
+    }
+
     [Fact]
     public void LoadsTheHuggingFaceLayoutWithItsConfigAndDtypes()
     {

@@ -139,7 +139,7 @@ public class RegularizerTests
     public static TheoryData<string> RegularizedLayers => new()
     {
         "conv1d", "separable_conv1d", "conv2d", "conv2d_transpose", "separable_conv2d", "depthwise_conv2d", "embedding",
-        "simple_rnn", "lstm", "gru", "bidirectional",
+        "simple_rnn", "lstm", "gru", "bidirectional", "reversible_embedding",
     };
 
     /// <summary>
@@ -168,6 +168,7 @@ public class RegularizerTests
             "depthwise_conv2d" => ((int[])[4, 4, 2], new DepthwiseConv2D(2, biasInitializer: new Constant(0.5f), depthwiseRegularizer: l2, biasRegularizer: l2,
                 activityRegularizer: act), ["depthwise_regularizer", "bias_regularizer"]),
             "embedding" => ((int[])[5], new Embedding(7, 3, embeddingsRegularizer: l2, activityRegularizer: act), ["embeddings_regularizer"]),
+            "reversible_embedding" => ((int[])[5], new ReversibleEmbedding(7, 3, embeddingsRegularizer: l2, activityRegularizer: act), ["embeddings_regularizer"]),
             "simple_rnn" => ((int[])[4, 2], new SimpleRNN(3, biasInitializer: new Constant(0.5f), kernelRegularizer: l2, recurrentRegularizer: l2, biasRegularizer: l2,
                 activityRegularizer: act), ["kernel_regularizer", "recurrent_regularizer", "bias_regularizer"]),
             "lstm" => ((int[])[4, 2], new LSTM(3, kernelRegularizer: l2, recurrentRegularizer: l2, biasRegularizer: l2, activityRegularizer: act),
@@ -213,6 +214,37 @@ public class RegularizerTests
         var x = Tensor.FromArray([1f, -2f, 3f, 0f, 1f, -1f], 2, 3, 1);
         // y = [-0.5, 1.5] and [1.5, 0.5]; targets zero: mse = (0.25 + 2.25 + 2.25 + 0.25)/4 = 1.25; penalty 0.1·4 = 0.4.
         Assert.Equal(1.25 + 0.4, model.Evaluate(x, Tensor.Zeros(2, 2, 1), batchSize: 2)["loss"], 5);
+    }
+
+    [Fact]
+    public void TimeDistributedActivityRegularizerPenalisesTheWholeOutput()
+    {
+        // TimeDistributed(Dense(1, kernel 1, bias 0.5)): y[b, t] = 0.5 + Σ x[b, t, :]; the wrapper's L1(0.1) adds 0.1·Σ|y| over
+        // batch and time (not divided by the batch, as Keras 3); the inner Dense's L2 on its kernel counts too.
+        ClearSession();
+        var i = Input(shape: [2, 2]);
+        var td = new TimeDistributed(new Dense(1, kernelInitializer: new Constant(1f), biasInitializer: new Constant(0.5f), kernelRegularizer: new L2(0.05f)),
+            activityRegularizer: new L1(0.1f));
+        var model = new Model(i, td.Apply(i));
+        model.Compile(new SGD(0.1f), "mse");
+        var x = Tensor.FromArray([1f, -2f, 3f, 0f, 1f, -1f, -2f, -2f], 2, 2, 2);
+        // y = [-0.5, 3.5], [0.5, -3.5]: mse vs 0 = (0.25 + 12.25 + 0.25 + 12.25)/4 = 6.25; activity 0.1·8 = 0.8; kernel 0.05·2 = 0.1.
+        Assert.Equal(6.25 + 0.8 + 0.1, model.Evaluate(x, Tensor.Zeros(2, 2, 1), batchSize: 2)["loss"], 5);
+        var json = model.ToJson();
+        Assert.Contains("\"activity_regularizer\":{\"class_name\":\"L1\",\"config\":{\"l1\":0.1}}", json);
+        using var dir = new TempDir();
+        model.Save(dir.File("td.praxis"));
+        var loaded = Model.Load(dir.File("td.praxis"));
+        Assert.Equal(json, loaded.ToJson());
+        Assert.Equal(0.1f, Assert.IsType<L1>(loaded.Layers[^1].ActivityRegularizer).L1Factor);
+        loaded.Compile(new SGD(0.1f), "mse");
+        Assert.Equal(6.25 + 0.8 + 0.1, loaded.Evaluate(x, Tensor.Zeros(2, 2, 1), batchSize: 2)["loss"], 5);
+        // Without the wrapper's regularizer the loss drops by exactly the activity term.
+        ClearSession();
+        var j = Input(shape: [2, 2]);
+        var plain = new Model(j, new TimeDistributed(new Dense(1, kernelInitializer: new Constant(1f), biasInitializer: new Constant(0.5f), kernelRegularizer: new L2(0.05f))).Apply(j));
+        plain.Compile(new SGD(0.1f), "mse");
+        Assert.Equal(6.25 + 0.1, plain.Evaluate(x, Tensor.Zeros(2, 2, 1), batchSize: 2)["loss"], 5);
     }
 
     /// <summary>Keras' add_loss from a custom layer: 0.5·mean|x|, an op on the call's tensor, so replay-safe.</summary>

@@ -22,6 +22,9 @@ internal static partial class OnnxConverters
         OnnxExporter.RegisterActivation("swish", Swish);
         OnnxExporter.RegisterActivation("silu", Swish);
         OnnxExporter.RegisterActivation("gelu", Gelu);
+        OnnxExporter.RegisterActivation("gelu_approximate", GeluTanh);
+        // Keras 3's hard_sigmoid, relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1): ONNX HardSigmoid with alpha 1/6, beta 1/2.
+        OnnxExporter.RegisterActivation("hard_sigmoid", (g, x, h) => g.Node("HardSigmoid", [x], h, OnnxAttribute.Float("alpha", 1f / 6f), OnnxAttribute.Float("beta", 0.5f)));
 
         // Layers.
         OnnxExporter.Register<InputLayer>((layer, call) => [call.Inputs[0]]);
@@ -34,6 +37,7 @@ internal static partial class OnnxConverters
         RegisterSequence1DLayers();
         RegisterImage2DLayers();
         RegisterAugmentationLayers();
+        RegisterPreprocessingLayers();
     }
 
     private static string Swish(OnnxGraph g, string x, string h) => g.Node("Mul", [x, g.Node("Sigmoid", [x], h)], h);
@@ -45,6 +49,17 @@ internal static partial class OnnxConverters
         var scaled = g.Node("Div", [x, g.Scalar($"{h}/sqrt2", MathF.Sqrt(2f))], h);
         var erf1 = g.Node("Add", [g.Node("Erf", [scaled], h), g.Scalar($"{h}/one", 1f)], h);
         return g.Node("Mul", [g.Node("Mul", [x, erf1], h), g.Scalar($"{h}/half", 0.5f)], h);
+    }
+
+    /// <summary>GELU's tanh form (GPT-2's): the Gelu op with approximate "tanh" from opset 20, else ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    private static string GeluTanh(OnnxGraph g, string x, string h)
+    {
+        if (g.Opset >= 20) return g.Node("Gelu", [x], h, OnnxAttribute.String("approximate", "tanh"));
+        var cube = g.Node("Mul", [g.Node("Mul", [x, x], h), x], h);
+        var inner = g.Node("Add", [x, g.Node("Mul", [cube, g.Scalar($"{h}/cubic", 0.044715f)], h)], h);
+        var t = g.Node("Tanh", [g.Node("Mul", [inner, g.Scalar($"{h}/sqrt_2_over_pi", MathF.Sqrt(2f / MathF.PI))], h)], h);
+        var onePlus = g.Node("Add", [t, g.Scalar($"{h}/one", 1f)], h);
+        return g.Node("Mul", [g.Node("Mul", [x, onePlus], h), g.Scalar($"{h}/half", 0.5f)], h);
     }
 
     /// <summary>x·W + b on the last axis: Gemm for matrices, MatMul (+ Add) for higher ranks, then the activation.</summary>

@@ -276,10 +276,18 @@ public static class OnnxExporter
         return f(g, input, hint);
     }
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> as ONNX (crash-safe write).</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/> as ONNX (crash-safe write). A model with a
+    /// <see cref="Model.StringInput"/> (a text model) also gets <see cref="OnnxStringInput.PathFor"/>
+    /// (<c>model.vocab.json</c>): the ONNX graph takes the text layer's output (token ids), and that file holds the
+    /// tokenizer settings and vocabulary the caller applies first. Both are built before either is written.
+    /// </summary>
     public static void Export(Model model, string path, int opset = DefaultOpset)
     {
-        var bytes = ToBytes(model, opset);
+        var proto = Build(model, opset);
+        byte[]? strings = model.StringInput is null ? null : OnnxStringInput.ToBytes(model, proto.Graph.Input[0].Name);
+        var bytes = proto.ToByteArray();
+        if (strings != null) AtomicFile.Write(OnnxStringInput.PathFor(path), s => s.Write(strings));
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
@@ -291,6 +299,8 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(model);
         if (opset < MinOpset || opset > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), $"ONNX export supports opsets {MinOpset}..{MaxOpset} (Softmax changed meaning at 13); got {opset}.");
+        if (model.IsSubclassed && model.GetType() != typeof(Model))
+            throw new NotSupportedException($"Model '{model.Name}' ({model.GetType().Name}) is a subclassed model without a graph: its Call is C# code, which ONNX export cannot trace; export the functional models it is made of instead (e.g. a VAE's decoder).");
         if (!model.HasGraph) throw new InvalidOperationException($"Model '{model.Name}' has no inputs yet; build it (give it an input shape) before exporting.");
         var graph = new GraphProto { Name = model.Name };
         var g = new OnnxGraph(graph, opset);
