@@ -272,6 +272,7 @@ public sealed class DatasetManifest
                 throw new InvalidDataException(
                     $"{Title}: not imported, nothing changed in {dest}: {string.Join("; ", bad.Select(c => c.Describe()))}.");
             foreach (var f in Files) File.Move(Path.Combine(tmp, f.Name), Path.Combine(dest, f.Name), overwrite: true);
+            Praxis.IO.AtomicFile.SyncDirectory(dest); // the renames, not only the flushed contents, survive a crash
             return dest;
         }
         finally
