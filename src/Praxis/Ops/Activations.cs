@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Praxis.Autograd;
 using Praxis.Kernels;
@@ -37,7 +38,7 @@ internal sealed class SigmoidOp : UnaryOp
         Output.LogitsActivation = LogitsKind.Sigmoid;
     }
 
-    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Sigmoid(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
@@ -82,12 +83,12 @@ internal sealed class LeakyReluOp(Tensor x, float slope) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
+        Elementwise.Unary(new LeakyReluFunction(slope), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : slope * gy[i];
+        Elementwise.Ternary(new LeakyReluGradAdd(slope), x, gy, gx, gx);
     }
 }
 
@@ -96,12 +97,12 @@ internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
+        Elementwise.Unary(new EluFunction(alpha), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : gy[i] * (y[i] + alpha);
+        Elementwise.Quaternary(new EluGradAdd(alpha), x, y, gy, gx, gx);
     }
 }
 
@@ -267,16 +268,12 @@ internal sealed class SwishOp(Tensor x) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
+        Elementwise.Unary(default(SwishFunction), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float s = 1f / (1f + MathF.Exp(-x[i]));
-            gx[i] += gy[i] * s * (1f + x[i] * (1f - s));
-        }
+        Elementwise.Ternary(default(SwishGradAdd), x, gy, gx, gx);
     }
 }
 
@@ -351,5 +348,88 @@ internal sealed class ReluExOp : UnaryOp
             float v = x[i];
             gx[i] += v >= _max ? 0f : v >= _threshold ? gy[i] : _slope * gy[i];
         }
+    }
+}
+
+/// <summary>x → x &gt; 0 ? x : s·x.</summary>
+internal readonly struct LeakyReluFunction(float slope) : IUnaryFunction
+{
+    private readonly float _slope = slope;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x > 0f ? x : _slope * x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Select(TW.GreaterThan(x, TW.Zero), x, TW.Mul(TW.Splat(_slope), x));
+}
+
+/// <summary>(x, dy, g) → g + (x &gt; 0 ? dy : s·dy).</summary>
+internal readonly struct LeakyReluGradAdd(float slope) : ITernaryFunction
+{
+    private readonly float _slope = slope;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float dy, float g) => g + (x > 0f ? dy : _slope * dy);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Select(TW.GreaterThan(x, TW.Zero), dy, TW.Mul(TW.Splat(_slope), dy)));
+}
+
+/// <summary>x → x &gt; 0 ? x : α(eˣ − 1).</summary>
+internal readonly struct EluFunction(float alpha) : IUnaryFunction
+{
+    private readonly float _alpha = alpha;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x > 0f ? x : _alpha * (MathF.Exp(x) - 1f);
+
+    // The exponential of a large positive x overflows to ∞ in lanes that the select then discards.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Select(TW.GreaterThan(x, TW.Zero), x, TW.Mul(TW.Splat(_alpha), TW.Sub(TW.Exp(x), TW.Splat(1f))));
+}
+
+/// <summary>(x, y, dy, g) → g + (x &gt; 0 ? dy : dy·(y + α)).</summary>
+internal readonly struct EluGradAdd(float alpha) : IQuaternaryFunction
+{
+    private readonly float _alpha = alpha;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float y, float dy, float g) => g + (x > 0f ? dy : dy * (y + _alpha));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV y, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Select(TW.GreaterThan(x, TW.Zero), dy, TW.Mul(dy, TW.Add(y, TW.Splat(_alpha)))));
+}
+
+/// <summary>x → x/(1 + e^−x), i.e. x·σ(x).</summary>
+internal readonly struct SwishFunction : IUnaryFunction
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x / (1f + MathF.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Div(x, TW.Add(TW.Splat(1f), TW.Exp(TW.Neg(x))));
+}
+
+/// <summary>(x, dy, g) → g + dy·σ(x)(1 + x(1 − σ(x))).</summary>
+internal readonly struct SwishGradAdd : ITernaryFunction
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float dy, float g)
+    {
+        float s = 1f / (1f + MathF.Exp(-x));
+        return g + dy * s * (1f + x * (1f - s));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct
+    {
+        TV one = TW.Splat(1f);
+        TV s = TW.Div(one, TW.Add(one, TW.Exp(TW.Neg(x))));
+        return TW.Add(g, TW.Mul(TW.Mul(dy, s), TW.Add(one, TW.Mul(x, TW.Sub(one, s)))));
     }
 }
