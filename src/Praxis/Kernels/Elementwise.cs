@@ -207,6 +207,9 @@ internal static class Elementwise
     /// <summary>y = 1/(1 + e^−x), through the same exponential as <see cref="Exp"/>.</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Unary(default(SigmoidFunction), x, y);
 
+    /// <summary>y = tanh x, through the same exponential as <see cref="Exp"/> (TensorPrimitives' tanh has the same 128-bit fallback).</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Unary(default(TanhFunction), x, y);
+
     /// <summary>dz = dy where y &gt; 0, else 0: ReLU's derivative read from its output (Linear, Conv2D, Conv2DTranspose).</summary>
     public static void ReluMask(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz) => Binary<ReluMaskOp>(y, dy, dz);
 
@@ -279,5 +282,43 @@ internal readonly struct SigmoidFunction : IUnaryFunction
     {
         TV one = TW.Splat(1f);
         return TW.Div(one, TW.Add(one, TW.Exp(TW.Neg(x))));
+    }
+}
+
+/// <summary>
+/// x → tanh x: an odd polynomial for |x| &lt; 0.625, where 1 − 2/(e^{2|x|} + 1) would cancel (Cephes' tanhf
+/// coefficients), that form with x's sign above; e^{2|x|} overflows to ∞ for large |x|, giving ±1. Both forms are
+/// computed in every lane and one selected.
+/// </summary>
+internal readonly struct TanhFunction : IUnaryFunction
+{
+    private const float C0 = -5.70498872745e-3f, C1 = 2.06390887954e-2f, C2 = -5.37397155531e-2f, C3 = 1.33314422036e-1f, C4 = -3.33332819422e-1f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x)
+    {
+        float ax = MathF.Abs(x);
+        if (ax < 0.625f)
+        {
+            float z = x * x;
+            return ((((C0 * z + C1) * z + C2) * z + C3) * z + C4) * z * x + x;
+        }
+        float big = 1f - 2f / (MathF.Exp(2f * ax) + 1f);
+        return x < 0f ? -big : big;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct
+    {
+        TV ax = TW.Abs(x), one = TW.Splat(1f);
+        TV big = TW.Sub(one, TW.Div(TW.Splat(2f), TW.Add(TW.Exp(TW.Add(ax, ax)), one)));
+        big = TW.Select(TW.GreaterThan(TW.Zero, x), TW.Neg(big), big);
+        TV z = TW.Mul(x, x);
+        TV p = TW.Add(TW.Mul(TW.Splat(C0), z), TW.Splat(C1));
+        p = TW.Add(TW.Mul(p, z), TW.Splat(C2));
+        p = TW.Add(TW.Mul(p, z), TW.Splat(C3));
+        p = TW.Add(TW.Mul(p, z), TW.Splat(C4));
+        TV small = TW.Add(TW.Mul(TW.Mul(p, z), x), x);
+        return TW.Select(TW.GreaterThan(TW.Splat(0.625f), ax), small, big);
     }
 }

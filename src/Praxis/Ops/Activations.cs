@@ -49,7 +49,7 @@ internal sealed class SigmoidOp : UnaryOp
 /// <summary>y = tanh x; dy/dx = 1 − y².</summary>
 internal sealed class TanhOp(Tensor x) : UnaryOp(x)
 {
-    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Tanh(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {

@@ -61,6 +61,29 @@ public class VectorKernelTests
         }
     }
 
+    [Fact]
+    public void TanhIsCloseToTheTrueTanhOnBothSidesOfItsBranchPoint()
+    {
+        var xs = new List<float>();
+        for (double v = -12; v <= 12; v += 0.00731) xs.Add((float)v);
+        xs.AddRange([0.625f, -0.625f, 0.62499994f, 1e-6f, -1e-30f, 50f, -50f, float.PositiveInfinity, float.NegativeInfinity]);
+        var x = xs.ToArray();
+        var y = new float[x.Length];
+        Elementwise.Tanh(x, y); // the vector body for most, the scalar form for the tail
+        var scalar = x.Select(default(TanhFunction).Invoke).ToArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            double want = Math.Tanh(x[i]);
+            Assert.True(Math.Abs(y[i] - want) <= 3e-7 * Math.Abs(want) + 1e-38, $"tanh({x[i]:R}) = {y[i]:R}, expected {want:R}");
+            Assert.True(Math.Abs(scalar[i] - want) <= 3e-7 * Math.Abs(want) + 1e-38, $"scalar tanh({x[i]:R}) = {scalar[i]:R}");
+        }
+        var nan = new float[9];
+        nan[8] = float.NaN;
+        nan[2] = float.NaN;
+        Elementwise.Tanh(nan, nan);
+        Assert.True(float.IsNaN(nan[2]) && float.IsNaN(nan[8]));
+    }
+
     // ---- activations: the vector form against the scalar form of the same struct ----
 
     private static void SameAsScalar<TF>(TF f, float[] x, float tolerance) where TF : struct, IUnaryFunction
