@@ -112,7 +112,6 @@ internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
 /// </summary>
 internal sealed class GeluOp : UnaryOp
 {
-    private const float SqrtTwoOverPi = 0.79788456080286536f;
     private readonly bool _approximate;
     private readonly float[]? _derivative; // exact form in a graph: dy/dx, written by forward so backward is one pass
 
@@ -129,11 +128,7 @@ internal sealed class GeluOp : UnaryOp
             GeluKernel.Forward(x, y, _derivative);
             return;
         }
-        for (int i = 0; i < y.Length; i++)
-        {
-            float v = x[i];
-            y[i] = 0.5f * v * (1f + MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v)));
-        }
+        Elementwise.Unary(default(GeluTanhFunction), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
@@ -148,13 +143,51 @@ internal sealed class GeluOp : UnaryOp
             GeluKernel.Backward(x, gy, gx);
             return;
         }
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float v = x[i];
-            float t = MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v));
-            float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SqrtTwoOverPi * (1f + 3f * 0.044715f * v * v);
-            gx[i] += gy[i] * d;
-        }
+        Elementwise.Ternary(default(GeluTanhGradAdd), x, gy, gx, gx);
+    }
+}
+
+/// <summary>The tanh GELU, v → ½v(1 + tanh u) with u = √(2/π)(v + 0.044715v³), over <see cref="TanhFunction"/>.</summary>
+internal readonly struct GeluTanhFunction : IUnaryFunction
+{
+    internal const float SqrtTwoOverPi = 0.79788456080286536f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float v) => 0.5f * v * (1f + default(TanhFunction).Invoke(SqrtTwoOverPi * (v + 0.044715f * v * v * v)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV v) where TW : IVectorWidth<TV> where TV : struct
+    {
+        var t = default(TanhFunction).Invoke<TW, TV>(U<TW, TV>(v));
+        return TW.Mul(TW.Mul(TW.Splat(0.5f), v), TW.Add(TW.Splat(1f), t));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV U<TW, TV>(TV v) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Mul(TW.Splat(SqrtTwoOverPi), TW.Add(v, TW.Mul(TW.Mul(TW.Mul(TW.Splat(0.044715f), v), v), v)));
+}
+
+/// <summary>(v, dy, g) → g + dy·(½(1 + t) + ½v(1 − t²)·√(2/π)(1 + 3·0.044715v²)), t = tanh u: the tanh GELU's backward.</summary>
+internal readonly struct GeluTanhGradAdd : ITernaryFunction
+{
+    private const float C = GeluTanhFunction.SqrtTwoOverPi;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float v, float dy, float g)
+    {
+        float t = default(TanhFunction).Invoke(C * (v + 0.044715f * v * v * v));
+        float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * C * (1f + 3f * 0.044715f * v * v);
+        return g + dy * d;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV v, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct
+    {
+        TV half = TW.Splat(0.5f), one = TW.Splat(1f);
+        var t = default(TanhFunction).Invoke<TW, TV>(GeluTanhFunction.U<TW, TV>(v));
+        var slope = TW.Add(one, TW.Mul(TW.Mul(TW.Splat(3f * 0.044715f), v), v));
+        var d = TW.Add(TW.Mul(half, TW.Add(one, t)), TW.Mul(TW.Mul(TW.Mul(TW.Mul(half, v), TW.Sub(one, TW.Mul(t, t))), TW.Splat(C)), slope));
+        return TW.Add(g, TW.Mul(dy, d));
     }
 }
 

@@ -114,6 +114,8 @@ public class VectorKernelTests
         SameAsScalar(new EluFunction(1.3f), x, 1e-6f);
         SameAsScalar(default(SwishFunction), x, 1e-6f);
         SameAsScalar(default(SwishGradAdd), x, dy, g, 1e-6f);
+        SameAsScalar(default(GeluTanhFunction), x, 1e-6f);
+        SameAsScalar(default(GeluTanhGradAdd), x, dy, g, 1e-6f);
         var y = new float[n];
         Elementwise.Unary(new EluFunction(1.3f), x, y);
         var acc = (float[])g.Clone();
@@ -128,12 +130,16 @@ public class VectorKernelTests
         var x = Tensor.FromArray([-3f, -0.5f, 0f, 0.5f, 2f, -1f, 4f, -2f, 1f, 3f, -4f], 11);
         float[] xs = x.ToArray();
         float[] leaky = x.LeakyRelu(0.1f).ToArray(), elu = x.Elu(0.5f).ToArray(), swish = x.Swish().ToArray();
+        float[] gelu = x.Gelu(approximate: true).ToArray(), tanh = x.Tanh().ToArray(), sigmoid = x.Sigmoid().ToArray();
         for (int i = 0; i < xs.Length; i++)
         {
             double v = xs[i];
             Assert.Equal(v > 0 ? v : 0.1 * v, leaky[i], 1e-6);
             Assert.Equal(v > 0 ? v : 0.5 * (Math.Exp(v) - 1), elu[i], 1e-6);
             Assert.Equal(v / (1 + Math.Exp(-v)), swish[i], 1e-6);
+            Assert.Equal(0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))), gelu[i], 1e-6);
+            Assert.Equal(Math.Tanh(v), tanh[i], 1e-6);
+            Assert.Equal(1 / (1 + Math.Exp(-v)), sigmoid[i], 1e-6);
         }
     }
 

@@ -140,22 +140,8 @@ internal sealed class Gpt2Decoder
         }
     }
 
-    // GPT-2's tanh GELU, ½v(1 + tanh u) with u = √(2/π)(v + 0.044715v³), written as v·σ(2u) (the same function:
-    // ½(1 + tanh u) = σ(2u)), which needs only the exponential every SIMD width has.
+    // GPT-2's tanh GELU (the op's own function struct: ½v(1 + tanh u) on the width-generic driver).
     private static void GeluTanh(Span<float> x) => Elementwise.Unary(default(GeluTanhFunction), x, x);
-
-    private readonly struct GeluTanhFunction : IUnaryFunction
-    {
-        private const float TwoC = 2f * 0.79788456080286536f;
-
-        public float Invoke(float v) => v / (1f + MathF.Exp(-TwoC * (v + 0.044715f * v * v * v)));
-
-        public TV Invoke<TW, TV>(TV v) where TW : IVectorWidth<TV> where TV : struct
-        {
-            var u = TW.Mul(TW.Splat(-TwoC), TW.Add(v, TW.Mul(TW.Mul(TW.Mul(TW.Splat(0.044715f), v), v), v)));
-            return TW.Div(v, TW.Add(TW.Splat(1f), TW.Exp(u)));
-        }
-    }
 
     /// <summary>y (n×outDim) = x (n×inDim) · W (inDim×outDim) + b.</summary>
     private static void Project(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, int n, int inDim, int outDim)
