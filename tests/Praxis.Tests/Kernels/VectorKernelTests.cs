@@ -143,6 +143,24 @@ public class VectorKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void MaskedSoftmaxIgnoresWhatTheMaskDropsEvenWhenItIsHuge(int n)
+    {
+        var rng = new Random(30 + n);
+        float[] x = Random(rng, 2 * n), keep = Enumerable.Range(0, 2 * n).Select(i => i % 3 == 1 ? 0f : 1f).ToArray();
+        for (int i = 0; i < x.Length; i++) if (keep[i] == 0f) x[i] = 1e30f; // would overflow e^(x − max) if it were used
+        float[] p = Tensor.FromArray(x, 2, n).MaskedSoftmax(Tensor.FromArray(keep, 2, n)).ToArray();
+        for (int r = 0; r < 2; r++)
+        {
+            var kept = Enumerable.Range(r * n, n).Where(i => keep[i] != 0f).ToArray();
+            if (kept.Length == 0) continue; // an all-masked row is uniform (tested in SequenceOpTests)
+            double max = kept.Max(i => x[i]), sum = kept.Sum(i => Math.Exp(x[i] - max));
+            for (int i = r * n; i < (r + 1) * n; i++)
+                Assert.Equal(keep[i] != 0f ? Math.Exp(x[i] - max) / sum : 0.0, p[i], 1e-6);
+        }
+    }
+
     // ---- cross-entropy backward rows ----
 
     [Theory]
