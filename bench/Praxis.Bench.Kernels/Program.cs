@@ -3,6 +3,7 @@ using Praxis.Bench.Kernels;
 
 // --isa-info: the SIMD paths in use, one line.
 // --quick [--threads N] [--isa Avx512|Vector256|Scalar] [--samples N] [--sample-ms N] [--sizes 256,1024,seed]: Stopwatch medians, one line per shape.
+// --seed-profile [--steps N] [--threads N]: the seed MLP's training step, time per op (compare across ISA variables).
 // Anything else goes to BenchmarkDotNet, e.g. --filter '*Sgemm*'.
 if (args.Contains("--isa-info"))
 {
@@ -13,6 +14,11 @@ if (args.Contains("--isa-info"))
 if (args.Contains("--record"))
 {
     RecordBench.Run(args);
+    return;
+}
+if (args.Contains("--seed-profile"))
+{
+    SeedProfile.Run(args);
     return;
 }
 if (args.Contains("--quick"))

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Praxis.Autograd;
 using Praxis.Kernels;
@@ -37,7 +38,7 @@ internal sealed class SigmoidOp : UnaryOp
         Output.LogitsActivation = LogitsKind.Sigmoid;
     }
 
-    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Sigmoid(x, y);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Sigmoid(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
@@ -48,7 +49,7 @@ internal sealed class SigmoidOp : UnaryOp
 /// <summary>y = tanh x; dy/dx = 1 − y².</summary>
 internal sealed class TanhOp(Tensor x) : UnaryOp(x)
 {
-    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Tanh(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
@@ -82,12 +83,12 @@ internal sealed class LeakyReluOp(Tensor x, float slope) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
+        Elementwise.Unary(new LeakyReluFunction(slope), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : slope * gy[i];
+        Elementwise.Ternary(new LeakyReluGradAdd(slope), x, gy, gx, gx);
     }
 }
 
@@ -96,12 +97,12 @@ internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] > 0f ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
+        Elementwise.Unary(new EluFunction(alpha), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++) gx[i] += x[i] > 0f ? gy[i] : gy[i] * (y[i] + alpha);
+        Elementwise.Quaternary(new EluGradAdd(alpha), x, y, gy, gx, gx);
     }
 }
 
@@ -111,7 +112,6 @@ internal sealed class EluOp(Tensor x, float alpha) : UnaryOp(x)
 /// </summary>
 internal sealed class GeluOp : UnaryOp
 {
-    private const float SqrtTwoOverPi = 0.79788456080286536f;
     private readonly bool _approximate;
     private readonly float[]? _derivative; // exact form in a graph: dy/dx, written by forward so backward is one pass
 
@@ -128,11 +128,7 @@ internal sealed class GeluOp : UnaryOp
             GeluKernel.Forward(x, y, _derivative);
             return;
         }
-        for (int i = 0; i < y.Length; i++)
-        {
-            float v = x[i];
-            y[i] = 0.5f * v * (1f + MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v)));
-        }
+        Elementwise.Unary(default(GeluTanhFunction), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
@@ -147,13 +143,51 @@ internal sealed class GeluOp : UnaryOp
             GeluKernel.Backward(x, gy, gx);
             return;
         }
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float v = x[i];
-            float t = MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v));
-            float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SqrtTwoOverPi * (1f + 3f * 0.044715f * v * v);
-            gx[i] += gy[i] * d;
-        }
+        Elementwise.Ternary(default(GeluTanhGradAdd), x, gy, gx, gx);
+    }
+}
+
+/// <summary>The tanh GELU, v → ½v(1 + tanh u) with u = √(2/π)(v + 0.044715v³), over <see cref="TanhFunction"/>.</summary>
+internal readonly struct GeluTanhFunction : IUnaryFunction
+{
+    internal const float SqrtTwoOverPi = 0.79788456080286536f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float v) => 0.5f * v * (1f + default(TanhFunction).Invoke(SqrtTwoOverPi * (v + 0.044715f * v * v * v)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV v) where TW : IVectorWidth<TV> where TV : struct
+    {
+        var t = default(TanhFunction).Invoke<TW, TV>(U<TW, TV>(v));
+        return TW.Mul(TW.Mul(TW.Splat(0.5f), v), TW.Add(TW.Splat(1f), t));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV U<TW, TV>(TV v) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Mul(TW.Splat(SqrtTwoOverPi), TW.Add(v, TW.Mul(TW.Mul(TW.Mul(TW.Splat(0.044715f), v), v), v)));
+}
+
+/// <summary>(v, dy, g) → g + dy·(½(1 + t) + ½v(1 − t²)·√(2/π)(1 + 3·0.044715v²)), t = tanh u: the tanh GELU's backward.</summary>
+internal readonly struct GeluTanhGradAdd : ITernaryFunction
+{
+    private const float C = GeluTanhFunction.SqrtTwoOverPi;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float v, float dy, float g)
+    {
+        float t = default(TanhFunction).Invoke(C * (v + 0.044715f * v * v * v));
+        float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * C * (1f + 3f * 0.044715f * v * v);
+        return g + dy * d;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV v, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct
+    {
+        TV half = TW.Splat(0.5f), one = TW.Splat(1f);
+        var t = default(TanhFunction).Invoke<TW, TV>(GeluTanhFunction.U<TW, TV>(v));
+        var slope = TW.Add(one, TW.Mul(TW.Mul(TW.Splat(3f * 0.044715f), v), v));
+        var d = TW.Add(TW.Mul(half, TW.Add(one, t)), TW.Mul(TW.Mul(TW.Mul(TW.Mul(half, v), TW.Sub(one, TW.Mul(t, t))), TW.Splat(C)), slope));
+        return TW.Add(g, TW.Mul(dy, d));
     }
 }
 
@@ -267,16 +301,12 @@ internal sealed class SwishOp(Tensor x) : UnaryOp(x)
 {
     protected override void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
+        Elementwise.Unary(default(SwishFunction), x, y);
     }
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx)
     {
-        for (int i = 0; i < gx.Length; i++)
-        {
-            float s = 1f / (1f + MathF.Exp(-x[i]));
-            gx[i] += gy[i] * s * (1f + x[i] * (1f - s));
-        }
+        Elementwise.Ternary(default(SwishGradAdd), x, gy, gx, gx);
     }
 }
 
@@ -351,5 +381,88 @@ internal sealed class ReluExOp : UnaryOp
             float v = x[i];
             gx[i] += v >= _max ? 0f : v >= _threshold ? gy[i] : _slope * gy[i];
         }
+    }
+}
+
+/// <summary>x → x &gt; 0 ? x : s·x.</summary>
+internal readonly struct LeakyReluFunction(float slope) : IUnaryFunction
+{
+    private readonly float _slope = slope;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x > 0f ? x : _slope * x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Select(TW.GreaterThan(x, TW.Zero), x, TW.Mul(TW.Splat(_slope), x));
+}
+
+/// <summary>(x, dy, g) → g + (x &gt; 0 ? dy : s·dy).</summary>
+internal readonly struct LeakyReluGradAdd(float slope) : ITernaryFunction
+{
+    private readonly float _slope = slope;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float dy, float g) => g + (x > 0f ? dy : _slope * dy);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Select(TW.GreaterThan(x, TW.Zero), dy, TW.Mul(TW.Splat(_slope), dy)));
+}
+
+/// <summary>x → x &gt; 0 ? x : α(eˣ − 1).</summary>
+internal readonly struct EluFunction(float alpha) : IUnaryFunction
+{
+    private readonly float _alpha = alpha;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x > 0f ? x : _alpha * (MathF.Exp(x) - 1f);
+
+    // The exponential of a large positive x overflows to ∞ in lanes that the select then discards.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Select(TW.GreaterThan(x, TW.Zero), x, TW.Mul(TW.Splat(_alpha), TW.Sub(TW.Exp(x), TW.Splat(1f))));
+}
+
+/// <summary>(x, y, dy, g) → g + (x &gt; 0 ? dy : dy·(y + α)).</summary>
+internal readonly struct EluGradAdd(float alpha) : IQuaternaryFunction
+{
+    private readonly float _alpha = alpha;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float y, float dy, float g) => g + (x > 0f ? dy : dy * (y + _alpha));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV y, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Select(TW.GreaterThan(x, TW.Zero), dy, TW.Mul(dy, TW.Add(y, TW.Splat(_alpha)))));
+}
+
+/// <summary>x → x/(1 + e^−x), i.e. x·σ(x).</summary>
+internal readonly struct SwishFunction : IUnaryFunction
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x) => x / (1f + MathF.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Div(x, TW.Add(TW.Splat(1f), TW.Exp(TW.Neg(x))));
+}
+
+/// <summary>(x, dy, g) → g + dy·σ(x)(1 + x(1 − σ(x))).</summary>
+internal readonly struct SwishGradAdd : ITernaryFunction
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float x, float dy, float g)
+    {
+        float s = 1f / (1f + MathF.Exp(-x));
+        return g + dy * s * (1f + x * (1f - s));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV x, TV dy, TV g) where TW : IVectorWidth<TV> where TV : struct
+    {
+        TV one = TW.Splat(1f);
+        TV s = TW.Div(one, TW.Add(one, TW.Exp(TW.Neg(x))));
+        return TW.Add(g, TW.Mul(TW.Mul(dy, s), TW.Add(one, TW.Mul(x, TW.Sub(one, s)))));
     }
 }

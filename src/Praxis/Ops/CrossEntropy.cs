@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Praxis.Autograd;
 using Praxis.Kernels;
 
@@ -94,8 +95,7 @@ internal sealed class SoftmaxCrossEntropyOp : Op
                 var yr = y.Slice(r * _classes, _classes);
                 var pr = _probs.AsSpan(r * _classes, _classes);
                 var gr = gz.Slice(r * _classes, _classes);
-                float sy = TensorPrimitives.Sum(yr);
-                for (int c = 0; c < _classes; c++) gr[c] += g * (pr[c] * sy - yr[c]);
+                Elementwise.Ternary(new SoftmaxCrossEntropyGradAdd(g, TensorPrimitives.Sum(yr)), pr, yr, gr, gr);
             }
         }
         if (targets.RequiresGrad)
@@ -106,8 +106,8 @@ internal sealed class SoftmaxCrossEntropyOp : Op
             for (int r = 0; r < _rows; r++)
             {
                 float g = _perRow ? gOut[r] : gMean;
-                for (int c = 0; c < _classes; c++)
-                    gy[r * _classes + c] += g * (_lse[r] - z[r * _classes + c]);
+                var gyr = gy.Slice(r * _classes, _classes);
+                Elementwise.Binary(new CrossEntropyTargetGradAdd(g, _lse[r]), z.Slice(r * _classes, _classes), gyr, gyr);
             }
         }
     }
@@ -177,4 +177,30 @@ internal sealed class SparseSoftmaxCrossEntropyOp : Op
             gr[(int)labels[r]] -= g;
         }
     }
+}
+
+/// <summary>(p, y, g) → g + s·(p·Σy − y): a row of the softmax cross-entropy's logit gradient, s the row's output gradient.</summary>
+internal readonly struct SoftmaxCrossEntropyGradAdd(float scale, float targetSum) : ITernaryFunction
+{
+    private readonly float _scale = scale, _sum = targetSum;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float p, float y, float g) => g + _scale * (p * _sum - y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV p, TV y, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Mul(TW.Splat(_scale), TW.Sub(TW.Mul(p, TW.Splat(_sum)), y)));
+}
+
+/// <summary>(z, g) → g + s·(lse − z): the cross-entropy's gradient with respect to the targets (−log p, scaled).</summary>
+internal readonly struct CrossEntropyTargetGradAdd(float scale, float logSumExp) : IBinaryFunction
+{
+    private readonly float _scale = scale, _lse = logSumExp;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Invoke(float z, float g) => g + _scale * (_lse - z);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV Invoke<TW, TV>(TV z, TV g) where TW : IVectorWidth<TV> where TV : struct =>
+        TW.Add(g, TW.Mul(TW.Splat(_scale), TW.Sub(TW.Splat(_lse), z)));
 }

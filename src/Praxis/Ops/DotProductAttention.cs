@@ -207,13 +207,10 @@ internal sealed class DotProductAttentionOp : Op
                 SoftmaxPrefix(row, limit, max);
                 continue;
             }
-            float sum = 0f;
+            // Masked positions become −∞ (exponential exactly 0), then one vector pass as in SoftmaxRow.
             for (int j = 0; j < _s; j++)
-            {
-                float e = j < limit && mask[mo + j * _ms] != 0f ? MathF.Exp(row[j] - max) : 0f;
-                row[j] = e;
-                sum += e;
-            }
+                if (j >= limit || mask[mo + j * _ms] == 0f) row[j] = float.NegativeInfinity;
+            float sum = SoftmaxRow.ExpSum(row, max, row);
             SoftmaxRow.Scale(row, 1f / sum, row);
         }
         // O (T×Hv) = P V, written in place with row stride N·Hv

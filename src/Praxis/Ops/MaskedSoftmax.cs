@@ -88,14 +88,11 @@ internal sealed class MaskedSoftmaxOp : Op
                 continue;
             }
             _uniform[r] = false;
-            float sum = 0f;
+            // Dropped positions become −∞, whose exponential is exactly 0, so the exponentials and their sum are one
+            // vector pass (the mask may be strided or broadcast, so only this copy is scalar).
             for (int j = 0; j < _n; j++)
-            {
-                bool keep = j < limit && (!_hasMask || m[_maskRow[r] + j * _maskCol] != 0f);
-                float e = keep ? MathF.Exp(xr[j] - max) : 0f;
-                yr[j] = e;
-                sum += e;
-            }
+                yr[j] = j < limit && (!_hasMask || m[_maskRow[r] + j * _maskCol] != 0f) ? xr[j] : float.NegativeInfinity;
+            float sum = SoftmaxRow.ExpSum(yr, max, yr);
             SoftmaxRow.Scale(yr, 1f / sum, yr);
         }
     }

@@ -84,8 +84,8 @@ internal static class PointwiseActivations
     {
         switch (f)
         {
-            case PointwiseActivation.Tanh: TensorPrimitives.Tanh(y, y); break;
-            case PointwiseActivation.Sigmoid: TensorPrimitives.Sigmoid(y, y); break;
+            case PointwiseActivation.Tanh: Elementwise.Tanh(y, y); break;
+            case PointwiseActivation.Sigmoid: Elementwise.Sigmoid(y, y); break;
             case PointwiseActivation.Relu: TensorPrimitives.Max(y, 0f, y); break;
             case PointwiseActivation.HardSigmoid: // Keras 3: relu6(x + 3) / 6
                 TensorPrimitives.Multiply(y, 1f / 6f, y);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Praxis.Autograd;
+using Praxis.Kernels;
 
 namespace Praxis;
 
@@ -48,7 +49,7 @@ internal abstract class UnaryOp : Op
 /// <summary>y = eˣ; dy/dx = y.</summary>
 internal sealed class ExpOp(Tensor x) : UnaryOp(x)
 {
-    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Exp(x, y);
+    protected override void Forward(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Exp(x, y);
 
     protected override void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> gy, Span<float> gx) =>
         TensorPrimitives.MultiplyAdd(gy, y, gx, gx);

@@ -24,15 +24,8 @@ public sealed class Adamax(float learningRate = 1e-3f, float beta1 = 0.9f, float
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        Span<float> m = slots[0], u = slots[1];
         float alpha = (float)(lr / (1 - Math.Pow(Beta1, step)));
-        float c1 = 1f - Beta1;
-        for (int i = 0; i < w.Length; i++)
-        {
-            m[i] += (g[i] - m[i]) * c1;
-            u[i] = MathF.Max(Beta2 * u[i], MathF.Abs(g[i]));
-            w[i] -= alpha * m[i] / (u[i] + Epsilon);
-        }
+        UpdateKernels.Run(new AdamaxRule(Beta1, Beta2, Epsilon, alpha), w, g, slots[0], slots[1]);
     }
 
     /// <inheritdoc />
@@ -88,19 +81,10 @@ public sealed class Nadam(float learningRate = 1e-3f, float beta1 = 0.9f, float 
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        Span<float> m = slots[0], v = slots[1];
         double mu = Mu(step), muNext = Mu(step + 1), prod = Product(step);
         float cm = (float)(muNext / (1 - prod * muNext)), cg = (float)((1 - mu) / (1 - prod));
         float cv = (float)(1 / (1 - Math.Pow(Beta2, step)));
-        float c1 = 1f - Beta1, c2 = 1f - Beta2;
-        for (int i = 0; i < w.Length; i++)
-        {
-            float gi = g[i];
-            m[i] += (gi - m[i]) * c1;
-            v[i] += (gi * gi - v[i]) * c2;
-            float mHat = cm * m[i] + cg * gi;
-            w[i] -= lr * mHat / (MathF.Sqrt(v[i] * cv) + Epsilon);
-        }
+        UpdateKernels.Run(new NadamRule(Beta1, Beta2, Epsilon, lr, cm, cg, cv), w, g, slots[0], slots[1]);
     }
 
     /// <inheritdoc />
@@ -148,12 +132,7 @@ public sealed class Adagrad : Optimizer
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        Span<float> a = slots[0];
-        for (int i = 0; i < w.Length; i++)
-        {
-            a[i] += g[i] * g[i];
-            w[i] -= lr * g[i] / MathF.Sqrt(a[i] + Epsilon);
-        }
+        UpdateKernels.Run(new AdagradRule(Epsilon, lr), w, g, slots[0]);
     }
 
     /// <inheritdoc />
@@ -187,15 +166,7 @@ public sealed class Adadelta(float learningRate = 1e-3f, float rho = 0.95f, floa
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        Span<float> a = slots[0], d = slots[1];
-        float r = Rho, c = 1f - Rho;
-        for (int i = 0; i < w.Length; i++)
-        {
-            a[i] = r * a[i] + c * g[i] * g[i];
-            float delta = MathF.Sqrt(d[i] + Epsilon) / MathF.Sqrt(a[i] + Epsilon) * g[i];
-            d[i] = r * d[i] + c * delta * delta;
-            w[i] -= lr * delta;
-        }
+        UpdateKernels.Run(new AdadeltaRule(Rho, Epsilon, lr), w, g, slots[0], slots[1]);
     }
 
     /// <inheritdoc />
@@ -229,13 +200,7 @@ public sealed class Lion(float learningRate = 1e-3f, float beta1 = 0.9f, float b
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        Span<float> m = slots[0];
-        for (int i = 0; i < w.Length; i++)
-        {
-            float c = Beta1 * m[i] + (1f - Beta1) * g[i];
-            w[i] -= lr * MathF.Sign(c);
-            m[i] = Beta2 * m[i] + (1f - Beta2) * g[i];
-        }
+        UpdateKernels.Run(new LionRule(Beta1, Beta2, lr), w, g, slots[0]);
     }
 
     /// <inheritdoc />

@@ -208,12 +208,7 @@ public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool ne
             TensorPrimitives.MultiplyAdd(g, -lr, w, w);
             return;
         }
-        var v = slots[0].AsSpan();
-        for (int i = 0; i < w.Length; i++)
-        {
-            v[i] = Momentum * v[i] - lr * g[i];
-            w[i] += Nesterov ? Momentum * v[i] - lr * g[i] : v[i];
-        }
+        UpdateKernels.Run(new SgdMomentumRule(Momentum, lr, Nesterov), w, g, slots[0]);
     }
 
     /// <inheritdoc />
@@ -383,12 +378,7 @@ public sealed class RMSprop(float learningRate = 1e-3f, float rho = 0.9f, float 
     /// <inheritdoc />
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, float[][] slots, float lr, long step)
     {
-        var a = slots[0].AsSpan();
-        for (int i = 0; i < w.Length; i++)
-        {
-            a[i] = Rho * a[i] + (1f - Rho) * g[i] * g[i];
-            w[i] -= lr * g[i] / MathF.Sqrt(a[i] + Epsilon);
-        }
+        UpdateKernels.Run(new RmspropRule(Rho, Epsilon, lr), w, g, slots[0]);
     }
 
     /// <inheritdoc />

@@ -126,10 +126,18 @@ public class GemmTests
         var problems = seed.Select(s => new Problem(rng, s.Item1, s.Item2, s.Item3, s.Item5, s.Item4, pad: 0)).ToArray();
         foreach (var p in problems) p.Run(1f, 0f); // warm-up: JIT, packing buffers, pool threads
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int rep = 0; rep < 3; rep++)
-            foreach (var p in problems) p.Run(1f, 0f);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Other test classes run kernels at the same time, so the warm-up may have found the pool busy and run inline;
+        // the first call that then gets the pool starts its worker threads (a one-time allocation of a few KiB). A
+        // cost per call shows in every round, so up to three rounds are measured and one of them must be clean.
+        long allocated = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int rep = 0; rep < 3; rep++)
+                foreach (var p in problems) p.Run(1f, 0f);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) break;
+        }
         Assert.Equal(0, allocated);
     }
 

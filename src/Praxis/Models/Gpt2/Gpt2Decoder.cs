@@ -140,15 +140,8 @@ internal sealed class Gpt2Decoder
         }
     }
 
-    private static void GeluTanh(Span<float> x)
-    {
-        const float c = 0.79788456080286536f;
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            x[i] = 0.5f * v * (1f + MathF.Tanh(c * (v + 0.044715f * v * v * v)));
-        }
-    }
+    // GPT-2's tanh GELU (the op's own function struct: ½v(1 + tanh u) on the width-generic driver).
+    private static void GeluTanh(Span<float> x) => Elementwise.Unary(default(GeluTanhFunction), x, x);
 
     /// <summary>y (n×outDim) = x (n×inDim) · W (inDim×outDim) + b.</summary>
     private static void Project(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, int n, int inDim, int outDim)
@@ -171,7 +164,9 @@ internal sealed class Gpt2Decoder
         }
     }
 
-    private const int GemvColumns = 64;  // four 512-bit accumulators: one column block of y stays in registers over all of K
+    // One column block of y stays in registers over all of K: four accumulators of 512 bits, or the same 64 columns as
+    // two or four strips of four 256- or 128-bit accumulators (each strip re-reads x, which is in L1).
+    private const int GemvColumns = 64;
     private const int HeadChunk = 512;
 
     private unsafe struct GemvBody : IParallelBody
@@ -182,28 +177,50 @@ internal sealed class Gpt2Decoder
         public readonly void Invoke(int chunk)
         {
             int c0 = chunk * GemvColumns, width = Math.Min(GemvColumns, N - c0);
-            if (width == GemvColumns)
+            int done = Simd.For(width) switch
             {
-                var a0 = Vector512.Load(B + c0); var a1 = Vector512.Load(B + c0 + 16);
-                var a2 = Vector512.Load(B + c0 + 32); var a3 = Vector512.Load(B + c0 + 48);
-                float* row = W + c0;
-                for (int k = 0; k < K; k++, row += N)
-                {
-                    var xk = Vector512.Create(X[k]);
-                    a0 = Vector512.FusedMultiplyAdd(xk, Vector512.Load(row), a0);
-                    a1 = Vector512.FusedMultiplyAdd(xk, Vector512.Load(row + 16), a1);
-                    a2 = Vector512.FusedMultiplyAdd(xk, Vector512.Load(row + 32), a2);
-                    a3 = Vector512.FusedMultiplyAdd(xk, Vector512.Load(row + 48), a3);
-                }
-                a0.Store(Y + c0); a1.Store(Y + c0 + 16); a2.Store(Y + c0 + 32); a3.Store(Y + c0 + 48);
-                return;
-            }
-            for (int j = c0; j < c0 + width; j++)
+                SimdPath.Vector512 => Columns<Width512, Vector512<float>>(c0, width),
+                SimdPath.Vector256 => Columns<Width256, Vector256<float>>(c0, width),
+                SimdPath.Vector128 => Columns<Width128, Vector128<float>>(c0, width),
+                _ => 0,
+            };
+            for (int j = c0 + done; j < c0 + width; j++)
             {
                 float s = B[j];
                 for (int k = 0; k < K; k++) s += X[k] * W[(long)k * N + j];
                 Y[j] = s;
             }
+        }
+
+        // Strips of four vectors, then single vectors; returns how many of the block's columns are done.
+        private readonly int Columns<TW, TV>(int c0, int width) where TW : IVectorWidth<TV> where TV : struct
+        {
+            int w = TW.Count, j = 0;
+            var x = new ReadOnlySpan<float>(X, K);
+            var bias = new ReadOnlySpan<float>(B + c0, width);
+            var y = new Span<float>(Y + c0, width);
+            for (; j <= width - 4 * w; j += 4 * w)
+            {
+                TV a0 = TW.Load(bias, j), a1 = TW.Load(bias, j + w), a2 = TW.Load(bias, j + 2 * w), a3 = TW.Load(bias, j + 3 * w);
+                for (int k = 0; k < K; k++)
+                {
+                    var row = new ReadOnlySpan<float>(W + (long)k * N + c0 + j, 4 * w);
+                    var xk = TW.Splat(x[k]);
+                    a0 = TW.MultiplyAddEstimate(xk, TW.Load(row, 0), a0);
+                    a1 = TW.MultiplyAddEstimate(xk, TW.Load(row, w), a1);
+                    a2 = TW.MultiplyAddEstimate(xk, TW.Load(row, 2 * w), a2);
+                    a3 = TW.MultiplyAddEstimate(xk, TW.Load(row, 3 * w), a3);
+                }
+                TW.Store(a0, y, j); TW.Store(a1, y, j + w); TW.Store(a2, y, j + 2 * w); TW.Store(a3, y, j + 3 * w);
+            }
+            for (; j <= width - w; j += w)
+            {
+                var a = TW.Load(bias, j);
+                for (int k = 0; k < K; k++)
+                    a = TW.MultiplyAddEstimate(TW.Splat(x[k]), TW.Load(new ReadOnlySpan<float>(W + (long)k * N + c0 + j, w), 0), a);
+                TW.Store(a, y, j);
+            }
+            return j;
         }
     }
 
@@ -255,7 +272,7 @@ internal sealed class Gpt2Decoder
             for (int j = 0; j < keys; j++) s[j] = TensorPrimitives.Dot(q, k.Slice(j * d + off, hd)) * scale;
             float max = TensorPrimitives.Max(s);
             TensorPrimitives.Subtract(s, max, s);
-            TensorPrimitives.Exp(s, s);
+            Elementwise.Exp(s, s);
             TensorPrimitives.Multiply(s, 1f / TensorPrimitives.Sum(s), s);
             var o = _att.AsSpan(i * d + off, hd);
             o.Clear();
