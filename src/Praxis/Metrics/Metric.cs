@@ -59,8 +59,9 @@ public abstract class Metric
     /// Resolves a Keras metric name with Keras defaults: <c>accuracy</c>/<c>acc</c> (variant chosen from the loss at
     /// compile time), <c>categorical_accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>binary_accuracy</c>,
     /// <c>mse</c>, <c>mae</c>, <c>root_mean_squared_error</c>, <c>auc</c>, <c>precision</c>, <c>recall</c>,
-    /// <c>top_k_categorical_accuracy</c>, <c>sparse_top_k_categorical_accuracy</c>. (<c>F1Score</c> and <c>MeanIoU</c>
-    /// need arguments, as in Keras: construct them.)
+    /// <c>top_k_categorical_accuracy</c>, <c>sparse_top_k_categorical_accuracy</c>, <c>f1_score</c>, <c>fbeta_score</c>
+    /// (Keras 3's <c>metrics.get</c> accepts the snake_case class names). <c>mean_iou</c> needs <c>numClasses</c>, as in
+    /// Keras: construct <see cref="MeanIoU"/>.
     /// </summary>
     public static Metric Get(string name) => name.ToLowerInvariant() switch
     {
@@ -76,7 +77,10 @@ public abstract class Metric
         "recall" => new Recall(),
         "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(),
         "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(),
-        _ => throw new ArgumentException($"Unknown metric '{name}'. Known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mse, mae, root_mean_squared_error, auc, precision, recall, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy."),
+        "f1_score" => new F1Score(),
+        "fbeta_score" => new FBetaScore(),
+        "mean_iou" or "meaniou" => throw new ArgumentException("Metric 'mean_iou' needs numClasses (Keras' MeanIoU has no default): pass new MeanIoU(numClasses: N) instead of the string."),
+        _ => throw new ArgumentException($"Unknown metric '{name}'. Known: accuracy, categorical_accuracy, sparse_categorical_accuracy, binary_accuracy, mse, mae, root_mean_squared_error, auc, precision, recall, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, f1_score, fbeta_score."),
     };
 
     /// <summary>A metric named by a Keras string.</summary>

@@ -158,8 +158,10 @@ public class KerasNamesTests
             ("top_k_categorical_accuracy", typeof(TopKCategoricalAccuracy)), ("sparse_top_k_categorical_accuracy", typeof(SparseTopKCategoricalAccuracy)),
             ("root_mean_squared_error", typeof(RootMeanSquaredError)), ("accuracy", typeof(Accuracy)), ("binary_accuracy", typeof(BinaryAccuracy)),
             ("categorical_accuracy", typeof(CategoricalAccuracy)), ("sparse_categorical_accuracy", typeof(SparseCategoricalAccuracy)),
+            ("f1_score", typeof(F1Score)), ("fbeta_score", typeof(FBetaScore)),
         })
             Assert.IsType(type, Metric.Get(name));
+        Assert.Contains("numClasses", Assert.Throws<ArgumentException>(() => Metric.Get("mean_iou")).Message);
         foreach (var (name, type) in new (string, Type)[]
         {
             ("adamax", typeof(Adamax)), ("nadam", typeof(Nadam)), ("adagrad", typeof(Adagrad)), ("adadelta", typeof(Adadelta)), ("lion", typeof(Lion)),
