@@ -40,7 +40,7 @@ public sealed partial class Tensor
 internal sealed class Conv2DOp : Op
 {
     private readonly ConvGeometry _g;
-    private readonly bool _hasBias, _relu, _kMajor;
+    private readonly bool _hasBias, _relu, _kMajor, _smallK;
     private readonly ConvWork _work;
 
     public Conv2DOp(Tensor x, Tensor kernel, Tensor? bias, Size2 strides, Padding padding, Size2 dilation, bool relu, string who)
@@ -61,6 +61,7 @@ internal sealed class Conv2DOp : Op
         _hasBias = bias is not null;
         _relu = relu;
         _kMajor = Im2Col.PreferKMajor(_g);
+        _smallK = _kMajor && _g.K == SmallKConv.Taps; // a 3×3 kernel on one channel: direct kernels instead of GEMM
         _work = new ConvWork(_g, colPerSample: _g.IsPointwise ? 0 : _g.OutPixels * _g.K, dzPerSample: relu ? _g.OutPixels * f : 0);
         Output = new Tensor(new Shape(_g.N, _g.OH, _g.OW, f));
     }
@@ -90,6 +91,11 @@ internal sealed class Conv2DOp : Op
             int rows = count * p;
             ReadOnlySpan<float> a = Lower(lane, x, s0, count);
             Span<float> yc = y.Slice(s0 * p * f, rows * f);
+            if (_smallK)
+            {
+                SmallKConv.Forward(a, rows, rows, w, b, _relu, yc, f); // bias and ReLU in the same pass
+                continue;
+            }
             if (_hasBias) for (int r = 0; r < rows; r++) b.CopyTo(yc.Slice(r * f, f));
             // y (rows×F) = col (rows×K) · W (K×F); the K-major col is stored transposed.
             if (_kMajor) Gemm.Sgemm(true, false, rows, f, k, 1f, a, rows, w, f, _hasBias ? 1f : 0f, yc, f);
@@ -143,6 +149,12 @@ internal sealed class Conv2DOp : Op
             var (s0, count) = _work.Samples(chunk);
             int rows = count * p;
             ReadOnlySpan<float> dz = dy.Slice(s0 * p * f, rows * f);
+            if (_smallK && gw && !gx)
+            {
+                // ReLU mask, bias sums and dW in one pass over dy (the usual case: a first layer needs no dx).
+                SmallKConv.BackwardWeights(Lower(lane, x, s0, count), rows, rows, y.Slice(s0 * p * f, rows * f), dz, _relu, pw, chunk == c0, pb, f);
+                continue;
+            }
             if (_relu)
             {
                 Span<float> masked = _work.Dz[lane].AsSpan(0, rows * f);

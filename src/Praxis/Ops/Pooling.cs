@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Praxis.Autograd;
 using Praxis.Kernels;
 
@@ -118,28 +120,33 @@ internal sealed class MaxPool2DOp : Pool2DOp
         Span<int> arg = _argmax.AsSpan(n * G.OutPixels * c, G.OutPixels * c);
         bool vectors = Vector.IsHardwareAccelerated && Vector<int>.Count == vc;
         int cv = vectors ? c - c % vc : 0; // channels done a vector at a time; the rest one by one
+        if (x.Length < G.InPixels * c || y.Length < G.OutPixels * c) throw new ArgumentException("MaxPool2D: sample buffers shorter than the geometry.");
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref int a0 = ref MemoryMarshal.GetReference(arg);
         for (int oh = 0; oh < G.OH; oh++)
             for (int ow = 0; ow < G.OW; ow++)
             {
                 int o = (oh * G.OW + ow) * c;
                 var (h0, h1, w0, w1) = Window(oh, ow);
                 int first = (h0 * G.W + w0) * c;
-                // The running maximum and its index stay in registers over the window.
+                // The running maximum and its index stay in registers over the window. The window [h0, h1) × [w0, w1) lies
+                // inside the sample and j + vc ≤ c, so every load below is in range: read through refs, no bounds checks.
                 for (int j = 0; j < cv; j += vc)
                 {
-                    var best = new Vector<float>(x.Slice(first + j));
+                    var best = LoadF(ref x0, first + j);
                     var at = new Vector<int>(first + j) + Vector<int>.Indices;
                     for (int ih = h0; ih < h1; ih++)
                         for (int iw = w0; iw < w1; iw++)
                         {
                             int p = (ih * G.W + iw) * c + j;
-                            var v = new Vector<float>(x.Slice(p));
+                            var v = LoadF(ref x0, p);
                             var gt = Vector.GreaterThan(v, best);
                             best = Vector.ConditionalSelect(gt, v, best);
                             at = Vector.ConditionalSelect(gt, new Vector<int>(p) + Vector<int>.Indices, at);
                         }
-                    best.CopyTo(y.Slice(o + j));
-                    at.CopyTo(arg.Slice(o + j));
+                    StoreF(best, ref y0, o + j);
+                    Unsafe.WriteUnaligned(ref Unsafe.As<int, byte>(ref Unsafe.Add(ref a0, o + j)), at);
                 }
                 for (int j = cv; j < c; j++)
                 {
@@ -168,7 +175,11 @@ internal sealed class MaxPool2DOp : Pool2DOp
             return;
         }
         // Windows do not overlap: each input position belongs to one window, so instead of scattering, every position of
-        // every window takes dy where it was the argmax and 0 elsewhere, a vector at a time.
+        // every window takes dy where it was the argmax and 0 elsewhere, a vector at a time (refs: all in range, as forward).
+        if (dx.Length < G.InPixels * c) throw new ArgumentException("MaxPool2D: sample gradient shorter than the geometry.");
+        ref float d0 = ref MemoryMarshal.GetReference(dx);
+        ref float g0 = ref MemoryMarshal.GetReference(dy);
+        ref int a0 = ref MemoryMarshal.GetReference(arg);
         for (int oh = 0; oh < G.OH; oh++)
             for (int ow = 0; ow < G.OW; ow++)
             {
@@ -176,18 +187,24 @@ internal sealed class MaxPool2DOp : Pool2DOp
                 var (h0, h1, w0, w1) = Window(oh, ow);
                 for (int j = 0; j < c; j += vc)
                 {
-                    var a = new Vector<int>(arg.Slice(o + j));
-                    var g = new Vector<float>(dy.Slice(o + j));
+                    var a = Unsafe.ReadUnaligned<Vector<int>>(ref Unsafe.As<int, byte>(ref Unsafe.Add(ref a0, o + j)));
+                    var g = LoadF(ref g0, o + j);
                     for (int ih = h0; ih < h1; ih++)
                         for (int iw = w0; iw < w1; iw++)
                         {
                             int p = (ih * G.W + iw) * c + j;
                             var hit = Vector.Equals(a, new Vector<int>(p) + Vector<int>.Indices);
-                            (new Vector<float>(dx.Slice(p)) + Vector.ConditionalSelect(hit, g, Vector<float>.Zero)).CopyTo(dx.Slice(p));
+                            StoreF(LoadF(ref d0, p) + Vector.ConditionalSelect(hit, g, Vector<float>.Zero), ref d0, p);
                         }
                 }
             }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> LoadF(ref float at, int offset) => Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref at, offset)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreF(Vector<float> v, ref float at, int offset) => Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref at, offset)), v);
 }
 
 /// <summary>y = mean over the window's positions inside the input; dx += dy / count on each of them.</summary>

@@ -137,6 +137,44 @@ public class ConvOpTests
         for (int i = 0; i < plain.Length; i++) AssertClose(plain[i], fusedResult[i], 1e-5f);
     }
 
+    [Theory]
+    [InlineData(32, false, 1, false)] // whole vectors at every width
+    [InlineData(5, false, 1, false)]  // fewer filters than a vector: the scalar tail
+    [InlineData(21, true, 2, true)]   // vectors and a tail; "same" padding, vertical stride
+    [InlineData(8, true, 1, false)]
+    public void OneChannel3x3DirectKernelsMatchReferenceAndGradients(int filters, bool same, int sh, bool relu)
+    {
+        // A 3×3 kernel on one channel takes the direct 9-tap kernels; when x needs no gradient (a first layer) backward
+        // fuses the ReLU mask, bias sums and dW. Compared with the reference and with the unfused ReLU and a dx-needing run.
+        var x = GradCheck.Rand(_rng, 5, 9, 8, 1);
+        var k = GradCheck.Rand(_rng, 3, 3, 1, filters);
+        var b = GradCheck.Rand(_rng, filters);
+        var pad = same ? global::Praxis.Kernels.Padding.Same : global::Praxis.Kernels.Padding.Valid;
+        var plainY = Reference(x, k, b, sh, 1, 1, 1, same);
+        var r = GradCheck.Rand(_rng, plainY.Shape.ToArray());
+        Tensor[] Run(bool fused, bool needDx)
+        {
+            var (xc, kc, bc) = (x.Clone(), k.Clone(), b.Clone());
+            xc.RequiresGrad = needDx;
+            kc.RequiresGrad = bc.RequiresGrad = true;
+            var y = fused ? Tensor.Conv2D(xc, kc, bc, (sh, 1), pad, 1, relu, "test") : Tensor.Conv2D(xc, kc, bc, (sh, 1), same ? "same" : "valid");
+            if (!fused && relu) y = y.Relu();
+            (y * r).Sum().Backward();
+            return [y, kc.Grad!, bc.Grad!];
+        }
+        var direct = Run(true, needDx: false);
+        var viaDx = Run(true, needDx: true);
+        var unfused = Run(false, needDx: false);
+        AssertClose(relu ? plainY.Relu() : plainY, direct[0], 1e-4f);
+        for (int i = 0; i < direct.Length; i++)
+        {
+            AssertClose(unfused[i], direct[i], 1e-4f);
+            AssertClose(viaDx[i], direct[i], 1e-4f);
+        }
+        // Finite differences through the direct dW/db path (x held constant, so no dx); without the ReLU's kink.
+        GradCheck.Check(t => Tensor.Conv2D(x, t[0], t[1], (sh, 1), pad, 1, relu: false, "test"), k, b);
+    }
+
     [Fact]
     public void Conv2DErrorsNameShapes()
     {
