@@ -48,6 +48,11 @@ public static class SeedProfile
         var fwd = new double[ops.Count];
         var bwd = new double[ops.Count];
         double adamTicks = 0, zeroTicks = 0, total = 0;
+        // Per-step samples too: under load from other processes the median is steadier than the mean.
+        var fwdS = new double[ops.Count, steps];
+        var bwdS = new double[ops.Count, steps];
+        var adamS = new double[steps];
+        var totalS = new double[steps];
         for (int s = -steps / 5; s < steps; s++) // the first fifth warms the JIT up and is not counted
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -55,7 +60,7 @@ public static class SeedProfile
             {
                 long a = Stopwatch.GetTimestamp();
                 ops[i].Forward();
-                if (s >= 0) fwd[i] += Stopwatch.GetTimestamp() - a;
+                if (s >= 0) { long d = Stopwatch.GetTimestamp() - a; fwd[i] += d; fwdS[i, s] = d; }
             }
             long z0 = Stopwatch.GetTimestamp();
             adam.ZeroGrad(ps);
@@ -69,17 +74,24 @@ public static class SeedProfile
                 if (op.Output.Grad == null) continue;
                 long a = Stopwatch.GetTimestamp();
                 op.Backward();
-                if (s >= 0) bwd[ops.IndexOf(op)] += Stopwatch.GetTimestamp() - a;
+                if (s >= 0) { long d = Stopwatch.GetTimestamp() - a; int j = ops.IndexOf(op); bwd[j] += d; bwdS[j, s] = d; }
             }
             long a2 = Stopwatch.GetTimestamp();
             adam.Step(ps);
-            if (s >= 0) { adamTicks += Stopwatch.GetTimestamp() - a2; total += Stopwatch.GetTimestamp() - t0; }
+            if (s >= 0)
+            {
+                long end = Stopwatch.GetTimestamp();
+                adamTicks += end - a2; total += end - t0;
+                adamS[s] = end - a2; totalS[s] = end - t0;
+            }
         }
         double us(double ticks) => ticks * 1e6 / Stopwatch.Frequency / steps;
+        double med(double[] ticks) { Array.Sort(ticks); return ticks[ticks.Length / 2] * 1e6 / Stopwatch.Frequency; }
+        double[] row(double[,] a, int i) { var r = new double[steps]; for (int j = 0; j < steps; j++) r[j] = a[i, j]; return r; }
         Console.WriteLine($"# seed step profile: steps={steps} threads={KernelPool.NumThreads} {QuickBench.IsaLine()}");
         for (int i = 0; i < ops.Count; i++)
-            Console.WriteLine($"op {i} {ops[i].Name,-20} forward_us={us(fwd[i]),8:F2} backward_us={us(bwd[i]),8:F2}");
-        Console.WriteLine($"zero_grad_us={us(zeroTicks):F2} adam_us={us(adamTicks):F2} step_us={us(total):F2}");
+            Console.WriteLine($"op {i} {ops[i].Name,-20} forward_us={us(fwd[i]),8:F2} backward_us={us(bwd[i]),8:F2} median_forward_us={med(row(fwdS, i)),8:F2} median_backward_us={med(row(bwdS, i)),8:F2}");
+        Console.WriteLine($"zero_grad_us={us(zeroTicks):F2} adam_us={us(adamTicks):F2} step_us={us(total):F2} median_adam_us={med(adamS):F2} median_step_us={med(totalS):F2}");
     }
 
     private static int Option(string[] args, string name, int fallback)

@@ -380,7 +380,8 @@ public static unsafe class Gemm
                 else
                 {
                     // Ragged edge: compute the full padded tile aside, then merge only the valid part.
-                    K.Run(kc, ap, sa, bp, sb, tile, K.NR, 1f, 0f);
+                    if (nr == K.NR) K.RunEdgeRows(mr, kc, ap, sa, bp, sb, tile);
+                    else K.Run(kc, ap, sa, bp, sb, tile, K.NR, 1f, 0f);
                     MergeTile(tile, K.NR, cij, ldc, mr, nr, alpha, beta);
                 }
             }

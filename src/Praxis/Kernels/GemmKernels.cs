@@ -32,6 +32,13 @@ internal unsafe interface IMicroKernel
     /// sb = NR; small problems may pass unpacked rows of a stored matrix with its row stride instead.
     /// </summary>
     static abstract void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta);
+
+    /// <summary>
+    /// The raw sums (alpha 1, beta 0) of the first <paramref name="rows"/> rows of a tile into <paramref name="tile"/>,
+    /// row stride NR, with the bits <see cref="Run"/> gives those rows; later rows may hold anything. For a ragged
+    /// bottom edge: a kernel whose rows are independent unfused sums can skip the padded rows' work.
+    /// </summary>
+    static abstract void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile);
 }
 
 /// <summary>
@@ -50,6 +57,10 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int MC => 128;
     public static int NC => 4096;
     public static int ASplat => 1;
+
+    /// <inheritdoc cref="IMicroKernel.RunEdgeRows"/>
+    public static void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile) =>
+        Run(kc, a, sa, b, sb, tile, NR, 1f, 0f);
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
@@ -144,6 +155,10 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
     public static int NC => 4096;
     public static int ASplat => 1;
 
+    /// <inheritdoc cref="IMicroKernel.RunEdgeRows"/>
+    public static void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile) =>
+        Run(kc, a, sa, b, sb, tile, NR, 1f, 0f);
+
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
     {
@@ -225,6 +240,10 @@ internal readonly unsafe struct Vector128Kernel : IMicroKernel
     public static int MC => 96;
     public static int NC => 4096;
     public static int ASplat => 1;
+
+    /// <inheritdoc cref="IMicroKernel.RunEdgeRows"/>
+    public static void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile) =>
+        Run(kc, a, sa, b, sb, tile, NR, 1f, 0f);
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
@@ -312,6 +331,31 @@ internal readonly unsafe struct SseKernel : IMicroKernel
     public static int NC => 4096;
     public static int ASplat => 4;
 
+    /// <summary>
+    /// Rows in pairs (4 accumulators, each the same b·a then + chain over k as <see cref="Run"/>, so the same bits):
+    /// a 2-row edge, e.g. batch 32 = 5×6 + 2, costs a third of a full tile instead of a whole one.
+    /// </summary>
+    public static void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile)
+    {
+        for (int r = 0; r < rows; r += 2)
+        {
+            Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default;
+            float* ap = a + r * 4, bp = b;
+            for (int p = 0; p < kc; p++)
+            {
+                var b0 = Vector128.Load(bp + 0);
+                var b1 = Vector128.Load(bp + 4);
+                c00 += b0 * Vector128.LoadAligned(ap + 0); c01 += b1 * Vector128.LoadAligned(ap + 0);
+                c10 += b0 * Vector128.LoadAligned(ap + 4); c11 += b1 * Vector128.LoadAligned(ap + 4);
+                ap += sa;
+                bp += sb;
+            }
+            float* t = tile + r * 8;
+            Vector128.Store(c00, t); Vector128.Store(c01, t + 4);
+            Vector128.Store(c10, t + 8); Vector128.Store(c11, t + 12);
+        }
+    }
+
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)
     {
@@ -372,6 +416,10 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
     public static int MC => 128;
     public static int NC => 2048;
     public static int ASplat => 1;
+
+    /// <inheritdoc cref="IMicroKernel.RunEdgeRows"/>
+    public static void RunEdgeRows(int rows, int kc, float* a, nint sa, float* b, nint sb, float* tile) =>
+        Run(kc, a, sa, b, sb, tile, NR, 1f, 0f);
 
     [SkipLocalsInit]
     public static void Run(int kc, float* a, nint sa, float* b, nint sb, float* c, nint ldc, float alpha, float beta)

@@ -18,6 +18,12 @@ internal interface IVectorWidth<TV> where TV : struct
 
     static abstract TV Load(ReadOnlySpan<float> s, int at);
     static abstract void Store(TV v, Span<float> s, int at);
+
+    /// <summary>A vector at <paramref name="at"/> floats past <paramref name="s"/>, unchecked: the caller has checked the bounds once for a whole loop.</summary>
+    static abstract TV LoadUnsafe(ref float s, nuint at);
+
+    /// <summary>Stores at <paramref name="at"/> floats past <paramref name="s"/>, unchecked (see <see cref="LoadUnsafe"/>).</summary>
+    static abstract void StoreUnsafe(TV v, ref float s, nuint at);
     static abstract TV Splat(float x);
     static abstract TV Zero { get; }
     static abstract TV Add(TV a, TV b);
@@ -55,6 +61,8 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     public static int Count => Vector128<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ReadOnlySpan<float> s, int at) => Vector128.Create(s.Slice(at, 4));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, Span<float> s, int at) => v.CopyTo(s.Slice(at, 4));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LoadUnsafe(ref float s, nuint at) => Vector128.LoadUnsafe(ref s, at);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreUnsafe(Vector128<float> v, ref float s, nuint at) => v.StoreUnsafe(ref s, at);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Splat(float x) => Vector128.Create(x);
     public static Vector128<float> Zero => Vector128<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
@@ -82,6 +90,8 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     public static int Count => Vector256<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ReadOnlySpan<float> s, int at) => Vector256.Create(s.Slice(at, 8));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, Span<float> s, int at) => v.CopyTo(s.Slice(at, 8));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadUnsafe(ref float s, nuint at) => Vector256.LoadUnsafe(ref s, at);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreUnsafe(Vector256<float> v, ref float s, nuint at) => v.StoreUnsafe(ref s, at);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Splat(float x) => Vector256.Create(x);
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
@@ -107,6 +117,8 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     public static int Count => Vector512<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ReadOnlySpan<float> s, int at) => Vector512.Create(s.Slice(at, 16));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, Span<float> s, int at) => v.CopyTo(s.Slice(at, 16));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LoadUnsafe(ref float s, nuint at) => Vector512.LoadUnsafe(ref s, at);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreUnsafe(Vector512<float> v, ref float s, nuint at) => v.StoreUnsafe(ref s, at);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Splat(float x) => Vector512.Create(x);
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;

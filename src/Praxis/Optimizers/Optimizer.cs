@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Praxis.Kernels;
 
@@ -252,7 +253,12 @@ public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 
 
     internal static void AdamUpdate(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float beta1, float beta2, float eps)
     {
-        // The update is memory-bound (5 streams); one SIMD pass at the widest width keeps it a small fraction of a step.
+        int n = w.Length;
+        // The vector loop reads unchecked, so the lengths are checked here once, for every path.
+        if (g.Length < n || m.Length < n || v.Length < n)
+            throw new ArgumentException($"Adam: gradient ({g.Length}) and state ({m.Length}, {v.Length}) must be as long as the parameter ({n}).");
+        // One SIMD pass at the widest width: memory-bound (5 streams) at 256 and 512 bits; at 128 bits the divides and
+        // square roots bound it (hot-cache 2.8x the AVX-512 time here).
         int i = Simd.For(w.Length) switch
         {
             SimdPath.Vector512 => AdamUpdate<Width512, Vector512<float>>(w, g, m, v, alpha, beta1, beta2, eps),
@@ -273,22 +279,45 @@ public class Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 
     }
 
     // Whole vectors only (the same expression as the scalar tail, lane by lane); returns where the tail starts.
+    // Bounds are checked once here rather than per load, and two vectors go per iteration: at 128 bits the per-load
+    // slice checks and loop overhead cost more than the divide and square root (measured in bench/RESULTS.md, issue 16).
     private static int AdamUpdate<TW, TV>(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha, float beta1, float beta2, float eps)
         where TW : IVectorWidth<TV> where TV : struct
     {
+        int n = w.Length, lanes = TW.Count;
         var vc1 = TW.Splat(1f - beta1); var vc2 = TW.Splat(1f - beta2);
         var va = TW.Splat(alpha); var ve = TW.Splat(eps);
-        int i = 0, n = w.Length, lanes = TW.Count;
+        ref float rw = ref MemoryMarshal.GetReference(w);
+        ref float rg = ref MemoryMarshal.GetReference(g);
+        ref float rm = ref MemoryMarshal.GetReference(m);
+        ref float rv = ref MemoryMarshal.GetReference(v);
+        int i = 0;
+        for (; i <= n - 2 * lanes; i += 2 * lanes)
+        {
+            nuint j = (nuint)i, k = (nuint)(i + lanes);
+            var g0 = TW.LoadUnsafe(ref rg, j); var g1 = TW.LoadUnsafe(ref rg, k);
+            var m0 = TW.LoadUnsafe(ref rm, j); var m1 = TW.LoadUnsafe(ref rm, k);
+            var v0 = TW.LoadUnsafe(ref rv, j); var v1 = TW.LoadUnsafe(ref rv, k);
+            m0 = TW.Add(m0, TW.Mul(TW.Sub(g0, m0), vc1)); m1 = TW.Add(m1, TW.Mul(TW.Sub(g1, m1), vc1));
+            v0 = TW.Add(v0, TW.Mul(TW.Sub(TW.Mul(g0, g0), v0), vc2)); v1 = TW.Add(v1, TW.Mul(TW.Sub(TW.Mul(g1, g1), v1), vc2));
+            TW.StoreUnsafe(m0, ref rm, j); TW.StoreUnsafe(m1, ref rm, k);
+            TW.StoreUnsafe(v0, ref rv, j); TW.StoreUnsafe(v1, ref rv, k);
+            var d0 = TW.Div(TW.Mul(va, m0), TW.Add(TW.Sqrt(v0), ve));
+            var d1 = TW.Div(TW.Mul(va, m1), TW.Add(TW.Sqrt(v1), ve));
+            TW.StoreUnsafe(TW.Sub(TW.LoadUnsafe(ref rw, j), d0), ref rw, j);
+            TW.StoreUnsafe(TW.Sub(TW.LoadUnsafe(ref rw, k), d1), ref rw, k);
+        }
         for (; i <= n - lanes; i += lanes)
         {
-            var gi = TW.Load(g, i);
-            var mi = TW.Load(m, i);
-            var vi = TW.Load(v, i);
-            mi = TW.Add(mi, TW.Mul(TW.Sub(gi, mi), vc1));
-            vi = TW.Add(vi, TW.Mul(TW.Sub(TW.Mul(gi, gi), vi), vc2));
-            TW.Store(mi, m, i);
-            TW.Store(vi, v, i);
-            TW.Store(TW.Sub(TW.Load(w, i), TW.Div(TW.Mul(va, mi), TW.Add(TW.Sqrt(vi), ve))), w, i);
+            nuint j = (nuint)i;
+            var g0 = TW.LoadUnsafe(ref rg, j);
+            var m0 = TW.LoadUnsafe(ref rm, j);
+            var v0 = TW.LoadUnsafe(ref rv, j);
+            m0 = TW.Add(m0, TW.Mul(TW.Sub(g0, m0), vc1));
+            v0 = TW.Add(v0, TW.Mul(TW.Sub(TW.Mul(g0, g0), v0), vc2));
+            TW.StoreUnsafe(m0, ref rm, j);
+            TW.StoreUnsafe(v0, ref rv, j);
+            TW.StoreUnsafe(TW.Sub(TW.LoadUnsafe(ref rw, j), TW.Div(TW.Mul(va, m0), TW.Add(TW.Sqrt(v0), ve))), ref rw, j);
         }
         return i;
     }

@@ -104,6 +104,36 @@ public class GemmTests
     [Avx512Fact]
     public void Avx512KernelMatchesReference() => CheckKernel(GemmIsa.Avx512);
 
+    [Theory]
+    [InlineData((int)GemmIsa.Vector128, false)]
+    [InlineData((int)GemmIsa.Vector128, true)]
+    public void RaggedBottomRowsGetTheBitsOfFullTileRows(int isaValue, bool transA)
+    {
+        // Row i of C must not depend on whether the blocking made it a full-tile or a ragged-edge row (the 128-bit
+        // kernel computes edge rows with a narrower loop): the first m rows of a 36-row product, for every m, bit for bit.
+        var isa = (GemmIsa)isaValue;
+        var rng = new Random(36);
+        const int k = 300, n = 24, full = 36;
+        float[] a = new float[full * k], b = new float[k * n];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() - 0.5);
+        for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() - 0.5);
+        // Aᵀ stored k×full keeps the first m rows of op(A) a prefix of every row of the store.
+        float[] at = new float[k * full];
+        for (int i = 0; i < full; i++) for (int p = 0; p < k; p++) at[p * full + i] = a[i * k + p];
+        var want = new float[full * n];
+        if (transA) Gemm.Sgemm(true, false, full, n, k, 1.5f, at, full, b, n, 0f, want, n, isa);
+        else Gemm.Sgemm(false, false, full, n, k, 1.5f, a, k, b, n, 0f, want, n, isa);
+        for (int m = 1; m < full; m++)
+        {
+            var c = new float[m * n];
+            if (transA) Gemm.Sgemm(true, false, m, n, k, 1.5f, at, full, b, n, 0f, c, n, isa);
+            else Gemm.Sgemm(false, false, m, n, k, 1.5f, a, k, b, n, 0f, c, n, isa);
+            for (int i = 0; i < c.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(c[i]) == BitConverter.SingleToInt32Bits(want[i]),
+                    $"{isa} transA={transA} m={m}: C[{i / n},{i % n}] = {c[i]:R}, full-tile row gives {want[i]:R}");
+        }
+    }
+
     private static void CheckKernel(GemmIsa isa)
     {
         var rng = new Random((int)isa + 11);

@@ -124,6 +124,38 @@ public class VectorKernelTests
             Assert.Equal(g[i] + (x[i] > 0f ? dy[i] : dy[i] * (y[i] + 1.3f)), acc[i]);
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void AdamUpdateGivesTheScalarBitsAtEveryTail(int n)
+    {
+        // The vector loop runs two vectors an iteration, then one, then scalars: every element must get the scalar
+        // expression's exact bits whichever part of the loop it falls in.
+        var rng = new Random(20 + n);
+        float[] w = Random(rng, n), g = Random(rng, n), m = Random(rng, n, -0.1, 0.1), v = Random(rng, n, 0, 0.5);
+        float[] wr = (float[])w.Clone(), mr = (float[])m.Clone(), vr = (float[])v.Clone();
+        const float alpha = 3e-3f, b1 = 0.9f, b2 = 0.999f, eps = 1e-7f;
+        for (int step = 0; step < 3; step++)
+        {
+            Adam.AdamUpdate(w, g, m, v, alpha, b1, b2, eps);
+            for (int i = 0; i < n; i++)
+            {
+                mr[i] += (g[i] - mr[i]) * (1f - b1);
+                vr[i] += (g[i] * g[i] - vr[i]) * (1f - b2);
+                wr[i] -= alpha * mr[i] / (MathF.Sqrt(vr[i]) + eps);
+            }
+        }
+        Assert.Equal(mr, m);
+        Assert.Equal(vr, v);
+        Assert.Equal(wr, w);
+    }
+
+    [Fact]
+    public void AdamUpdateRefusesShortState()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Adam.AdamUpdate(new float[40], new float[40], new float[40], new float[39], 1e-3f, 0.9f, 0.999f, 1e-7f));
+        Assert.Contains("(40, 39)", ex.Message);
+    }
+
     [Fact]
     public void ActivationOpsGiveTheTextbookValues()
     {
