@@ -37,7 +37,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", (b>0)?a/b:0}'; }
 clean() { env -u DOTNET_EnableAVX512 -u DOTNET_EnableAVX512F -u DOTNET_EnableAVX -u DOTNET_EnableAVX2 -u DOTNET_EnableHWIntrinsic "$@"; }
 numpy() { if [ -n "$core" ]; then env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$core" "$@"; else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; fi; }
-declare -a P1 P2 N1 N2 S T
+P1=(); P2=(); N1=(); N2=(); S=(); T=()
 for r in $(seq "$rounds"); do
   out=$(dotnet "$kern" --quick --sizes 1024,2048 --threads 2 --samples 5)
   P1+=("$(echo "$out" | grep 'sgemm 1024' | field median_gflops)"); P2+=("$(echo "$out" | grep 'sgemm 2048' | field median_gflops)")
