@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Praxis.Autograd;
+using Praxis.Examples;
 using Praxis.Kernels;
-using Praxis.Layers;
 using Praxis.Models;
 using Praxis.Optimizers;
 
@@ -26,18 +26,7 @@ public static class CnnProfile
         for (int i = 0; i < xs.Length; i++) xs[i] = (float)rng.NextDouble();
         var y = new Tensor(new Shape(batch, 10));
         for (int r = 0; r < batch; r++) y.Span[r * 10 + r % 10] = 1f;
-        var model = new Sequential(
-        [
-            new InputLayer([28, 28, 1]),
-            new Conv2D(32, kernelSize: (3, 3), activation: "relu"),
-            new MaxPooling2D(poolSize: (2, 2)),
-            new Conv2D(64, kernelSize: (3, 3), activation: "relu"),
-            new MaxPooling2D(poolSize: (2, 2)),
-            new Flatten(),
-            new Dropout(0.5f),
-            new Dense(10, activation: "softmax"),
-        ]);
-        model.Compile(optimizer: "adam", loss: "categorical_crossentropy", metrics: ["accuracy"]);
+        var model = MnistCnnModel.Build(); // the example's own model (linked source), so the profile times what it trains
 
         Tensor loss;
         List<Op> ops;
