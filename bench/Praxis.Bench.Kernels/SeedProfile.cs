@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Praxis.Autograd;
 using Praxis.Kernels;
 using Praxis.Optimizers;
@@ -16,8 +15,8 @@ public static class SeedProfile
 {
     public static void Run(string[] args)
     {
-        int steps = Option(args, "--steps", 3000);
-        KernelPool.NumThreads = Option(args, "--threads", 2);
+        int steps = StepProfiler.Option(args, "--steps", 3000);
+        KernelPool.NumThreads = StepProfiler.Option(args, "--threads", 2);
         var rng = new Random(42);
         Tensor Rand(params int[] shape)
         {
@@ -43,60 +42,6 @@ public static class SeedProfile
             loss = Tensor.SoftmaxCrossEntropy(z, y);
             ops = tape.Ops;
         }
-        var order = Engine.TopologicalOrder(loss);
-        var adam = new Adam();
-        var fwd = new double[ops.Count];
-        var bwd = new double[ops.Count];
-        double adamTicks = 0, zeroTicks = 0, total = 0;
-        // Per-step samples too: under load from other processes the median is steadier than the mean.
-        var fwdS = new double[ops.Count, steps];
-        var bwdS = new double[ops.Count, steps];
-        var adamS = new double[steps];
-        var totalS = new double[steps];
-        for (int s = -steps / 5; s < steps; s++) // the first fifth warms the JIT up and is not counted
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < ops.Count; i++)
-            {
-                long a = Stopwatch.GetTimestamp();
-                ops[i].Forward();
-                if (s >= 0) { long d = Stopwatch.GetTimestamp() - a; fwd[i] += d; fwdS[i, s] = d; }
-            }
-            long z0 = Stopwatch.GetTimestamp();
-            adam.ZeroGrad(ps);
-            for (int i = 0; i < order.Count; i++) order[i].Output.Grad?.Zero();
-            loss.Grad ??= new Tensor(loss.Shape);
-            loss.Grad.Span[0] = 1f;
-            if (s >= 0) zeroTicks += Stopwatch.GetTimestamp() - z0;
-            for (int i = order.Count - 1; i >= 0; i--)
-            {
-                var op = order[i];
-                if (op.Output.Grad == null) continue;
-                long a = Stopwatch.GetTimestamp();
-                op.Backward();
-                if (s >= 0) { long d = Stopwatch.GetTimestamp() - a; int j = ops.IndexOf(op); bwd[j] += d; bwdS[j, s] = d; }
-            }
-            long a2 = Stopwatch.GetTimestamp();
-            adam.Step(ps);
-            if (s >= 0)
-            {
-                long end = Stopwatch.GetTimestamp();
-                adamTicks += end - a2; total += end - t0;
-                adamS[s] = end - a2; totalS[s] = end - t0;
-            }
-        }
-        double us(double ticks) => ticks * 1e6 / Stopwatch.Frequency / steps;
-        double med(double[] ticks) { Array.Sort(ticks); return ticks[ticks.Length / 2] * 1e6 / Stopwatch.Frequency; }
-        double[] row(double[,] a, int i) { var r = new double[steps]; for (int j = 0; j < steps; j++) r[j] = a[i, j]; return r; }
-        Console.WriteLine($"# seed step profile: steps={steps} threads={KernelPool.NumThreads} {QuickBench.IsaLine()}");
-        for (int i = 0; i < ops.Count; i++)
-            Console.WriteLine($"op {i} {ops[i].Name,-20} forward_us={us(fwd[i]),8:F2} backward_us={us(bwd[i]),8:F2} median_forward_us={med(row(fwdS, i)),8:F2} median_backward_us={med(row(bwdS, i)),8:F2}");
-        Console.WriteLine($"zero_grad_us={us(zeroTicks):F2} adam_us={us(adamTicks):F2} step_us={us(total):F2} median_adam_us={med(adamS):F2} median_step_us={med(totalS):F2}");
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+        StepProfiler.Run("seed", ops, loss, ps, steps);
     }
 }
